@@ -1,0 +1,41 @@
+"""Query filters for the article lists."""
+
+import django_filters
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Q
+
+from ..models import Article, Byline
+
+
+class PublicArticleFilter(django_filters.FilterSet):
+    section = django_filters.CharFilter(field_name="section__slug", max_length=50)
+    tag = django_filters.CharFilter(method="filter_tag", max_length=100)
+    author = django_filters.CharFilter(method="filter_author", max_length=100)
+    slug = django_filters.CharFilter(field_name="slug", max_length=100)
+    published_after = django_filters.DateTimeFilter(field_name="published_at", lookup_expr="gte")
+    published_before = django_filters.DateTimeFilter(field_name="published_at", lookup_expr="lt")
+    q = django_filters.CharFilter(method="filter_q", max_length=settings.API_MAX_QUERY_CHARS)
+
+    class Meta:
+        model = Article
+        fields: list[str] = []
+
+    def filter_tag(self, queryset, name, value):
+        through = Article.tags.through
+        return queryset.filter(Exists(through.objects.filter(article_id=OuterRef("pk"), tag__slug=value)))
+
+    def filter_author(self, queryset, name, value):
+        return queryset.filter(Exists(Byline.objects.filter(article_id=OuterRef("pk"), author__slug=value)))
+
+    def filter_q(self, queryset, name, value):
+        # Every word must appear in the title or the summary; full-text search comes later.
+        for word in value.split()[:10]:
+            queryset = queryset.filter(
+                Q(title__icontains=word) | Q(summary__icontains=word) | Q(derived_summary__icontains=word)
+            )
+        return queryset
+
+
+class EditorArticleFilter(PublicArticleFilter):
+    status = django_filters.ChoiceFilter(choices=Article.Status.choices)
+    published_after = django_filters.DateTimeFilter(field_name="published_at", lookup_expr="gte")

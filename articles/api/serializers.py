@@ -1,0 +1,238 @@
+"""Input and output serializers for the public and editor article APIs."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from ..models import Article, Author, Block, Outlet, Section, Tag
+from ..selectors import authors_of
+
+# --- output -------------------------------------------------------------------
+
+
+class SectionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Section
+        fields = ["id", "slug", "name", "order"]
+
+
+class TagSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Tag
+        fields = ["id", "slug", "name"]
+
+
+class OutletSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Outlet
+        fields = ["id", "slug", "name", "url"]
+
+
+class AuthorRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    slug = serializers.CharField(read_only=True)
+    name = serializers.CharField(read_only=True)
+
+
+class AuthorSerializer(serializers.ModelSerializer):
+    affiliation = OutletSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Author
+        fields = ["id", "slug", "name", "bio", "affiliation"]
+
+
+class SectionRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    slug = serializers.CharField(read_only=True)
+    name = serializers.CharField(read_only=True)
+
+
+class ArticleListItemSerializer(serializers.Serializer):
+    """One list item: the contract's `id, slug, title, summary, section, authors, published_at, lead_image, view_count`."""
+
+    id = serializers.IntegerField(read_only=True)
+    slug = serializers.CharField(read_only=True)
+    title = serializers.CharField(read_only=True)
+    summary = serializers.CharField(source="display_summary", read_only=True)
+    section = SectionRefSerializer(read_only=True, allow_null=True)
+    authors = serializers.SerializerMethodField()
+    published_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    lead_image = serializers.SerializerMethodField()
+    view_count = serializers.IntegerField(read_only=True)
+
+    @extend_schema_field(AuthorRefSerializer(many=True))
+    def get_authors(self, article: Article) -> list[dict]:
+        return [{"id": a.pk, "slug": a.slug, "name": a.name} for a in authors_of(article)]
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_lead_image(self, article: Article) -> None:
+        # Photos arrive with the media app; until then no article has one.
+        return None
+
+
+class BylineSerializer(serializers.Serializer):
+    author = AuthorRefSerializer(read_only=True)
+    role = serializers.CharField(read_only=True)
+
+
+class CorrectionSerializer(serializers.Serializer):
+    text = serializers.CharField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+
+
+class RelatedArticleSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    slug = serializers.CharField(read_only=True)
+    title = serializers.CharField(read_only=True)
+    summary = serializers.CharField(source="display_summary", read_only=True)
+    section = SectionRefSerializer(read_only=True, allow_null=True)
+    published_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+
+def block_representation(block: Block) -> dict:
+    if block.type == Block.Type.PARAGRAPH:
+        return {"type": "paragraph", "html": block.text}
+    if block.type == Block.Type.QUOTE:
+        return {"type": "quote", "text": block.text, "attribution": block.attribution}
+    return {"type": block.type, "text": block.text}
+
+
+class ArticleDetailSerializer(ArticleListItemSerializer):
+    """A whole article. `related` comes from the view's context (one query)."""
+
+    body = serializers.SerializerMethodField()
+    bylines = BylineSerializer(many=True, read_only=True)
+    tags = TagSerializer(many=True, read_only=True)
+    source = serializers.SerializerMethodField()
+    original_url = serializers.CharField(read_only=True)
+    first_published_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+    corrections = CorrectionSerializer(many=True, read_only=True)
+    related = serializers.SerializerMethodField()
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_body(self, article: Article) -> list[dict]:
+        return [block_representation(block) for block in article.blocks.all()]
+
+    @extend_schema_field(OutletSerializer(allow_null=True))
+    def get_source(self, article: Article) -> dict | None:
+        if article.source is None:
+            return None
+        outlet = article.source
+        return {"id": outlet.pk, "slug": outlet.slug, "name": outlet.name, "url": outlet.url}
+
+    @extend_schema_field(RelatedArticleSerializer(many=True))
+    def get_related(self, article: Article) -> list[dict]:
+        related = self.context.get("related", {}).get(article.pk, [])
+        return RelatedArticleSerializer(related, many=True).data
+
+
+class EditorArticleSerializer(ArticleDetailSerializer):
+    """What editors read: the public detail plus workflow and audit fields."""
+
+    status = serializers.CharField(read_only=True)
+    version = serializers.IntegerField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None)
+    updated_by = serializers.CharField(source="updated_by.username", read_only=True, default=None)
+    editor_summary = serializers.CharField(source="summary", read_only=True)
+    related_picks = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_related_picks(self, article: Article) -> list[int]:
+        return list(self.context.get("picks", {}).get(article.pk, []))
+
+
+# --- input --------------------------------------------------------------------
+
+
+class BylineInputSerializer(serializers.Serializer):
+    author = serializers.PrimaryKeyRelatedField(queryset=Author.objects.all())
+    role = serializers.CharField(max_length=20, required=False, default="文", allow_blank=True)
+
+
+class BlockInputSerializer(serializers.Serializer):
+    """`{"type":"paragraph","html"}`, `{"type":"heading","text"}`, `{"type":"quote","text","attribution"}`."""
+
+    type = serializers.CharField(max_length=20)
+    html = serializers.CharField(required=False, allow_blank=True, max_length=20000, trim_whitespace=False)
+    text = serializers.CharField(required=False, allow_blank=True, max_length=20000)
+    attribution = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+    def validate(self, data: dict) -> dict:
+        kind = data["type"]
+        if kind == "image":
+            raise serializers.ValidationError({"type": "Image blocks arrive with the photo library; not accepted yet."})
+        if kind not in Block.Type.values:
+            raise serializers.ValidationError(
+                {"type": f"Unknown block type {kind!r}; use paragraph, heading or quote."}
+            )
+        content = data.get("html") if kind == "paragraph" else data.get("text")
+        if content is None and kind == "paragraph":
+            content = data.get("text")
+        if not content or not content.strip():
+            field = "html" if kind == "paragraph" else "text"
+            raise serializers.ValidationError({field: f"A {kind} block needs its {field}."})
+        return {"type": kind, "text": content, "attribution": data.get("attribution", "")}
+
+
+class ArticleInputSerializer(serializers.Serializer):
+    """Editor writes: the read's shape with related objects given by id."""
+
+    title = serializers.CharField(max_length=200)
+    slug = serializers.SlugField(max_length=100, required=False, allow_blank=True)
+    summary = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    section = serializers.PrimaryKeyRelatedField(queryset=Section.objects.all(), required=False, allow_null=True)
+    source = serializers.PrimaryKeyRelatedField(queryset=Outlet.objects.all(), required=False, allow_null=True)
+    original_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
+    tags = serializers.PrimaryKeyRelatedField(queryset=Tag.objects.all(), many=True, required=False)
+    bylines = BylineInputSerializer(many=True, required=False)
+    body = BlockInputSerializer(many=True, required=False)
+    related = serializers.PrimaryKeyRelatedField(queryset=Article.objects.all(), many=True, required=False)
+
+    def validate_bylines(self, value: list) -> list:
+        if len(value) > 20:
+            raise serializers.ValidationError("At most 20 bylines.")
+        return value
+
+    def validate_body(self, value: list) -> list:
+        if len(value) > 500:
+            raise serializers.ValidationError("At most 500 body blocks.")
+        return value
+
+
+class AuthorInputSerializer(serializers.ModelSerializer):
+    slug = serializers.SlugField(max_length=100, required=False, allow_blank=True)
+
+    class Meta:
+        model = Author
+        fields = ["id", "slug", "name", "bio", "affiliation", "user"]
+
+
+class SectionInputSerializer(serializers.ModelSerializer):
+    slug = serializers.SlugField(max_length=50, required=False, allow_blank=True)
+
+    class Meta:
+        model = Section
+        fields = ["id", "slug", "name", "order"]
+
+
+class TagInputSerializer(serializers.ModelSerializer):
+    slug = serializers.SlugField(max_length=100, required=False, allow_blank=True)
+
+    class Meta:
+        model = Tag
+        fields = ["id", "slug", "name"]
+
+
+class OutletInputSerializer(serializers.ModelSerializer):
+    slug = serializers.SlugField(max_length=100, required=False, allow_blank=True)
+
+    class Meta:
+        model = Outlet
+        fields = ["id", "slug", "name", "url"]
+
+
+class CorrectionInputSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=2000)

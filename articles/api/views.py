@@ -1,0 +1,375 @@
+"""Thin views over articles.selectors (reads) and articles.services (writes)."""
+
+import re
+from contextlib import contextmanager
+
+from django.core.exceptions import ObjectDoesNotExist
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from portal.api_cache import cached_response
+from portal.exceptions import Conflict, PreconditionFailed, PreconditionRequired
+from portal.pagination import StrictCursorPagination
+
+from .. import roles, selectors, services
+from ..models import Article, Author, Outlet, RelatedPick, Section, Tag
+from .filters import EditorArticleFilter, PublicArticleFilter
+from .serializers import (
+    ArticleDetailSerializer,
+    ArticleInputSerializer,
+    ArticleListItemSerializer,
+    AuthorInputSerializer,
+    AuthorSerializer,
+    CorrectionInputSerializer,
+    EditorArticleSerializer,
+    OutletInputSerializer,
+    OutletSerializer,
+    SectionInputSerializer,
+    SectionSerializer,
+    TagInputSerializer,
+    TagSerializer,
+)
+
+MAX_ID = 2**63 - 1
+ID_PATTERN = r"[0-9]{1,19}"
+
+PAGE_SIZE_PARAMETER = OpenApiParameter("page_size", OpenApiTypes.INT, description="1 to 100, default 20")
+
+
+def _parse_id(raw: str) -> int:
+    value = int(raw)
+    if value > MAX_ID:
+        raise NotFound()
+    return value
+
+
+class ArticlePagination(StrictCursorPagination):
+    ordering = ("-published_at", "-id")
+
+
+class NamePagination(StrictCursorPagination):
+    ordering = ("name", "id")
+
+
+class PublicMixin:
+    """Anonymous and read-only: no session or token lookups, so answers can be shared."""
+
+    authentication_classes: tuple = ()
+    permission_classes = (permissions.AllowAny,)
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[PAGE_SIZE_PARAMETER], responses=ArticleListItemSerializer(many=True)),
+    retrieve=extend_schema(responses=ArticleDetailSerializer),
+)
+class ArticleViewSet(PublicMixin, viewsets.GenericViewSet):
+    """Published articles, newest first; answers are cached until the next editorial change."""
+
+    serializer_class = ArticleListItemSerializer
+    filterset_class = PublicArticleFilter
+    pagination_class = ArticlePagination
+    lookup_value_regex = ID_PATTERN
+    queryset = Article.objects.none()
+
+    def get_queryset(self):
+        return selectors.article_list_published()
+
+    def list(self, request: Request):
+        def build():
+            page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+            return self.get_paginated_response(ArticleListItemSerializer(page, many=True).data).data
+
+        return cached_response(request, build)
+
+    def retrieve(self, request: Request, pk: str):
+        article_id = _parse_id(pk)
+
+        def build():
+            article = selectors.article_get_published(article_id=article_id)
+            if article is None:
+                raise NotFound("No published article has this id.")
+            related = selectors.article_related(article=article)
+            return ArticleDetailSerializer(article, context={"related": {article.pk: related}}).data
+
+        return cached_response(request, build)
+
+
+class _CachedReadOnly(PublicMixin, viewsets.ReadOnlyModelViewSet):
+    def list(self, request, *args, **kwargs):
+        return cached_response(request, lambda: super(_CachedReadOnly, self).list(request, *args, **kwargs).data)
+
+    def retrieve(self, request, *args, **kwargs):
+        return cached_response(request, lambda: super(_CachedReadOnly, self).retrieve(request, *args, **kwargs).data)
+
+
+@extend_schema_view(list=extend_schema(parameters=[PAGE_SIZE_PARAMETER]))
+class AuthorViewSet(_CachedReadOnly):
+    serializer_class = AuthorSerializer
+    pagination_class = NamePagination
+    lookup_field = "slug"
+    filterset_class = None
+
+    def get_queryset(self):
+        return selectors.author_list()
+
+
+class SectionViewSet(_CachedReadOnly):
+    serializer_class = SectionSerializer
+    pagination_class = None
+    queryset = Section.objects.all()
+    lookup_field = "slug"
+
+
+@extend_schema_view(list=extend_schema(parameters=[PAGE_SIZE_PARAMETER]))
+class TagViewSet(_CachedReadOnly):
+    serializer_class = TagSerializer
+    pagination_class = NamePagination
+    queryset = Tag.objects.all()
+    lookup_field = "slug"
+
+
+# --- editor ----------------------------------------------------------------------
+
+
+class IsNewsroomMember(permissions.BasePermission):
+    message = "This needs a newsroom role (writer, editor or photo editor)."
+
+    def has_permission(self, request, view) -> bool:
+        return roles.is_staff_member(request.user)
+
+
+class IsEditorOrReadOnly(permissions.BasePermission):
+    message = "Only editors can change this."
+
+    def has_permission(self, request, view) -> bool:
+        if not roles.is_staff_member(request.user):
+            return False
+        return request.method in permissions.SAFE_METHODS or roles.is_editor(request.user)
+
+
+@contextmanager
+def service_errors():
+    """Turn service exceptions into the API's statuses."""
+    try:
+        yield
+    except services.ArticleVersionConflict as error:
+        exc = PreconditionFailed(str(error))
+        exc.detail = {"detail": str(error), "current_version": error.current_version}
+        raise exc from error
+    except services.ArticleStateError as error:
+        exc = Conflict(str(error))
+        exc.detail = {"detail": str(error), "status": error.status}
+        raise exc from error
+    except (services.SlugConflict, services.InUse) as error:
+        raise Conflict(str(error)) from error
+    except ObjectDoesNotExist as error:
+        raise NotFound() from error
+
+
+def article_etag(article: Article) -> str:
+    return f'"a{article.pk}v{article.version}"'
+
+
+_ETAG_VERSION = re.compile(r'^(?:W/)?"a(\d+)v(\d+)"$')
+
+
+def expected_version(request: Request, article_id: int) -> int | None:
+    """The version named by If-Match; None for `*`. Missing: 428; unreadable: 412."""
+    header = request.headers.get("If-Match")
+    if not header:
+        raise PreconditionRequired()
+    header = header.strip()
+    if header == "*":
+        return None
+    match = _ETAG_VERSION.match(header.split(",")[0].strip())
+    if not match or int(match.group(1)) != article_id:
+        raise PreconditionFailed("If-Match does not name a version of this article; GET it again for its ETag.")
+    return int(match.group(2))
+
+
+class EditorArticlePagination(StrictCursorPagination):
+    ordering = ("-updated_at", "-id")
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[PAGE_SIZE_PARAMETER]),
+    create=extend_schema(request=ArticleInputSerializer, responses={201: EditorArticleSerializer}),
+    update=extend_schema(request=ArticleInputSerializer, responses=EditorArticleSerializer),
+    partial_update=extend_schema(request=ArticleInputSerializer, responses=EditorArticleSerializer),
+)
+class EditorArticleViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
+):
+    """Every article the user may see, in every status. Writes need If-Match."""
+
+    permission_classes = (IsNewsroomMember,)
+    serializer_class = EditorArticleSerializer
+    filterset_class = EditorArticleFilter
+    pagination_class = EditorArticlePagination
+    lookup_value_regex = ID_PATTERN
+    queryset = Article.objects.none()
+
+    def get_queryset(self):
+        return selectors.article_list_for_editor(self.request.user)
+
+    def get_object(self) -> Article:
+        article_id = _parse_id(self.kwargs["pk"])
+        article = self.get_queryset().filter(pk=article_id).first()
+        if article is None:
+            raise NotFound()
+        return article
+
+    def _context_for(self, articles: list[Article], *, with_related: bool) -> dict:
+        ids = [a.pk for a in articles]
+        picks: dict[int, list[int]] = {}
+        for from_id, to_id in RelatedPick.objects.filter(from_article_id__in=ids).values_list(
+            "from_article_id", "to_article_id"
+        ):
+            picks.setdefault(from_id, []).append(to_id)
+        related = {a.pk: selectors.article_related(article=a) for a in articles} if with_related else {}
+        return {"request": self.request, "picks": picks, "related": related}
+
+    def _answer(self, article_id: int, *, status_code: int = status.HTTP_200_OK) -> Response:
+        article = selectors.article_detail_queryset(Article.objects.filter(pk=article_id)).select_related(
+            "created_by", "updated_by"
+        ).get()
+        data = EditorArticleSerializer(article, context=self._context_for([article], with_related=True)).data
+        response = Response(data, status=status_code)
+        response["ETag"] = article_etag(article)
+        return response
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        context = self._context_for(page, with_related=False)
+        return self.get_paginated_response(EditorArticleSerializer(page, many=True, context=context).data)
+
+    def retrieve(self, request, *args, **kwargs):
+        return self._answer(self.get_object().pk)
+
+    def create(self, request, *args, **kwargs):
+        serializer = ArticleInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with service_errors():
+            article = services.article_create(by=request.user, **serializer.validated_data)
+        response = self._answer(article.pk, status_code=status.HTTP_201_CREATED)
+        response["Location"] = f"/api/v1/editor/articles/{article.pk}/"
+        return response
+
+    def _update(self, request, *, partial: bool) -> Response:
+        article = self.get_object()
+        version = expected_version(request, article.pk)
+        serializer = ArticleInputSerializer(data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        if not partial:
+            # A full write replaces everything the input names; absent lists mean empty.
+            for field, empty in (("tags", []), ("bylines", []), ("body", []), ("related", []), ("summary", ""),
+                                 ("section", None), ("source", None), ("original_url", "")):
+                data.setdefault(field, empty)
+        with service_errors():
+            services.article_update(article_id=article.pk, by=request.user, expected_version=version, data=data)
+        return self._answer(article.pk)
+
+    def update(self, request, *args, **kwargs):
+        return self._update(request, partial=False)
+
+    def partial_update(self, request, *args, **kwargs):
+        return self._update(request, partial=True)
+
+    def destroy(self, request, *args, **kwargs):
+        article = self.get_object()
+        with service_errors():
+            services.article_delete(article_id=article.pk, by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def _act(self, service, request) -> Response:
+        article = self.get_object()
+        with service_errors():
+            service(article_id=article.pk, by=request.user)
+        return self._answer(article.pk)
+
+    @extend_schema(request=None, responses=EditorArticleSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        """Send a draft to review."""
+        return self._act(services.article_submit, request)
+
+    @extend_schema(request=None, responses=EditorArticleSerializer)
+    @action(detail=True, methods=["post"])
+    def publish(self, request, pk=None):
+        """Publish now (editors)."""
+        return self._act(services.article_publish, request)
+
+    @extend_schema(request=None, responses=EditorArticleSerializer)
+    @action(detail=True, methods=["post"])
+    def unpublish(self, request, pk=None):
+        """Take down a published article; it becomes archived (editors)."""
+        return self._act(services.article_unpublish, request)
+
+    @extend_schema(request=CorrectionInputSerializer, responses={201: EditorArticleSerializer})
+    @action(detail=True, methods=["post"])
+    def corrections(self, request, pk=None):
+        """Add a correction note (editors)."""
+        article = self.get_object()
+        serializer = CorrectionInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with service_errors():
+            services.correction_add(article_id=article.pk, by=request.user, text=serializer.validated_data["text"])
+        return self._answer(article.pk, status_code=status.HTTP_201_CREATED)
+
+
+class _TaxonomyViewSet(viewsets.ModelViewSet):
+    """Editors manage names; every newsroom member may read them."""
+
+    permission_classes = (IsEditorOrReadOnly,)
+    pagination_class = NamePagination
+    lookup_value_regex = ID_PATTERN
+    filterset_class = None
+
+    def get_object(self):
+        found = self.get_queryset().filter(pk=_parse_id(self.kwargs["pk"])).first()
+        if found is None:
+            raise NotFound()
+        return found
+
+    def perform_create(self, serializer):
+        with service_errors():
+            instance = serializer.Meta.model(**serializer.validated_data)
+            serializer.instance = services.taxonomy_save(instance=instance, by=self.request.user)
+
+    def perform_update(self, serializer):
+        instance = serializer.instance
+        for field, value in serializer.validated_data.items():
+            setattr(instance, field, value)
+        with service_errors():
+            services.taxonomy_save(instance=instance, by=self.request.user)
+
+    def perform_destroy(self, instance):
+        with service_errors():
+            services.taxonomy_delete(instance=instance, by=self.request.user)
+
+
+class EditorAuthorViewSet(_TaxonomyViewSet):
+    serializer_class = AuthorInputSerializer
+    queryset = Author.objects.select_related("affiliation")
+
+
+class EditorSectionViewSet(_TaxonomyViewSet):
+    serializer_class = SectionInputSerializer
+    queryset = Section.objects.all()
+    pagination_class = None
+
+
+class EditorTagViewSet(_TaxonomyViewSet):
+    serializer_class = TagInputSerializer
+    queryset = Tag.objects.all()
+
+
+class EditorOutletViewSet(_TaxonomyViewSet):
+    serializer_class = OutletInputSerializer
+    queryset = Outlet.objects.all()

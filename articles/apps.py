@@ -1,0 +1,18 @@
+"""App config for articles."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ArticlesConfig(AppConfig):
+    name = "articles"
+    verbose_name = _("Articles")
+
+    def ready(self) -> None:
+        from portal import api_cache
+
+        from . import signals
+
+        # Every editorial change makes cached public responses stale.
+        for signal in (signals.article_published, signals.article_unpublished, signals.article_changed):
+            signal.connect(api_cache.invalidate_on_signal, dispatch_uid=f"api-cache-{id(signal)}")

@@ -1,0 +1,28 @@
+"""`manage.py load_demo [--articles N] [--force]`: demo content and accounts, once."""
+
+from django.core.management.base import BaseCommand
+
+from portal import api_cache
+
+from ... import demo
+from ...models import Article
+
+
+class Command(BaseCommand):
+    help = "Load demo sections, outlets, authors, tags, articles and one account per role (once)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--articles", type=int, default=64, help="how many articles to make (default 64)")
+        parser.add_argument("--force", action="store_true", help="add articles even if some exist")
+
+    def handle(self, *args, articles: int, force: bool, **options):
+        accounts = demo.demo_accounts()
+        if Article.objects.exists() and not force:
+            self.stdout.write("Demo content is already there (use --force to add more).")
+        else:
+            made = demo.load(articles=articles)
+            api_cache.invalidate()
+            self.stdout.write(self.style.SUCCESS(f"Loaded {made} demo articles."))
+        self.stdout.write("Demo accounts (username / password / role):")
+        for username, password, role in accounts:
+            self.stdout.write(f"  {username:<8} {password:<16} {role}")

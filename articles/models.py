@@ -1,0 +1,244 @@
+"""Articles and the people and places around them: outlets, authors, sections, tags."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Outlet(models.Model):
+    """An original publisher whose pieces we syndicate, e.g. 观察者网."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    url = models.URLField(_("website"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("outlet")
+        verbose_name_plural = _("outlets")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Author(models.Model):
+    """A person named in bylines; may be tied to a login account."""
+
+    name = models.CharField(_("name"), max_length=100)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    bio = models.TextField(_("biography"), blank=True)
+    affiliation = models.ForeignKey(
+        Outlet, verbose_name=_("affiliation"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="authors",
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("account"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="author",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("author")
+        verbose_name_plural = _("authors")
+
+    def __str__(self) -> str:
+        if self.affiliation_id:
+            return f"{self.name}（{self.affiliation}）"
+        return self.name
+
+
+class Section(models.Model):
+    """A top-level part of the site (国际, 财经...), ordered for navigation."""
+
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    slug = models.SlugField(_("slug"), max_length=50, unique=True)
+    order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "name"]
+        verbose_name = _("section")
+        verbose_name_plural = _("sections")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Tag(models.Model):
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Article(models.Model):
+    """A news article. Readers see it only while `is_public_at(now)` holds."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        REVIEW = "review", _("in review")
+        SCHEDULED = "scheduled", _("scheduled")
+        PUBLISHED = "published", _("published")
+        ARCHIVED = "archived", _("archived")
+
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    summary = models.CharField(
+        _("summary"), max_length=300, blank=True,
+        help_text=_("Leave blank to use the opening paragraphs."),
+    )
+    derived_summary = models.CharField(_("derived summary"), max_length=300, blank=True, editable=False)
+    section = models.ForeignKey(
+        Section, verbose_name=_("section"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="articles",
+    )
+    tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="articles")
+    source = models.ForeignKey(
+        Outlet, verbose_name=_("original outlet"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="articles",
+    )
+    original_url = models.URLField(_("original URL"), max_length=500, blank=True)
+    related_picks = models.ManyToManyField(
+        "self", verbose_name=_("related articles"), through="RelatedPick", symmetrical=False,
+        blank=True, related_name="picked_by",
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    first_published_at = models.DateTimeField(_("first published at"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+", editable=False,
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("updated by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+", editable=False,
+    )
+    view_count = models.PositiveBigIntegerField(_("views"), default=0, editable=False)
+    # Bumped by every editorial save; the editor API's ETag and If-Match use it.
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        verbose_name = _("article")
+        verbose_name_plural = _("articles")
+        indexes = [
+            models.Index(fields=["status", "-published_at"], name="article_status_published"),
+            models.Index(fields=["-published_at", "-id"], name="article_published_desc"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status__in=["published", "scheduled"]) | Q(published_at__isnull=False),
+                name="article_public_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def display_summary(self) -> str:
+        return self.summary or self.derived_summary
+
+    @property
+    def is_published(self) -> bool:
+        return self.is_public_at(timezone.now())
+
+    def is_public_at(self, now) -> bool:
+        return (
+            self.status in (self.Status.PUBLISHED, self.Status.SCHEDULED)
+            and self.published_at is not None
+            and self.published_at <= now
+        )
+
+    @property
+    def has_been_published(self) -> bool:
+        return self.first_published_at is not None
+
+
+class Byline(models.Model):
+    """One credited name on an article, printed as `role/author` in order."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="bylines")
+    author = models.ForeignKey(Author, verbose_name=_("author"), on_delete=models.PROTECT, related_name="bylines")
+    role = models.CharField(_("role"), max_length=20, default="文", help_text=_("e.g. 文, 编辑, 摄影, 记者"))
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("byline")
+        verbose_name_plural = _("bylines")
+        constraints = [
+            models.UniqueConstraint(fields=["article", "author", "role"], name="byline_unique_author_role"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.role}/{self.author.name}"
+
+
+class Block(models.Model):
+    """One body block. Paragraph text is sanitised inline HTML; others are plain text."""
+
+    class Type(models.TextChoices):
+        PARAGRAPH = "paragraph", _("paragraph")
+        HEADING = "heading", _("heading")
+        QUOTE = "quote", _("quote")
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="blocks")
+    position = models.PositiveIntegerField(_("position"), default=0)
+    type = models.CharField(_("type"), max_length=20, choices=Type.choices, default=Type.PARAGRAPH)
+    text = models.TextField(_("text"))
+    attribution = models.CharField(_("attribution"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("body block")
+        verbose_name_plural = _("body blocks")
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()}: {self.text[:30]}"
+
+
+class RelatedPick(models.Model):
+    """An editor's own choice of related article, shown before computed ones."""
+
+    from_article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+")
+    to_article = models.ForeignKey(Article, verbose_name=_("article"), on_delete=models.CASCADE, related_name="+")
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("related article")
+        verbose_name_plural = _("related articles")
+        constraints = [
+            models.UniqueConstraint(fields=["from_article", "to_article"], name="related_pick_unique"),
+            models.CheckConstraint(condition=~Q(from_article=models.F("to_article")), name="related_pick_not_self"),
+        ]
+
+
+class Correction(models.Model):
+    """A correction note printed under a published article."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="corrections")
+    text = models.TextField(_("text"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("correction")
+        verbose_name_plural = _("corrections")
+
+    def __str__(self) -> str:
+        return self.text[:50]

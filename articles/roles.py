@@ -1,0 +1,32 @@
+"""The newsroom roles, as Django groups made by a data migration."""
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+WRITER = "writer"
+EDITOR = "editor"
+PHOTO_EDITOR = "photo_editor"
+ALL = (WRITER, EDITOR, PHOTO_EDITOR)
+
+
+def user_roles(user: AbstractBaseUser | AnonymousUser) -> frozenset[str]:
+    """The user's role names, read once per user object."""
+    if not user.is_authenticated:
+        return frozenset()
+    cached = getattr(user, "_portal_roles", None)
+    if cached is None:
+        cached = frozenset(user.groups.filter(name__in=ALL).values_list("name", flat=True))
+        user._portal_roles = cached
+    return cached
+
+
+def is_editor(user) -> bool:
+    return bool(user.is_authenticated and (user.is_superuser or EDITOR in user_roles(user)))
+
+
+def is_writer(user) -> bool:
+    return bool(user.is_authenticated and (is_editor(user) or WRITER in user_roles(user)))
+
+
+def is_staff_member(user) -> bool:
+    """Anyone with a newsroom role may use the editor API."""
+    return bool(user.is_authenticated and (user.is_superuser or user_roles(user)))

@@ -1,0 +1,87 @@
+"""Reads of articles, each with a fixed number of queries whatever the page size."""
+
+from datetime import datetime
+
+from django.conf import settings
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
+from django.utils import timezone
+
+from .models import Article, Author, Byline, RelatedPick
+
+
+def public_q(now: datetime | None = None) -> Q:
+    """Published, or scheduled with its time passed: public to the second without a worker."""
+    now = now or timezone.now()
+    return Q(status__in=[Article.Status.PUBLISHED, Article.Status.SCHEDULED], published_at__lte=now)
+
+
+def _bylines_prefetch() -> Prefetch:
+    return Prefetch("bylines", queryset=Byline.objects.select_related("author").order_by("position", "id"))
+
+
+def article_list_published() -> QuerySet[Article]:
+    """Public list items: the row, its section and its bylines (two queries a page)."""
+    return (
+        Article.objects.filter(public_q())
+        .select_related("section")
+        .prefetch_related(_bylines_prefetch())
+        .order_by("-published_at", "-id")
+    )
+
+
+def article_detail_queryset(queryset: QuerySet[Article]) -> QuerySet[Article]:
+    """Everything a detail shows except `related`, in five queries."""
+    return queryset.select_related("section", "source").prefetch_related(
+        _bylines_prefetch(), "tags", "blocks", "corrections"
+    )
+
+
+def article_get_published(*, article_id: int) -> Article | None:
+    return article_detail_queryset(Article.objects.filter(public_q(), pk=article_id)).first()
+
+
+def article_related(*, article: Article, limit: int | None = None) -> list[Article]:
+    """Editor's picks first, then most shared tags, then same section, newest first; one query."""
+    limit = limit or settings.ARTICLE_RELATED_LIMIT
+    tag_ids = [tag.pk for tag in article.tags.all()]
+    pick_position = RelatedPick.objects.filter(from_article_id=article.pk, to_article_id=OuterRef("pk")).values(
+        "position"
+    )[:1]
+    candidates = (
+        Article.objects.filter(public_q())
+        .exclude(pk=article.pk)
+        .annotate(
+            pick_position=Subquery(pick_position, output_field=IntegerField()),
+            shared_tags=Count("tags", filter=Q(tags__in=tag_ids), distinct=True) if tag_ids else Value(0),
+            same_section=Case(
+                When(section_id=article.section_id, then=Value(1)), default=Value(0), output_field=IntegerField()
+            )
+            if article.section_id
+            else Value(0, output_field=IntegerField()),
+        )
+        .filter(Q(pick_position__isnull=False) | Q(shared_tags__gt=0) | Q(same_section=1))
+        .select_related("section")
+        .order_by(F("pick_position").asc(nulls_last=True), "-shared_tags", "-same_section", "-published_at", "-id")
+    )
+    return list(candidates[:limit])
+
+
+def authors_of(article: Article) -> list[Author]:
+    """Distinct authors in byline order, from the prefetched bylines."""
+    seen: dict[int, Author] = {}
+    for byline in article.bylines.all():
+        seen.setdefault(byline.author_id, byline.author)
+    return list(seen.values())
+
+
+def article_list_for_editor(user) -> QuerySet[Article]:
+    from . import roles
+
+    queryset = article_detail_queryset(Article.objects.all()).select_related("created_by", "updated_by")
+    if roles.is_editor(user):
+        return queryset
+    return queryset.filter(created_by=user)
+
+
+def author_list() -> QuerySet[Author]:
+    return Author.objects.select_related("affiliation")

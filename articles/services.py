@@ -1,0 +1,479 @@
+"""Every write to articles and their taxonomy, one function per use case.
+
+The admin, the editor API and Celery tasks all call these, so each rule
+(rights, states, slugs, sanitising, derived fields) lives in one place.
+"""
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+
+from portal import api_cache
+
+from . import roles
+from .models import Article, Block, Byline, Correction, RelatedPick
+from .signals import article_changed, article_published, article_unpublished
+from .text import clean_plain, cut, html_to_text, sanitize_inline_html, slug_from_title
+
+logger = logging.getLogger(__name__)
+
+
+class ArticleStateError(Exception):
+    """The article's state does not allow the transition (answered 409)."""
+
+    def __init__(self, message: str, *, status: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class ArticleVersionConflict(Exception):
+    """The caller edited an older version (answered 412)."""
+
+    def __init__(self, *, current_version: int) -> None:
+        super().__init__(f"the article changed since you read it; the current version is {current_version}")
+        self.current_version = current_version
+
+
+class SlugConflict(Exception):
+    """Another row took the slug between the check and the insert (answered 409)."""
+
+
+@dataclass(frozen=True)
+class BylineInput:
+    author: Any
+    role: str = "文"
+
+
+@dataclass(frozen=True)
+class BlockInput:
+    type: str
+    text: str
+    attribution: str = ""
+
+
+# Fields an editor may set directly on the row; relations are handled apart.
+_ROW_FIELDS = ("title", "slug", "summary", "section", "source", "original_url")
+
+
+# --- rights -----------------------------------------------------------------
+
+
+def _ensure_can_create(by) -> None:
+    if not roles.is_writer(by):
+        raise PermissionDenied("Only writers and editors can create articles.")
+
+
+def _ensure_can_edit(article: Article, by) -> None:
+    if roles.is_editor(by):
+        return
+    if roles.is_writer(by) and article.created_by_id == by.pk and article.status == Article.Status.DRAFT:
+        return
+    raise PermissionDenied("Writers can change only their own drafts.")
+
+
+def _ensure_editor(by, action: str) -> None:
+    if not roles.is_editor(by):
+        raise PermissionDenied(f"Only editors can {action} articles.")
+
+
+# --- derived fields ---------------------------------------------------------
+
+
+def _unique_slug(base: str, *, exclude_pk: int | None) -> str:
+    max_length = settings.ARTICLE_SLUG_MAX_CHARS
+    taken = set(
+        Article.objects.filter(slug__startswith=base).exclude(pk=exclude_pk).values_list("slug", flat=True)
+    )
+    if base not in taken:
+        return base
+    number = 2
+    while True:
+        suffix = f"-{number}"
+        candidate = base[: max_length - len(suffix)].rstrip("-") + suffix
+        if candidate not in taken:
+            return candidate
+        number += 1
+
+
+def summary_from_blocks(blocks: Sequence[BlockInput]) -> str:
+    """Plain text from the opening paragraphs only: never headings, quotes or captions."""
+    limit = settings.ARTICLE_SUMMARY_MAX_CHARS
+    marker = "..."
+    pieces: list[str] = []
+    length = 0
+    for block in blocks:
+        if block.type != Block.Type.PARAGRAPH:
+            continue
+        text = html_to_text(block.text)
+        if not text:
+            continue
+        pieces.append(text)
+        length += len(text)
+        if length > limit:
+            break
+    joined = ""
+    for piece in pieces:
+        # Chinese paragraphs join directly; Latin ones need a space between.
+        joined += (" " if joined and joined[-1].isascii() and piece[0].isascii() else "") + piece
+    return cut(joined, limit - len(marker), marker)
+
+
+def _clean_blocks(raw_blocks: Iterable[BlockInput | dict]) -> list[BlockInput]:
+    cleaned: list[BlockInput] = []
+    errors: list[str] = []
+    allowed = set(Block.Type.values)
+    for index, raw in enumerate(raw_blocks):
+        block = raw if isinstance(raw, BlockInput) else BlockInput(**raw)
+        if block.type not in allowed:
+            errors.append(f"block {index}: unknown type {block.type!r}; use one of {', '.join(sorted(allowed))}")
+            continue
+        if block.type == Block.Type.PARAGRAPH:
+            text = sanitize_inline_html(block.text or "")
+            visible = html_to_text(text)
+        else:
+            text = clean_plain(block.text or "")
+            visible = text
+        if not visible:
+            errors.append(f"block {index}: {block.type} has no text")
+            continue
+        attribution = clean_plain(block.attribution or "") if block.type == Block.Type.QUOTE else ""
+        cleaned.append(BlockInput(type=block.type, text=text, attribution=attribution[:200]))
+    if errors:
+        raise ValidationError({"body": errors})
+    return cleaned
+
+
+def _validate_row(article: Article, *, slug_given: bool) -> None:
+    article.title = clean_plain(article.title or "")
+    article.summary = clean_plain(article.summary or "")
+    errors: dict[str, list[str]] = {}
+    if not article.title:
+        errors["title"] = ["The title cannot be empty."]
+    elif len(article.title) > 200:
+        errors["title"] = [f"The title has {len(article.title)} characters; at most 200 are allowed."]
+    if len(article.summary) > settings.ARTICLE_SUMMARY_MAX_CHARS:
+        errors["summary"] = [f"The summary may have at most {settings.ARTICLE_SUMMARY_MAX_CHARS} characters."]
+    if slug_given and article.slug and len(article.slug) > settings.ARTICLE_SLUG_MAX_CHARS:
+        errors["slug"] = [f"The slug may have at most {settings.ARTICLE_SLUG_MAX_CHARS} characters."]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _assign_slug(article: Article, *, requested: str | None, title_changed: bool) -> None:
+    """Editors may set a slug; otherwise it follows the title until first publication."""
+    if requested:
+        if article.has_been_published and requested != article.slug:
+            raise ValidationError({"slug": ["The slug cannot change once the article has been published."]})
+        if Article.objects.filter(slug=requested).exclude(pk=article.pk).exists():
+            raise ValidationError({"slug": [f"The slug {requested!r} is already used by another article."]})
+        article.slug = requested
+        return
+    if article.slug and (article.has_been_published or not title_changed):
+        return
+    base = slug_from_title(article.title, settings.ARTICLE_SLUG_MAX_CHARS)
+    # An empty transliteration (emoji, symbols) falls back to an id form once saved.
+    article.slug = _unique_slug(base, exclude_pk=article.pk) if base else ""
+
+
+# --- writes -----------------------------------------------------------------
+
+
+def _write_relations(
+    article: Article,
+    *,
+    tags: Iterable | None,
+    bylines: Sequence[BylineInput | dict] | None,
+    body: Sequence[BlockInput] | None,
+    related: Sequence | None,
+) -> None:
+    if tags is not None:
+        article.tags.set(list(tags))
+    if bylines is not None:
+        seen: set[tuple[int, str]] = set()
+        rows = []
+        for position, raw in enumerate(bylines):
+            byline = raw if isinstance(raw, BylineInput) else BylineInput(**raw)
+            role = clean_plain(byline.role or "") or "文"
+            key = (byline.author.pk, role)
+            if key in seen:
+                continue
+            seen.add(key)
+            rows.append(Byline(article=article, author=byline.author, role=role[:20], position=position))
+        Byline.objects.filter(article=article).delete()
+        Byline.objects.bulk_create(rows)
+    if body is not None:
+        Block.objects.filter(article=article).delete()
+        Block.objects.bulk_create(
+            Block(article=article, position=index, type=b.type, text=b.text, attribution=b.attribution)
+            for index, b in enumerate(body)
+        )
+    if related is not None:
+        picks = []
+        for item in related:
+            if item.pk == article.pk:
+                raise ValidationError({"related": ["An article cannot be related to itself."]})
+            if item.pk not in {p.pk for p in picks}:
+                picks.append(item)
+        if len(picks) > settings.ARTICLE_RELATED_LIMIT:
+            raise ValidationError({"related": [f"Pick at most {settings.ARTICLE_RELATED_LIMIT} related articles."]})
+        RelatedPick.objects.filter(from_article=article).delete()
+        RelatedPick.objects.bulk_create(
+            RelatedPick(from_article=article, to_article=item, position=index) for index, item in enumerate(picks)
+        )
+
+
+def _announce(article: Article, *, was_public: bool) -> None:
+    article_id = article.pk
+    is_public = article.is_published
+    transaction.on_commit(lambda: article_changed.send(Article, article_id=article_id))
+    if is_public and not was_public:
+        transaction.on_commit(lambda: article_published.send(Article, article_id=article_id))
+    elif was_public and not is_public:
+        transaction.on_commit(lambda: article_unpublished.send(Article, article_id=article_id))
+
+
+def _save_with_id_slug(article: Article) -> None:
+    try:
+        with transaction.atomic():
+            article.save()
+            if not article.slug:
+                article.slug = f"article-{article.pk}"
+                article.save(update_fields=["slug"])
+    except IntegrityError as error:
+        if "slug" in str(error).lower():
+            raise SlugConflict("another article took this slug at the same moment; try again") from error
+        raise
+
+
+@transaction.atomic
+def article_create(
+    *,
+    by,
+    title: str,
+    slug: str = "",
+    summary: str = "",
+    section=None,
+    source=None,
+    original_url: str = "",
+    tags: Iterable = (),
+    bylines: Sequence[BylineInput | dict] = (),
+    body: Sequence[BlockInput | dict] = (),
+    related: Sequence = (),
+) -> Article:
+    """Create a draft owned by `by`."""
+    _ensure_can_create(by)
+    article = Article(
+        title=title, summary=summary, section=section, source=source, original_url=original_url or "",
+        created_by=by, updated_by=by,
+    )
+    _validate_row(article, slug_given=bool(slug))
+    blocks = _clean_blocks(body)
+    _assign_slug(article, requested=slug or None, title_changed=True)
+    article.derived_summary = summary_from_blocks(blocks)
+    _save_with_id_slug(article)
+    _write_relations(article, tags=tags, bylines=bylines, body=blocks, related=related)
+    _announce(article, was_public=False)
+    return article
+
+
+@transaction.atomic
+def article_update(
+    *,
+    article_id: int,
+    by,
+    expected_version: int | None,
+    data: dict[str, Any],
+) -> Article:
+    """Change an article. `expected_version` guards against overwriting a newer edit."""
+    article = Article.objects.select_for_update().get(pk=article_id)
+    _ensure_can_edit(article, by)
+    if expected_version is not None and expected_version != article.version:
+        raise ArticleVersionConflict(current_version=article.version)
+    was_public = article.is_published
+    old_title = article.title
+    for field in _ROW_FIELDS:
+        if field == "slug" or field not in data:
+            continue
+        value = data[field]
+        if value is None and field not in ("section", "source"):
+            value = ""
+        setattr(article, field, value)
+    requested_slug = data.get("slug") or None
+    _validate_row(article, slug_given=requested_slug is not None)
+    blocks = _clean_blocks(data["body"]) if "body" in data else None
+    _assign_slug(article, requested=requested_slug, title_changed=article.title != old_title)
+    if blocks is not None:
+        article.derived_summary = summary_from_blocks(blocks)
+    article.version = models.F("version") + 1
+    article.updated_by = by
+    article.updated_at = timezone.now()
+    _save_with_id_slug(article)
+    article.refresh_from_db(fields=["version"])
+    _write_relations(
+        article, tags=data.get("tags"), bylines=data.get("bylines"), body=blocks, related=data.get("related"),
+    )
+    _announce(article, was_public=was_public)
+    return article
+
+
+def _transition(article: Article, *, by, status: str, extra_fields: Sequence[str] = ()) -> Article:
+    was_public = article.is_published
+    article.status = status
+    article.version = models.F("version") + 1
+    article.updated_by = by
+    article.updated_at = timezone.now()
+    article.save(update_fields=["status", "version", "updated_by", "updated_at", *extra_fields])
+    article.refresh_from_db(fields=["version"])
+    _announce(article, was_public=was_public)
+    return article
+
+
+@transaction.atomic
+def article_submit(*, article_id: int, by) -> Article:
+    """A writer hands a draft to the editors."""
+    article = Article.objects.select_for_update().get(pk=article_id)
+    _ensure_can_edit(article, by)
+    if article.status != Article.Status.DRAFT:
+        raise ArticleStateError(f"Only drafts can be submitted; this article is {article.status}.", status=article.status)
+    return _transition(article, by=by, status=Article.Status.REVIEW)
+
+
+@transaction.atomic
+def article_publish(*, article_id: int, by) -> Article:
+    """Publish now. Derived work is announced only once the commit succeeds."""
+    article = Article.objects.select_for_update().get(pk=article_id)
+    _ensure_editor(by, "publish")
+    if article.status not in (Article.Status.DRAFT, Article.Status.REVIEW, Article.Status.SCHEDULED):
+        raise ArticleStateError(f"Cannot publish an article that is {article.status}.", status=article.status)
+    now = timezone.now()
+    article.published_at = now
+    if article.first_published_at is None:
+        article.first_published_at = now
+    return _transition(
+        article, by=by, status=Article.Status.PUBLISHED, extra_fields=["published_at", "first_published_at"]
+    )
+
+
+@transaction.atomic
+def article_unpublish(*, article_id: int, by) -> Article:
+    """Take a published article down; it is kept as archived."""
+    article = Article.objects.select_for_update().get(pk=article_id)
+    _ensure_editor(by, "unpublish")
+    if article.status not in (Article.Status.PUBLISHED, Article.Status.SCHEDULED):
+        raise ArticleStateError(f"Cannot unpublish an article that is {article.status}.", status=article.status)
+    return _transition(article, by=by, status=Article.Status.ARCHIVED)
+
+
+@transaction.atomic
+def article_delete(*, article_id: int, by) -> None:
+    article = Article.objects.select_for_update().get(pk=article_id)
+    _ensure_can_edit(article, by)
+    was_public = article.is_published
+    article.delete()
+    transaction.on_commit(lambda: article_changed.send(Article, article_id=article_id))
+    if was_public:
+        transaction.on_commit(lambda: article_unpublished.send(Article, article_id=article_id))
+
+
+@transaction.atomic
+def correction_add(*, article_id: int, by, text: str) -> Correction:
+    article = Article.objects.select_for_update().get(pk=article_id)
+    _ensure_editor(by, "correct")
+    text = clean_plain(text)
+    if not text:
+        raise ValidationError({"text": ["A correction needs its text."]})
+    correction = Correction.objects.create(article=article, text=text, created_by=by)
+    Article.objects.filter(pk=article.pk).update(updated_at=timezone.now(), version=models.F("version") + 1)
+    _announce(article, was_public=article.is_published)
+    return correction
+
+
+def article_after_admin_save(*, article: Article, by, was_public: bool) -> None:
+    """Recompute what the admin's inlines change (summary from the body) and announce."""
+    blocks = [BlockInput(type=b.type, text=b.text, attribution=b.attribution) for b in article.blocks.all()]
+    derived = summary_from_blocks(blocks)
+    if derived != article.derived_summary:
+        article.derived_summary = derived
+        Article.objects.filter(pk=article.pk).update(derived_summary=derived)
+    _announce(article, was_public=was_public)
+
+
+def article_prepare_admin_save(*, article: Article, by, is_new: bool, slug_given: bool, title_changed: bool) -> None:
+    """Apply the same rules as the API to an article saved from the admin form."""
+    if is_new:
+        _ensure_can_create(by)
+        article.created_by = by
+    else:
+        _ensure_can_edit(Article.objects.get(pk=article.pk), by)
+        article.version = models.F("version") + 1
+    article.updated_by = by
+    article.updated_at = timezone.now()
+    _validate_row(article, slug_given=slug_given)
+    _assign_slug(article, requested=article.slug if slug_given else None, title_changed=title_changed)
+    _save_with_id_slug(article)
+    article.refresh_from_db(fields=["version"])
+
+
+def positions_renumber(*, model: type[models.Model], article: Article) -> None:
+    """Positions typed in the admin may repeat or leave gaps; keep the order, number 0..n."""
+    article_field = "from_article" if model is RelatedPick else "article"
+    rows = list(model._default_manager.filter(**{article_field: article}).order_by("position", "id"))
+    for position, row in enumerate(rows):
+        if row.position != position:
+            row.position = position
+            row.save(update_fields=["position"])
+
+
+def clean_block_for_admin(*, type: str, text: str, attribution: str) -> BlockInput:
+    """Sanitise one block typed in the admin, with the API's rules."""
+    return _clean_blocks([BlockInput(type=type, text=text, attribution=attribution)])[0]
+
+
+# --- taxonomy ----------------------------------------------------------------
+
+
+def taxonomy_slug(instance: models.Model, *, source: str) -> str:
+    """A unique slug for an author, section, tag or outlet, from its name."""
+    model = type(instance)
+    max_length = model._meta.get_field("slug").max_length
+    base = slug_from_title(source, max_length) or model._meta.model_name
+    taken = set(model._default_manager.filter(slug__startswith=base).exclude(pk=instance.pk).values_list("slug", flat=True))
+    candidate, number = base, 2
+    while candidate in taken:
+        candidate = f"{base[: max_length - 4]}-{number}"
+        number += 1
+    return candidate
+
+
+@transaction.atomic
+def taxonomy_save(*, instance: models.Model, by) -> models.Model:
+    """Save an author, section, tag or outlet; public responses show them, so purge."""
+    _ensure_editor(by, "manage the names used by")
+    if not getattr(instance, "slug", ""):
+        instance.slug = taxonomy_slug(instance, source=instance.name)
+    instance.full_clean()
+    instance.save()
+    transaction.on_commit(api_cache.invalidate)
+    return instance
+
+
+class InUse(Exception):
+    """A row still referenced by articles (answered 409)."""
+
+
+@transaction.atomic
+def taxonomy_delete(*, instance: models.Model, by) -> None:
+    _ensure_editor(by, "manage the names used by")
+    try:
+        with transaction.atomic():
+            instance.delete()
+    except models.ProtectedError as error:
+        count = len(error.protected_objects)
+        raise InUse(f"{instance} is still used by {count} article(s) or byline(s); change those first.") from error
+    transaction.on_commit(api_cache.invalidate)

@@ -1,0 +1,68 @@
+"""Pure text helpers: sanitising, plain text, slugs and cutting. No database."""
+
+import html
+import re
+import unicodedata
+
+import nh3
+import regex
+from django.utils.text import slugify
+from pypinyin import lazy_pinyin
+
+INLINE_TAGS = {"b", "strong", "i", "em", "a", "br", "sub", "sup"}
+INLINE_ATTRIBUTES = {"a": {"href"}}
+LINK_SCHEMES = {"http", "https"}
+
+_GRAPHEME = regex.compile(r"\X")
+_SPACE = re.compile(r"\s+")
+# Control characters other than tab and newline never belong in stored text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_TRAILING = regex.compile(r"[\s\p{P}]+$")
+
+
+def clean_plain(text: str) -> str:
+    """Plain text as stored: NFC, no control characters, trimmed."""
+    return _CONTROL.sub("", unicodedata.normalize("NFC", text)).strip()
+
+
+def sanitize_inline_html(value: str) -> str:
+    """Keep only inline formatting and http(s) links; scripts and handlers go, text stays."""
+    cleaned = nh3.clean(
+        clean_plain(value),
+        tags=INLINE_TAGS,
+        attributes=INLINE_ATTRIBUTES,
+        url_schemes=LINK_SCHEMES,
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    )
+    return cleaned.strip()
+
+
+def html_to_text(value: str) -> str:
+    """The visible text of sanitised inline HTML, whitespace folded."""
+    text = nh3.clean(value, tags=set(), attributes={})
+    return _SPACE.sub(" ", html.unescape(text)).strip()
+
+
+def cut(text: str, limit: int, marker: str = "...") -> str:
+    """The first `limit` user-perceived characters, then `marker`, only when cut.
+
+    As the seed page prints its rail, the marker comes on top of the limit.
+    Never splits an emoji sequence or a letter from its combining marks, and
+    trims trailing spaces and punctuation before the marker.
+    """
+    clusters = _GRAPHEME.findall(text)
+    if len(clusters) <= limit:
+        return text
+    head = _TRAILING.sub("", "".join(clusters[:limit]))
+    return head + marker
+
+
+def slug_from_title(title: str, max_length: int = 100) -> str:
+    """A readable ASCII slug: pinyin for Chinese, words for Latin; may be empty."""
+    words = lazy_pinyin(title, errors="default")
+    slug = slugify("-".join(words))
+    slug = re.sub(r"-{2,}", "-", slug).strip("-")
+    if len(slug) > max_length:
+        slug = slug[:max_length].rsplit("-", 1)[0] if "-" in slug[:max_length] else slug[:max_length]
+    return slug.strip("-")

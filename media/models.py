@@ -1,0 +1,1 @@
+"""Models for media (filled by its own issue)."""

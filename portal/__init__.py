@@ -1,0 +1,5 @@
+"""Portal: a news-portal content management backend."""
+
+from .celery import app as celery_app
+
+__all__ = ("celery_app",)

@@ -1,0 +1,32 @@
+"""Cursor pagination that answers bad cursors and page sizes with 400, not 404 or a silent clamp."""
+
+from django.conf import settings
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.pagination import CursorPagination
+
+
+class StrictCursorPagination(CursorPagination):
+    """`{"next","previous","results"}`; `page_size` from 1 to API_MAX_PAGE_SIZE."""
+
+    page_size_query_param = "page_size"
+    ordering = ("-id",)
+
+    def __init__(self) -> None:
+        self.page_size = settings.API_PAGE_SIZE
+        self.max_page_size = settings.API_MAX_PAGE_SIZE
+
+    def get_page_size(self, request) -> int:
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+            raise ValidationError({"page_size": [f"Give a whole number from 1 to {self.max_page_size}."]})
+        return int(raw)
+
+    def decode_cursor(self, request):
+        try:
+            return super().decode_cursor(request)
+        except NotFound:
+            raise ValidationError({"cursor": ["This cursor is not valid; use the next or previous link as given."]})
+        except (ValueError, TypeError, OverflowError):
+            raise ValidationError({"cursor": ["This cursor is not valid; use the next or previous link as given."]})

@@ -1,0 +1,107 @@
+"""Health checks, the API root and token login."""
+
+import logging
+
+from django.core.cache import cache
+from django.db import connection
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import permissions, serializers
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+from rest_framework.settings import api_settings
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+logger = logging.getLogger(__name__)
+
+
+class HealthView(APIView):
+    """`GET /healthz`: the process answers. Also the benchmarks' trivial DRF endpoint."""
+
+    authentication_classes = ()
+    permission_classes = (permissions.AllowAny,)
+
+    @extend_schema(responses=inline_serializer("Health", {"status": serializers.CharField()}))
+    def get(self, request):
+        return Response({"status": "ok"})
+
+
+def _check_database() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+
+
+def _check_cache() -> None:
+    cache.set("readyz", "1", 10)
+    if cache.get("readyz") != "1":
+        raise RuntimeError("the cache did not return what was stored")
+
+
+def _check_broker() -> None:
+    from portal.celery import app
+
+    with app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, timeout=2)
+
+
+class ReadyView(APIView):
+    """`GET /readyz`: database, cache and broker answer; 503 names what failed."""
+
+    authentication_classes = ()
+    permission_classes = (permissions.AllowAny,)
+    checks = {"database": _check_database, "cache": _check_cache, "broker": _check_broker}
+
+    @extend_schema(
+        responses=inline_serializer("Ready", {"status": serializers.CharField(), "checks": serializers.DictField()})
+    )
+    def get(self, request):
+        results: dict[str, str] = {}
+        for name, check in self.checks.items():
+            try:
+                check()
+                results[name] = "ok"
+            except Exception as error:  # any failure is a reason to take this process out of rotation
+                logger.warning("readiness check %s failed: %s", name, error)
+                results[name] = f"failed: {type(error).__name__}: {error}"[:300]
+        failed = [name for name, result in results.items() if result != "ok"]
+        if failed:
+            return Response(
+                {"status": "unavailable", "detail": f"not ready: {', '.join(failed)}", "checks": results},
+                status=503,
+            )
+        return Response({"status": "ok", "checks": results})
+
+
+class ApiRootView(APIView):
+    """`GET /api/v1/`: where everything is."""
+
+    authentication_classes = ()
+    permission_classes = (permissions.AllowAny,)
+
+    @extend_schema(responses=inline_serializer("ApiRoot", {"articles": serializers.URLField()}))
+    def get(self, request):
+        names = ["article-list", "author-list", "section-list", "tag-list"]
+        links = {name.split("-")[0] + "s": reverse(name, request=request) for name in names}
+        links["schema"] = request.build_absolute_uri("/api/schema/")
+        links["docs"] = request.build_absolute_uri("/api/docs/")
+        return Response(links)
+
+
+class TokenView(ObtainAuthToken):
+    """`POST /api/v1/auth/token/` with `{"username","password"}` answers `{"token"}`."""
+
+    throttle_classes = (ScopedRateThrottle,)
+    throttle_scope = "auth"
+    # ObtainAuthToken pins its own renderers and parsers; use the API's.
+    renderer_classes = api_settings.DEFAULT_RENDERER_CLASSES
+    parser_classes = api_settings.DEFAULT_PARSER_CLASSES
+
+    @extend_schema(
+        request=inline_serializer("TokenRequest", {"username": serializers.CharField(), "password": serializers.CharField()}),
+        responses=inline_serializer("TokenResponse", {"token": serializers.CharField()}),
+    )
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
+

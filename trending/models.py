@@ -1,0 +1,1 @@
+"""Models for trending (filled by its own issue)."""
