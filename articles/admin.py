@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.utils.html import format_html, format_html_join
@@ -13,21 +14,27 @@ from .models import Article, Author, Block, Byline, Correction, Outlet, RelatedP
 from .text import html_to_text
 
 
+class PositionedForm(forms.ModelForm):
+    """Position is optional: rows without one keep the order they have on the page."""
+
+    position = forms.IntegerField(
+        label=_("position"), required=False, min_value=0, widget=forms.NumberInput(attrs={"style": "width: 4em"})
+    )
+
+
 class BylineInline(admin.TabularInline):
     model = Byline
+    form = PositionedForm
     extra = 1
     autocomplete_fields = ["author"]
     fields = ["position", "author", "role"]
 
 
-class BlockForm(forms.ModelForm):
+class BlockForm(PositionedForm):
     class Meta:
         model = Block
         fields = ["position", "type", "text", "attribution"]
-        widgets = {
-            "text": forms.Textarea(attrs={"rows": 4, "cols": 90, "class": "vLargeTextField"}),
-            "position": forms.NumberInput(attrs={"style": "width: 4em"}),
-        }
+        widgets = {"text": forms.Textarea(attrs={"rows": 4, "cols": 90, "class": "vLargeTextField"})}
 
     def clean(self):
         data = super().clean()
@@ -55,6 +62,7 @@ class BlockInline(admin.StackedInline):
 
 class RelatedPickInline(admin.TabularInline):
     model = RelatedPick
+    form = PositionedForm
     fk_name = "from_article"
     extra = 0
     max_num = 5
@@ -69,8 +77,11 @@ class CorrectionInline(admin.TabularInline):
 
 
 class ArticleForm(forms.ModelForm):
+    original_url = forms.URLField(label=_("original URL"), max_length=500, required=False, assume_scheme="https")
     slug = forms.SlugField(
-        label=_("slug"), max_length=100, required=False,
+        label=_("slug"),
+        max_length=100,
+        required=False,
         help_text=_("Leave blank to make one from the title (pinyin). Fixed once published."),
     )
 
@@ -83,6 +94,7 @@ class ArticleForm(forms.ModelForm):
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
     form = ArticleForm
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["title", "status_label", "section", "byline_text", "published_at", "updated_at", "view_count"]
     list_display_links = ["title"]
     list_filter = ["status", "section", ("source", admin.RelatedOnlyFieldListFilter), "published_at"]
@@ -93,15 +105,29 @@ class ArticleAdmin(admin.ModelAdmin):
     autocomplete_fields = ["section", "tags", "source"]
     inlines = [BylineInline, BlockInline, RelatedPickInline, CorrectionInline]
     readonly_fields = [
-        "status_label", "published_at", "first_published_at", "derived_summary", "public_link",
-        "created_at", "created_by", "updated_at", "updated_by", "version", "view_count",
+        "status_label",
+        "published_at",
+        "first_published_at",
+        "derived_summary",
+        "public_link",
+        "created_at",
+        "created_by",
+        "updated_at",
+        "updated_by",
+        "version",
+        "view_count",
     ]
     fieldsets = [
         (None, {"fields": ["title", "slug", "summary", "derived_summary", "section", "tags"]}),
         (_("Syndication"), {"fields": ["source", "original_url"], "classes": ["collapse"]}),
         (_("Status"), {"fields": ["status_label", "published_at", "first_published_at", "public_link"]}),
-        (_("Audit"), {"fields": ["created_at", "created_by", "updated_at", "updated_by", "version", "view_count"],
-                      "classes": ["collapse"]}),
+        (
+            _("Audit"),
+            {
+                "fields": ["created_at", "created_by", "updated_at", "updated_by", "version", "view_count"],
+                "classes": ["collapse"],
+            },
+        ),
     ]
     actions = ["publish_selected", "submit_selected", "unpublish_selected"]
     change_form_template = "admin/articles/article/change_form.html"
@@ -125,10 +151,16 @@ class ArticleAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("status"), ordering="status")
     def status_label(self, obj: Article):
-        colours = {"draft": "#777", "review": "#b8860b", "scheduled": "#1e6fb8", "published": "#2e7d32",
-                   "archived": "#999"}
+        colours = {
+            "draft": "#777",
+            "review": "#b8860b",
+            "scheduled": "#1e6fb8",
+            "published": "#2e7d32",
+            "archived": "#999",
+        }
         return format_html(
-            '<span style="color:{};font-weight:bold">{}</span>', colours.get(obj.status, "#000"),
+            '<span style="color:{};font-weight:bold">{}</span>',
+            colours.get(obj.status, "#000"),
             obj.get_status_display(),
         )
 
@@ -157,7 +189,9 @@ class ArticleAdmin(admin.ModelAdmin):
     def save_model(self, request, obj: Article, form, change):
         request._article_was_public = change and Article.objects.get(pk=obj.pk).is_published
         services.article_prepare_admin_save(
-            article=obj, by=request.user, is_new=not change,
+            article=obj,
+            by=request.user,
+            is_new=not change,
             slug_given=bool(form.cleaned_data.get("slug")) and "slug" in form.changed_data,
             title_changed="title" in form.changed_data,
         )
@@ -166,11 +200,9 @@ class ArticleAdmin(admin.ModelAdmin):
         instances = formset.save(commit=False)
         for deleted in formset.deleted_objects:
             deleted.delete()
-        new_forms = {id(f.instance): f for f in formset.extra_forms}
         for index, instance in enumerate(instances):
-            added = new_forms.get(id(instance))
-            if added is not None and "position" not in added.changed_data and hasattr(instance, "position"):
-                # A new row without a typed position goes after the existing ones.
+            if getattr(instance, "position", 0) is None:
+                # A row without a typed position keeps its place on the page, after numbered ones.
                 instance.position = 10_000 + index
             if isinstance(instance, Correction) and not instance.created_by_id:
                 instance.created_by = request.user
@@ -244,8 +276,13 @@ class ArticleAdmin(admin.ModelAdmin):
             services.article_delete(article_id=article.pk, by=request.user)
 
 
+URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
+
+
 class TaxonomyAdmin(admin.ModelAdmin):
     """Names used in articles; saving purges cached public answers."""
+
+    formfield_overrides = URL_FIELDS
 
     def save_model(self, request, obj, form, change):
         services.taxonomy_save(instance=obj, by=request.user)
@@ -267,8 +304,12 @@ class AuthorAdmin(TaxonomyAdmin):
     prepopulated_fields: dict = {}
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("affiliation", "user").annotate(
-            n_articles=Count("bylines__article", distinct=True)
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("affiliation", "user")
+            .annotate(n_articles=Count("bylines__article", distinct=True))
+            .order_by("name", "id")
         )
 
     @admin.display(description=_("articles"), ordering="n_articles")
@@ -293,5 +334,3 @@ class SectionAdmin(TaxonomyAdmin):
 class TagAdmin(TaxonomyAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name", "slug"]
-
-

@@ -18,27 +18,104 @@ from .models import Article, Author, Block, Byline, Outlet, Section, Tag
 from .services import BlockInput, summary_from_blocks
 from .text import slug_from_title
 
-SECTIONS = [("国际", "world"), ("国内", "china"), ("财经", "finance"), ("科技", "tech"), ("体育", "sports"),
-            ("文化", "culture")]
-OUTLETS = [("观察者网", "guancha", "https://www.guancha.cn/"), ("澎湃新闻", "thepaper", "https://www.thepaper.cn/"),
-           ("新华社", "xinhua", "https://www.news.cn/"), ("本站", "portal", "")]
-AUTHORS = [("林晓舟", "观察者网"), ("周若岚", "观察者网"), ("陈牧野", "澎湃新闻"), ("苏青禾", "澎湃新闻"),
-           ("王立言", "新华社"), ("赵知远", "新华社"), ("何一鸣", "本站"), ("许清欢", "本站"), ("沈书白", "本站"),
-           ("顾南星", "本站"), ("梁启航", "观察者网"), ("韩静秋", "本站")]
-TAGS = ["外交", "能源", "气候", "选举", "人工智能", "芯片", "新能源汽车", "股市", "楼市", "足球", "马拉松",
-        "博物馆", "电影", "教育", "医疗", "交通", "天气", "航天"]
+SECTIONS = [
+    ("国际", "world"),
+    ("国内", "china"),
+    ("财经", "finance"),
+    ("科技", "tech"),
+    ("体育", "sports"),
+    ("文化", "culture"),
+]
+OUTLETS = [
+    ("观察者网", "guancha", "https://www.guancha.cn/"),
+    ("澎湃新闻", "thepaper", "https://www.thepaper.cn/"),
+    ("新华社", "xinhua", "https://www.news.cn/"),
+    ("本站", "portal", ""),
+]
+AUTHORS = [
+    ("林晓舟", "观察者网"),
+    ("周若岚", "观察者网"),
+    ("陈牧野", "澎湃新闻"),
+    ("苏青禾", "澎湃新闻"),
+    ("王立言", "新华社"),
+    ("赵知远", "新华社"),
+    ("何一鸣", "本站"),
+    ("许清欢", "本站"),
+    ("沈书白", "本站"),
+    ("顾南星", "本站"),
+    ("梁启航", "观察者网"),
+    ("韩静秋", "本站"),
+]
+TAGS = [
+    "外交",
+    "能源",
+    "气候",
+    "选举",
+    "人工智能",
+    "芯片",
+    "新能源汽车",
+    "股市",
+    "楼市",
+    "足球",
+    "马拉松",
+    "博物馆",
+    "电影",
+    "教育",
+    "医疗",
+    "交通",
+    "天气",
+    "航天",
+]
 
 PLACES = ["巴库", "里加", "开罗", "利马", "奥斯陆", "河内", "内罗毕", "蒙得维的亚", "济南", "昆明", "兰州", "厦门"]
-ACTORS = ["该国外交部", "市气象台", "行业协会", "交通运输部门", "当地议会", "一家新能源车企", "国家统计部门",
-          "省博物馆", "市教育局", "航天科研团队", "中央银行", "足球俱乐部"]
-EVENTS = ["发布年度报告", "宣布新一轮合作计划", "举行新闻发布会", "启动应急响应", "公布最新数据", "签署谅解备忘录",
-          "召开专题会议", "推出便民服务", "完成阶段性测试", "调整相关政策"]
-TOPICS = ["能源供应", "极端天气", "跨境物流", "数字身份", "电池回收", "公共交通", "文物保护", "青少年体育",
-          "芯片产能", "医保比价", "森林覆盖", "城市更新"]
+ACTORS = [
+    "该国外交部",
+    "市气象台",
+    "行业协会",
+    "交通运输部门",
+    "当地议会",
+    "一家新能源车企",
+    "国家统计部门",
+    "省博物馆",
+    "市教育局",
+    "航天科研团队",
+    "中央银行",
+    "足球俱乐部",
+]
+EVENTS = [
+    "发布年度报告",
+    "宣布新一轮合作计划",
+    "举行新闻发布会",
+    "启动应急响应",
+    "公布最新数据",
+    "签署谅解备忘录",
+    "召开专题会议",
+    "推出便民服务",
+    "完成阶段性测试",
+    "调整相关政策",
+]
+TOPICS = [
+    "能源供应",
+    "极端天气",
+    "跨境物流",
+    "数字身份",
+    "电池回收",
+    "公共交通",
+    "文物保护",
+    "青少年体育",
+    "芯片产能",
+    "医保比价",
+    "森林覆盖",
+    "城市更新",
+]
 
 HEADINGS = ["背景", "各方反应", "数据解读", "下一步安排", "专家观点"]
-QUOTES = ["我们会把每一项承诺落到实处。", "数据的变化说明政策正在起效。", "这不是终点，而是新的起点。",
-          "公众的关切就是我们工作的方向。"]
+QUOTES = [
+    "我们会把每一项承诺落到实处。",
+    "数据的变化说明政策正在起效。",
+    "这不是终点，而是新的起点。",
+    "公众的关切就是我们工作的方向。",
+]
 SPEAKERS = ["一位发言人", "项目负责人", "受访专家", "当地居民"]
 
 
@@ -113,14 +190,18 @@ def load(*, articles: int = 64, seed: int = 2024) -> int:
     come from the same pure functions the services use.
     """
     rng = random.Random(seed)
-    sections = [Section.objects.get_or_create(slug=slug, defaults={"name": name, "order": i})[0]
-                for i, (name, slug) in enumerate(SECTIONS)]
-    outlets = {name: Outlet.objects.get_or_create(slug=slug, defaults={"name": name, "url": url})[0]
-               for name, slug, url in OUTLETS}
+    sections = [
+        Section.objects.get_or_create(slug=slug, defaults={"name": name, "order": i})[0]
+        for i, (name, slug) in enumerate(SECTIONS)
+    ]
+    outlets = {
+        name: Outlet.objects.get_or_create(slug=slug, defaults={"name": name, "url": url})[0]
+        for name, slug, url in OUTLETS
+    }
     authors = [
         Author.objects.get_or_create(
-            slug=slug_from_title(name), defaults={"name": name, "affiliation": outlets[outlet],
-                                                  "bio": f"{outlet}记者，关注{rng.choice(TOPICS)}。"},
+            slug=slug_from_title(name),
+            defaults={"name": name, "affiliation": outlets[outlet], "bio": f"{outlet}记者，关注{rng.choice(TOPICS)}。"},
         )[0]
         for name, outlet in AUTHORS
     ]
@@ -142,15 +223,24 @@ def load(*, articles: int = 64, seed: int = 2024) -> int:
         published_at = now - timedelta(minutes=rng.randint(5, 6 * 24 * 60))
         draft = index % 16 == 15  # a few drafts so the desk has work in progress
         source = rng.choice(list(outlets.values()))
-        rows.append(Article(
-            title=title, slug=slug, derived_summary=summary_from_blocks(body), section=rng.choice(sections),
-            source=None if source.slug == "portal" else source,
-            original_url="" if source.slug == "portal" or not source.url else f"{source.url}news/{index + 1000}",
-            status=Article.Status.DRAFT if draft else Article.Status.PUBLISHED,
-            published_at=None if draft else published_at, first_published_at=None if draft else published_at,
-            created_at=published_at - timedelta(hours=1), updated_at=published_at, created_by=editor,
-            updated_by=editor, view_count=rng.randint(0, 50000),
-        ))
+        rows.append(
+            Article(
+                title=title,
+                slug=slug,
+                derived_summary=summary_from_blocks(body),
+                section=rng.choice(sections),
+                source=None if source.slug == "portal" else source,
+                original_url="" if source.slug == "portal" or not source.url else f"{source.url}news/{index + 1000}",
+                status=Article.Status.DRAFT if draft else Article.Status.PUBLISHED,
+                published_at=None if draft else published_at,
+                first_published_at=None if draft else published_at,
+                created_at=published_at - timedelta(hours=1),
+                updated_at=published_at,
+                created_by=editor,
+                updated_by=editor,
+                view_count=rng.randint(0, 50000),
+            )
+        )
         bodies.append(body)
     created = Article.objects.bulk_create(rows, batch_size=500)
     if not created or created[0].pk is None:  # backends without RETURNING
@@ -158,14 +248,16 @@ def load(*, articles: int = 64, seed: int = 2024) -> int:
 
     bylines, blocks, tag_links = [], [], []
     through = Article.tags.through
-    for article, body in zip(created, bodies):
+    for article, body in zip(created, bodies, strict=True):
         writer = rng.choice(authors)
         bylines.append(Byline(article=article, author=writer, role="文", position=0))
         if rng.random() < 0.4:
             other = rng.choice([a for a in authors if a != writer])
             bylines.append(Byline(article=article, author=other, role=rng.choice(["编辑", "摄影", "记者"]), position=1))
-        blocks += [Block(article=article, position=i, type=b.type, text=b.text, attribution=b.attribution)
-                   for i, b in enumerate(body)]
+        blocks += [
+            Block(article=article, position=i, type=b.type, text=b.text, attribution=b.attribution)
+            for i, b in enumerate(body)
+        ]
         tag_links += [through(article=article, tag=tag) for tag in rng.sample(tags, rng.randint(1, 3))]
     Byline.objects.bulk_create(bylines, batch_size=1000)
     Block.objects.bulk_create(blocks, batch_size=1000)

@@ -30,12 +30,20 @@ class Author(models.Model):
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
     bio = models.TextField(_("biography"), blank=True)
     affiliation = models.ForeignKey(
-        Outlet, verbose_name=_("affiliation"), null=True, blank=True, on_delete=models.SET_NULL,
+        Outlet,
+        verbose_name=_("affiliation"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="authors",
     )
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, verbose_name=_("account"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="author",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="author",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -92,23 +100,37 @@ class Article(models.Model):
     title = models.CharField(_("title"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
     summary = models.CharField(
-        _("summary"), max_length=300, blank=True,
+        _("summary"),
+        max_length=300,
+        blank=True,
         help_text=_("Leave blank to use the opening paragraphs."),
     )
     derived_summary = models.CharField(_("derived summary"), max_length=300, blank=True, editable=False)
     section = models.ForeignKey(
-        Section, verbose_name=_("section"), null=True, blank=True, on_delete=models.PROTECT,
+        Section,
+        verbose_name=_("section"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="articles",
     )
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="articles")
     source = models.ForeignKey(
-        Outlet, verbose_name=_("original outlet"), null=True, blank=True, on_delete=models.PROTECT,
+        Outlet,
+        verbose_name=_("original outlet"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="articles",
     )
     original_url = models.URLField(_("original URL"), max_length=500, blank=True)
     related_picks = models.ManyToManyField(
-        "self", verbose_name=_("related articles"), through="RelatedPick", symmetrical=False,
-        blank=True, related_name="picked_by",
+        "self",
+        verbose_name=_("related articles"),
+        through="RelatedPick",
+        symmetrical=False,
+        blank=True,
+        related_name="picked_by",
     )
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
@@ -116,12 +138,22 @@ class Article(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now, editable=False)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+", editable=False,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
     )
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("updated by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+", editable=False,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("updated by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
     )
     view_count = models.PositiveBigIntegerField(_("views"), default=0, editable=False)
     # Bumped by every editorial save; the editor API's ETag and If-Match use it.
@@ -211,7 +243,7 @@ class Block(models.Model):
 class RelatedPick(models.Model):
     """An editor's own choice of related article, shown before computed ones."""
 
-    from_article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+")
+    from_article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="picks")
     to_article = models.ForeignKey(Article, verbose_name=_("article"), on_delete=models.CASCADE, related_name="+")
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
@@ -223,6 +255,9 @@ class RelatedPick(models.Model):
             models.UniqueConstraint(fields=["from_article", "to_article"], name="related_pick_unique"),
             models.CheckConstraint(condition=~Q(from_article=models.F("to_article")), name="related_pick_not_self"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.from_article_id} -> {self.to_article_id}"
 
 
 class Correction(models.Model):

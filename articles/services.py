@@ -87,9 +87,7 @@ def _ensure_editor(by, action: str) -> None:
 
 def _unique_slug(base: str, *, exclude_pk: int | None) -> str:
     max_length = settings.ARTICLE_SLUG_MAX_CHARS
-    taken = set(
-        Article.objects.filter(slug__startswith=base).exclude(pk=exclude_pk).values_list("slug", flat=True)
-    )
+    taken = set(Article.objects.filter(slug__startswith=base).exclude(pk=exclude_pk).values_list("slug", flat=True))
     if base not in taken:
         return base
     number = 2
@@ -269,8 +267,13 @@ def article_create(
     """Create a draft owned by `by`."""
     _ensure_can_create(by)
     article = Article(
-        title=title, summary=summary, section=section, source=source, original_url=original_url or "",
-        created_by=by, updated_by=by,
+        title=title,
+        summary=summary,
+        section=section,
+        source=source,
+        original_url=original_url or "",
+        created_by=by,
+        updated_by=by,
     )
     _validate_row(article, slug_given=bool(slug))
     blocks = _clean_blocks(body)
@@ -316,7 +319,11 @@ def article_update(
     _save_with_id_slug(article)
     article.refresh_from_db(fields=["version"])
     _write_relations(
-        article, tags=data.get("tags"), bylines=data.get("bylines"), body=blocks, related=data.get("related"),
+        article,
+        tags=data.get("tags"),
+        bylines=data.get("bylines"),
+        body=blocks,
+        related=data.get("related"),
     )
     _announce(article, was_public=was_public)
     return article
@@ -340,7 +347,9 @@ def article_submit(*, article_id: int, by) -> Article:
     article = Article.objects.select_for_update().get(pk=article_id)
     _ensure_can_edit(article, by)
     if article.status != Article.Status.DRAFT:
-        raise ArticleStateError(f"Only drafts can be submitted; this article is {article.status}.", status=article.status)
+        raise ArticleStateError(
+            f"Only drafts can be submitted; this article is {article.status}.", status=article.status
+        )
     return _transition(article, by=by, status=Article.Status.REVIEW)
 
 
@@ -443,7 +452,9 @@ def taxonomy_slug(instance: models.Model, *, source: str) -> str:
     model = type(instance)
     max_length = model._meta.get_field("slug").max_length
     base = slug_from_title(source, max_length) or model._meta.model_name
-    taken = set(model._default_manager.filter(slug__startswith=base).exclude(pk=instance.pk).values_list("slug", flat=True))
+    taken = set(
+        model._default_manager.filter(slug__startswith=base).exclude(pk=instance.pk).values_list("slug", flat=True)
+    )
     candidate, number = base, 2
     while candidate in taken:
         candidate = f"{base[: max_length - 4]}-{number}"

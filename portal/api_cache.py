@@ -14,7 +14,6 @@ from collections.abc import Callable
 from typing import Any
 
 import orjson
-
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified

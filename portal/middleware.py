@@ -1,10 +1,12 @@
-"""Keep the API's errors JSON even where Django would answer with an HTML page."""
+"""Keep the API's errors JSON, even where Django would answer with an HTML page."""
 
+from django.conf import settings
 from django.http import JsonResponse
 
 
 class ApiJsonErrorsMiddleware:
-    """Under /api/, an HTML 404 or 500 (unknown path, DEBUG pages) becomes `{"detail"}`."""
+    """Under /api/: oversized non-upload bodies get 413 before anything reads them, and
+    an HTML 400/404/405/500 (unknown path, DEBUG pages) becomes `{"detail"}`."""
 
     messages = {400: "Bad request.", 404: "Not found.", 405: "Method not allowed.", 500: "Server error."}
 
@@ -12,6 +14,10 @@ class ApiJsonErrorsMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if request.path_info.startswith("/api/"):
+            too_large = self._too_large(request)
+            if too_large is not None:
+                return too_large
         response = self.get_response(request)
         if (
             response.status_code in self.messages
@@ -20,3 +26,19 @@ class ApiJsonErrorsMiddleware:
         ):
             return JsonResponse({"detail": self.messages[response.status_code]}, status=response.status_code)
         return response
+
+    @staticmethod
+    def _too_large(request):
+        # DRF's JSON parser reads the stream directly, past Django's own check.
+        if request.content_type == "multipart/form-data":
+            return None  # uploads have their own limit
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return JsonResponse({"detail": "Content-Length is not a number."}, status=400)
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if limit is not None and length > limit:
+            return JsonResponse(
+                {"detail": f"The request body has {length} bytes; at most {limit} are accepted."}, status=413
+            )
+        return None

@@ -1,8 +1,11 @@
 """Cursor pagination that answers bad cursors and page sizes with 400, not 404 or a silent clamp."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
+
+INVALID_CURSOR = "This cursor is not valid; use the next or previous link as given."
 
 
 class StrictCursorPagination(CursorPagination):
@@ -23,10 +26,17 @@ class StrictCursorPagination(CursorPagination):
             raise ValidationError({"page_size": [f"Give a whole number from 1 to {self.max_page_size}."]})
         return int(raw)
 
+    def paginate_queryset(self, queryset, request, view=None):
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except DjangoValidationError:
+            # A well-formed cursor whose position is not a value of the ordering field.
+            raise ValidationError({"cursor": [INVALID_CURSOR]})
+
     def decode_cursor(self, request):
         try:
             return super().decode_cursor(request)
         except NotFound:
-            raise ValidationError({"cursor": ["This cursor is not valid; use the next or previous link as given."]})
+            raise ValidationError({"cursor": [INVALID_CURSOR]})
         except (ValueError, TypeError, OverflowError):
-            raise ValidationError({"cursor": ["This cursor is not valid; use the next or previous link as given."]})
+            raise ValidationError({"cursor": [INVALID_CURSOR]})

@@ -49,7 +49,7 @@ class SectionRefSerializer(serializers.Serializer):
 
 
 class ArticleListItemSerializer(serializers.Serializer):
-    """One list item: the contract's `id, slug, title, summary, section, authors, published_at, lead_image, view_count`."""
+    """One list item, with the contract's fields and no more."""
 
     id = serializers.IntegerField(read_only=True)
     slug = serializers.CharField(read_only=True)

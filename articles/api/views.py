@@ -28,7 +28,6 @@ from .serializers import (
     CorrectionInputSerializer,
     EditorArticleSerializer,
     OutletInputSerializer,
-    OutletSerializer,
     SectionInputSerializer,
     SectionSerializer,
     TagInputSerializer,
@@ -235,9 +234,11 @@ class EditorArticleViewSet(
         return {"request": self.request, "picks": picks, "related": related}
 
     def _answer(self, article_id: int, *, status_code: int = status.HTTP_200_OK) -> Response:
-        article = selectors.article_detail_queryset(Article.objects.filter(pk=article_id)).select_related(
-            "created_by", "updated_by"
-        ).get()
+        article = (
+            selectors.article_detail_queryset(Article.objects.filter(pk=article_id))
+            .select_related("created_by", "updated_by")
+            .get()
+        )
         data = EditorArticleSerializer(article, context=self._context_for([article], with_related=True)).data
         response = Response(data, status=status_code)
         response["ETag"] = article_etag(article)
@@ -268,8 +269,16 @@ class EditorArticleViewSet(
         data = dict(serializer.validated_data)
         if not partial:
             # A full write replaces everything the input names; absent lists mean empty.
-            for field, empty in (("tags", []), ("bylines", []), ("body", []), ("related", []), ("summary", ""),
-                                 ("section", None), ("source", None), ("original_url", "")):
+            for field, empty in (
+                ("tags", []),
+                ("bylines", []),
+                ("body", []),
+                ("related", []),
+                ("summary", ""),
+                ("section", None),
+                ("source", None),
+                ("original_url", ""),
+            ):
                 data.setdefault(field, empty)
         with service_errors():
             services.article_update(article_id=article.pk, by=request.user, expected_version=version, data=data)

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Start web, worker and beat together; Ctrl-C stops all three.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+HOST=${PORTAL_HOST:-127.0.0.1}
+PORT=${PORTAL_PORT:-8000}
+
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  echo
+  echo "Stopping web, worker and beat..."
+  kill "${pids[@]}" 2>/dev/null || true
+  wait 2>/dev/null || true
+}
+trap stop INT TERM EXIT
+
+$BIN/celery -A portal worker --loglevel=INFO --concurrency=2 --hostname="worker@%h" &
+pids+=($!)
+$BIN/celery -A portal beat --loglevel=INFO --schedule=var/celerybeat-schedule &
+pids+=($!)
+$BIN/python manage.py runserver "$HOST:$PORT" &
+pids+=($!)
+
+echo
+echo "Portal is starting:"
+echo "  site admin  http://$HOST:$PORT/admin/"
+echo "  public API  http://$HOST:$PORT/api/v1/"
+echo "  API docs    http://$HOST:$PORT/api/docs/"
+echo "  health      http://$HOST:$PORT/healthz  http://$HOST:$PORT/readyz"
+echo "Press Ctrl-C to stop."
+wait -n "${pids[@]}"

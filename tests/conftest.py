@@ -1,0 +1,111 @@
+"""Shared fixtures: a private cache per test (Redis when REDIS_URL is set), users per role."""
+
+import os
+import uuid
+
+import pytest
+from django.contrib.auth.models import Group
+from rest_framework.test import APIClient
+
+REDIS_URL = os.environ.get("REDIS_URL", "")
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES", "") in ("1", "true", "yes")
+
+
+def redis_reachable(url: str) -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture(autouse=True)
+def private_cache(settings, tmp_path):
+    """Each test gets its own cache namespace, removed afterwards."""
+    prefix = f"test-{uuid.uuid4().hex[:12]}"
+    if REDIS_URL:
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": REDIS_URL,
+                "KEY_PREFIX": prefix,
+            }
+        }
+    else:
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                "LOCATION": str(tmp_path / "cache"),
+                "KEY_PREFIX": prefix,
+            }
+        }
+    yield prefix
+    if REDIS_URL:
+        import redis
+
+        client = redis.Redis.from_url(REDIS_URL)
+        keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+        if keys:
+            client.delete(*keys)
+
+
+@pytest.fixture
+def redis_url():
+    """A reachable Redis, or a skip with the reason (a failure under REQUIRE_SERVICES=1)."""
+    url = REDIS_URL or "redis://127.0.0.1:6379/0"
+    if not redis_reachable(url):
+        message = f"Redis is not reachable at {url}"
+        if REQUIRE_SERVICES:
+            pytest.fail(message + " and REQUIRE_SERVICES=1")
+        pytest.skip(message)
+    return url
+
+
+def _user(django_user_model, username: str, role: str | None = None, *, superuser: bool = False):
+    user = django_user_model.objects.create_user(username=username, password="pw-" + username, is_staff=True)
+    if superuser:
+        user.is_superuser = True
+        user.save()
+    if role:
+        user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+@pytest.fixture
+def editor(django_user_model):
+    return _user(django_user_model, "editor1", "editor")
+
+
+@pytest.fixture
+def writer(django_user_model):
+    return _user(django_user_model, "writer1", "writer")
+
+
+@pytest.fixture
+def other_writer(django_user_model):
+    return _user(django_user_model, "writer2", "writer")
+
+
+@pytest.fixture
+def reader(django_user_model):
+    return django_user_model.objects.create_user(username="reader", password="pw-reader")
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+@pytest.fixture
+def editor_api(editor):
+    client = APIClient()
+    client.force_authenticate(editor)
+    return client
+
+
+@pytest.fixture
+def writer_api(writer):
+    client = APIClient()
+    client.force_authenticate(writer)
+    return client

@@ -1,0 +1,92 @@
+"""Health checks, the OpenAPI schema and its offline docs, JSON errors outside DRF."""
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_healthz_answers_ok(api):
+    response = api.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_readyz_checks_database_cache_and_broker(api):
+    response = api.get("/readyz")
+
+    assert response.status_code == 200
+    assert response.json()["checks"] == {"database": "ok", "cache": "ok", "broker": "ok"}
+
+
+def test_readyz_names_a_failed_service_with_503(api, settings):
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+    }
+
+    response = api.get("/readyz")
+
+    assert response.status_code == 503
+    body = response.json()
+    assert body["checks"]["cache"].startswith("failed")
+    assert body["checks"]["database"] == "ok"
+    assert "cache" in body["detail"]
+
+
+def test_public_api_still_answers_when_the_cache_is_down(api, settings):
+    from tests.articles.factories import ArticleFactory
+
+    article = ArticleFactory()
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+    }
+
+    assert api.get(f"/api/v1/articles/{article.pk}/").status_code == 200
+
+
+def test_schema_lists_the_contract_paths(api):
+    response = api.get("/api/schema/?format=json")
+
+    assert response.status_code == 200
+    paths = response.json()["paths"]
+    for path in [
+        "/api/v1/articles/",
+        "/api/v1/articles/{id}/",
+        "/api/v1/authors/",
+        "/api/v1/authors/{slug}/",
+        "/api/v1/sections/",
+        "/api/v1/tags/",
+        "/api/v1/auth/token/",
+        "/api/v1/editor/articles/",
+        "/api/v1/editor/articles/{id}/publish/",
+        "/api/v1/editor/articles/{id}/submit/",
+        "/api/v1/editor/outlets/",
+    ]:
+        assert path in paths
+
+
+def test_docs_page_uses_bundled_assets_not_a_cdn(client):
+    response = client.get("/api/docs/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "swagger-ui" in html
+    assert "cdn.jsdelivr" not in html and "unpkg.com" not in html
+
+
+def test_unknown_api_path_is_json_404(client):
+    response = client.get("/api/v1/no-such-thing/")
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
+
+
+def test_body_over_the_limit_answers_413(editor_api, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+
+    response = editor_api.post(
+        "/api/v1/editor/articles/", data='{"title": "' + "x" * 5000 + '"}', content_type="application/json"
+    )
+
+    assert response.status_code == 413
+    assert "detail" in response.json()
