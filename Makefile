@@ -31,6 +31,7 @@ lint: install
 	$(BIN)/ruff format --check .
 
 bench: install
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python bench/run.py
 
 # Regenerate the compiled Chinese catalogue after editing locale/*/django.po.

@@ -166,6 +166,7 @@ class Article(models.Model):
         indexes = [
             models.Index(fields=["status", "-published_at"], name="article_status_published"),
             models.Index(fields=["-published_at", "-id"], name="article_published_desc"),
+            models.Index(fields=["section", "-published_at"], name="article_section_published"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -1,6 +1,6 @@
 """Reads of articles, each with a fixed number of queries whatever the page size."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Case, Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
@@ -15,6 +15,22 @@ def public_q(now: datetime | None = None) -> Q:
     return Q(status__in=[Article.Status.PUBLISHED, Article.Status.SCHEDULED], published_at__lte=now)
 
 
+# What a list item shows; loading less keeps a page cheap to build.
+LIST_FIELDS = (
+    "id",
+    "slug",
+    "title",
+    "summary",
+    "derived_summary",
+    "status",
+    "published_at",
+    "view_count",
+    "section__id",
+    "section__slug",
+    "section__name",
+)
+
+
 def _bylines_prefetch() -> Prefetch:
     return Prefetch("bylines", queryset=Byline.objects.select_related("author").order_by("position", "id"))
 
@@ -24,6 +40,7 @@ def article_list_published() -> QuerySet[Article]:
     return (
         Article.objects.filter(public_q())
         .select_related("section")
+        .only(*LIST_FIELDS)
         .prefetch_related(_bylines_prefetch())
         .order_by("-published_at", "-id")
     )
@@ -41,25 +58,46 @@ def article_get_published(*, article_id: int) -> Article | None:
 
 
 def article_related(*, article: Article, limit: int | None = None) -> list[Article]:
-    """Editor's picks first, then most shared tags, then same section, newest first; one query."""
+    """Editor's picks first, then most shared tags, then same section, newest first.
+
+    One query. Each source is cut to `limit` newest-ranked rows inside the
+    query before anything is counted, so the cost stays bounded however large
+    the archive or popular the tag; tags count only within the window set by
+    ARTICLE_RELATED_WINDOW_DAYS.
+    """
     limit = limit or settings.ARTICLE_RELATED_LIMIT
     tag_ids = [tag.pk for tag in article.tags.all()]
+    public = Article.objects.filter(public_q()).exclude(pk=article.pk)
+    same_section_rank = (
+        Case(When(section_id=article.section_id, then=Value(1)), default=Value(0), output_field=IntegerField())
+        if article.section_id
+        else Value(0, output_field=IntegerField())
+    )
+    sources = Q(pk__in=RelatedPick.objects.filter(from_article_id=article.pk).values("to_article_id")[:limit])
+    if tag_ids:
+        window_start = timezone.now() - timedelta(days=settings.ARTICLE_RELATED_WINDOW_DAYS)
+        by_tags = (
+            public.filter(tags__in=tag_ids, published_at__gte=window_start)
+            .values("pk")
+            .annotate(shared=Count("pk"), same_section=same_section_rank)
+            .order_by("-shared", "-same_section", "-published_at", "-pk")
+            .values("pk")[:limit]
+        )
+        sources |= Q(pk__in=by_tags)
+    if article.section_id:
+        same_section = public.filter(section_id=article.section_id).order_by("-published_at", "-pk").values("pk")
+        sources |= Q(pk__in=same_section[:limit])
+
     pick_position = RelatedPick.objects.filter(from_article_id=article.pk, to_article_id=OuterRef("pk")).values(
         "position"
     )[:1]
     candidates = (
-        Article.objects.filter(public_q())
-        .exclude(pk=article.pk)
+        public.filter(sources)
         .annotate(
             pick_position=Subquery(pick_position, output_field=IntegerField()),
             shared_tags=Count("tags", filter=Q(tags__in=tag_ids), distinct=True) if tag_ids else Value(0),
-            same_section=Case(
-                When(section_id=article.section_id, then=Value(1)), default=Value(0), output_field=IntegerField()
-            )
-            if article.section_id
-            else Value(0, output_field=IntegerField()),
+            same_section=same_section_rank,
         )
-        .filter(Q(pick_position__isnull=False) | Q(shared_tags__gt=0) | Q(same_section=1))
         .select_related("section")
         .order_by(F("pick_position").asc(nulls_last=True), "-shared_tags", "-same_section", "-published_at", "-id")
     )

@@ -9,6 +9,7 @@ from data older than a change can never be stored under the newer token.
 
 import hashlib
 import logging
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -28,8 +29,32 @@ GENERATION_KEY = "api:generation"
 GENERATION_SECONDS = 24 * 60 * 60
 
 
+class _Local:
+    """This process's copy of recent answers, trusted for API_LOCAL_CACHE_SECONDS.
+
+    It saves the shared cache's round trip on hot pages. Another process's
+    change reaches this one within that time (our promise to readers is 5 s);
+    this process's own changes clear it at once.
+    """
+
+    generation: str | None = None
+    checked_at = float("-inf")
+    entries: dict[str, tuple[str, bytes, str]] = {}
+
+    @classmethod
+    def remember(cls, key: str, entry: tuple[str, bytes, str]) -> None:
+        if len(cls.entries) >= settings.API_LOCAL_CACHE_ENTRIES:
+            cls.entries = {}  # bounded memory; hot pages come back on the next read
+        cls.entries[key] = entry
+
+    @classmethod
+    def forget(cls) -> None:
+        cls.generation, cls.checked_at, cls.entries = None, float("-inf"), {}
+
+
 def invalidate() -> str:
     """Make every cached public response stale. Cheap; call after each commit."""
+    _Local.forget()
     token = uuid.uuid4().hex
     try:
         cache.set(GENERATION_KEY, token, GENERATION_SECONDS)
@@ -55,8 +80,47 @@ def _make_response(request: HttpRequest, body: bytes, etag: str) -> HttpResponse
     else:
         response = HttpResponse(body, content_type="application/json")
     response["ETag"] = etag
-    patch_cache_control(response, public=True, max_age=settings.API_CACHE_SECONDS)
+    # Shared caches (a CDN) may keep it briefly; ours is purged on every change.
+    patch_cache_control(response, public=True, max_age=settings.API_CDN_MAX_AGE)
     return response
+
+
+class _State:
+    """What one request learned from the cache: the generation, and the key to store under."""
+
+    __slots__ = ("generation", "key")
+
+    def __init__(self, generation: str | None, key: str) -> None:
+        self.generation = generation
+        self.key = key
+
+
+def lookup(request: HttpRequest) -> HttpResponse | None:
+    """The cached answer if it is current, in one cache round trip; else None."""
+    if settings.API_CACHE_SECONDS <= 0:
+        return None
+    key = _response_key(request)
+    now = time.monotonic()
+    if now - _Local.checked_at < settings.API_LOCAL_CACHE_SECONDS:
+        entry = _Local.entries.get(key)
+        if entry is not None and entry[0] == _Local.generation:
+            return _make_response(request, entry[1], entry[2])
+    try:
+        found = cache.get_many([GENERATION_KEY, key])
+    except Exception:
+        logger.warning("API cache unreachable; answering uncached", exc_info=True)
+        request._api_cache = _State(None, key)
+        return None
+    generation = found.get(GENERATION_KEY) or invalidate()
+    if generation != _Local.generation:
+        _Local.entries = {}
+    _Local.generation, _Local.checked_at = generation, now
+    request._api_cache = _State(generation, key)
+    entry = found.get(key)
+    if entry is not None and entry[0] == generation:
+        _Local.remember(key, entry)
+        return _make_response(request, entry[1], entry[2])
+    return None
 
 
 def cached_response(request: HttpRequest, build: Callable[[], Any]) -> HttpResponse:
@@ -65,23 +129,37 @@ def cached_response(request: HttpRequest, build: Callable[[], Any]) -> HttpRespo
     `build` returns JSON-able data for a 200 answer or raises an API exception,
     which is never cached.
     """
-    key = _response_key(request)
-    try:
-        found = cache.get_many([GENERATION_KEY, key])
-    except Exception:
-        logger.warning("API cache unreachable; answering uncached", exc_info=True)
-        found = None
-    if found is not None:
-        generation = found.get(GENERATION_KEY) or invalidate()
-        entry = found.get(key)
-        if entry is not None and entry[0] == generation:
-            return _make_response(request, entry[1], entry[2])
+    django_request = getattr(request, "_request", request)
+    state = getattr(django_request, "_api_cache", None)
+    if state is None:
+        hit = lookup(django_request)
+        if hit is not None:
+            return hit
+        state = getattr(django_request, "_api_cache", None)
 
     body = orjson.dumps(build(), default=json_default, option=orjson.OPT_NON_STR_KEYS)
     etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
-    if found is not None:
+    if state is not None and state.generation is not None:
+        entry = (state.generation, body, etag)
         try:
-            cache.set(key, (generation, body, etag), settings.API_CACHE_SECONDS)
+            cache.set(state.key, entry, settings.API_CACHE_SECONDS)
+            if state.generation == _Local.generation:
+                _Local.remember(state.key, entry)
         except Exception:
             logger.warning("could not store an API response in the cache", exc_info=True)
-    return _make_response(request, body, etag)
+    return _make_response(django_request, body, etag)
+
+
+class CacheFirstMixin:
+    """For public read-only viewsets: a current cached answer skips DRF altogether.
+
+    Only anonymous, shareable reads may use it; the view's handlers call
+    `cached_response` to fill the cache.
+    """
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.method in ("GET", "HEAD"):
+            hit = lookup(request)
+            if hit is not None:
+                return hit
+        return super().dispatch(request, *args, **kwargs)

@@ -86,7 +86,7 @@ CACHE_KEY_PREFIX = env.str("CACHE_KEY_PREFIX", default="portal")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "portal.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": CACHE_KEY_PREFIX,
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
@@ -177,12 +177,20 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
-# How long a public API response may be served from the cache when no
-# editorial change bumped the content generation; also the CDN's s-maxage.
-API_CACHE_SECONDS = env.int("API_CACHE_SECONDS", default=5)
+# How long our cache keeps a public answer. Every editorial change purges it at
+# once, so this bounds only what changes without an edit (view counts).
+API_CACHE_SECONDS = env.int("API_CACHE_SECONDS", default=60)
+# Each web process may answer from its own memory this long before asking the
+# shared cache whether something changed (other processes' edits show this late).
+API_LOCAL_CACHE_SECONDS = env.float("API_LOCAL_CACHE_SECONDS", default=1.0)
+API_LOCAL_CACHE_ENTRIES = env.int("API_LOCAL_CACHE_ENTRIES", default=500)
+# Cache-Control max-age for browsers and a CDN in front: how stale a reader may be.
+API_CDN_MAX_AGE = env.int("API_CDN_MAX_AGE", default=5)
 ARTICLE_SUMMARY_MAX_CHARS = 120
 ARTICLE_SLUG_MAX_CHARS = 100
 ARTICLE_RELATED_LIMIT = 5
+# Shared tags are counted among articles of this many recent days, to bound the query.
+ARTICLE_RELATED_WINDOW_DAYS = env.int("ARTICLE_RELATED_WINDOW_DAYS", default=365)
 API_PAGE_SIZE = 20
 API_MAX_PAGE_SIZE = 100
 API_MAX_QUERY_CHARS = 200

@@ -22,12 +22,15 @@ def redis_reachable(url: str) -> bool:
 
 @pytest.fixture(autouse=True)
 def private_cache(settings, tmp_path):
-    """Each test gets its own cache namespace, removed afterwards."""
+    """Each test gets its own cache namespace, removed afterwards, and an empty process cache."""
+    from portal import api_cache
+
+    api_cache._Local.forget()
     prefix = f"test-{uuid.uuid4().hex[:12]}"
     if REDIS_URL:
         settings.CACHES = {
             "default": {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "BACKEND": "portal.cache.RedisCache",
                 "LOCATION": REDIS_URL,
                 "KEY_PREFIX": prefix,
             }

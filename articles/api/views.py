@@ -12,7 +12,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from portal.api_cache import cached_response
+from portal.api_cache import CacheFirstMixin, cached_response
 from portal.exceptions import Conflict, PreconditionFailed, PreconditionRequired
 from portal.pagination import StrictCursorPagination
 
@@ -55,7 +55,7 @@ class NamePagination(StrictCursorPagination):
     ordering = ("name", "id")
 
 
-class PublicMixin:
+class PublicMixin(CacheFirstMixin):
     """Anonymous and read-only: no session or token lookups, so answers can be shared."""
 
     authentication_classes: tuple = ()

@@ -253,3 +253,24 @@ def test_authors_sections_and_tags_lists(api):
     assert api.get("/api/v1/authors/nobody/").status_code == 404
     assert api.get("/api/v1/sections/").json()[0]["slug"] == "world"
     assert api.get("/api/v1/tags/").json()["results"][0]["name"] == "能源"
+
+
+def test_another_process_edit_reaches_this_process_within_its_local_window(api, settings):
+    from django.core.cache import cache
+
+    from portal import api_cache
+
+    settings.API_LOCAL_CACHE_SECONDS = 0.3
+    article = ArticleFactory(title="旧标题")
+    assert api.get(f"/api/v1/articles/{article.pk}/").json()["title"] == "旧标题"
+    # Another process edits: the row and the shared generation change, not this process's memory.
+    Article.objects.filter(pk=article.pk).update(title="新标题")
+    cache.set(api_cache.GENERATION_KEY, "set-by-another-process", 60)
+
+    soon = api.get(f"/api/v1/articles/{article.pk}/").json()["title"]
+    import time
+
+    time.sleep(0.35)
+    later = api.get(f"/api/v1/articles/{article.pk}/").json()["title"]
+
+    assert (soon, later) == ("旧标题", "新标题")

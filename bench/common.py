@@ -1,0 +1,161 @@
+"""Helpers for benchmarks: a real gunicorn on its own database, driven by wrk from outside."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def services_env() -> tuple[dict[str, str], str]:
+    """PostgreSQL and Redis when this machine has them (production's shape), else embedded."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL")}
+    env.update({"DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "bench-only-secret", "LOG_LEVEL": "WARNING"})
+    pg = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal_bench")
+    redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
+    if _reachable(5432) and _reachable(6379) and not os.environ.get("BENCH_EMBEDDED"):
+        env.update({"DATABASE_URL": pg, "REDIS_URL": redis_url, "CACHE_KEY_PREFIX": "bench"})
+        return env, "PostgreSQL + Redis"
+    env["PORTAL_VAR_DIR"] = tempfile.mkdtemp(prefix="portal-bench-")
+    return env, "embedded (SQLite + file cache)"
+
+
+def _reachable(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def recreate_postgres_database(url: str) -> None:
+    name = url.rsplit("/", 1)[1]
+    for sql in (f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", f"CREATE DATABASE {name}"):
+        subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", sql], check=True, capture_output=True)
+
+
+def manage(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+    return done.stdout
+
+
+@contextmanager
+def gunicorn(env: dict[str, str], *, workers: int = 2):
+    """A gunicorn with `workers` sync workers; yields its base URL."""
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            PYTHON,
+            "-m",
+            "gunicorn",
+            "portal.wsgi:application",
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "--backlog",
+            "2048",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(f"{base}/healthz")
+        yield base
+    finally:
+        process.terminate()  # the master stops its workers gracefully
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def wait_for(url: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not come up in {timeout} s")
+
+
+def require_wrk() -> str:
+    path = shutil.which("wrk")
+    if not path:
+        raise SystemExit("wrk is not installed: `make bench` installs it from Debian's packages (apt-get install wrk)")
+    return path
+
+
+def wrk(url: str, *, seconds: int, connections: int = 16, threads: int = 1, script: str | None = None) -> float:
+    """Requests per second that wrk measured, failing on any non-2xx/3xx answer."""
+    command = [require_wrk(), f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    if script:
+        command += ["-s", script]
+    output = subprocess.run([*command, url], check=True, capture_output=True, text=True).stdout
+    if "Non-2xx or 3xx responses" in output:
+        raise RuntimeError(f"errors while loading {url}:\n{output}")
+    match = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    if not match:
+        raise RuntimeError(f"could not read wrk's output:\n{output}")
+    return float(match.group(1))
+
+
+def rotating_paths_script(paths: list[str]) -> str:
+    """A wrk Lua script that requests `paths` in turn."""
+    body = ",".join(f'"{p}"' for p in paths)
+    script = (
+        f"local paths = {{{body}}}\n"
+        "local i = 0\n"
+        "request = function()\n"
+        "  i = i % #paths + 1\n"
+        "  return wrk.format('GET', paths[i])\n"
+        "end\n"
+    )
+    handle = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
+    handle.write(script)
+    handle.close()
+    return handle.name
+
+
+def http_json(method: str, url: str, *, body: dict | None = None, headers: dict | None = None):
+    """(status, headers, parsed JSON or None) for one request."""
+    import json
+
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(
+        url, data=data, method=method, headers={"Content-Type": "application/json", **(headers or {})}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            raw = response.read()
+            return response.status, dict(response.headers), json.loads(raw) if raw else None
+    except urllib.error.HTTPError as error:
+        raw = error.read()
+        return error.code, dict(error.headers), json.loads(raw) if raw else None
