@@ -24,7 +24,7 @@ run: demo
 	./scripts/run.sh
 
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -q
 
 lint: install
 	$(BIN)/ruff check .

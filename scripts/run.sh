@@ -11,8 +11,11 @@ stop() {
   trap - INT TERM EXIT
   echo
   echo "Stopping web, worker and beat..."
-  kill "${pids[@]}" 2>/dev/null || true
+  # runserver's reloader runs the server in a child of its own.
+  [ -n "${web_pid:-}" ] && pkill -TERM -P "$web_pid" 2>/dev/null || true
+  kill -TERM "${pids[@]}" 2>/dev/null || true
   wait 2>/dev/null || true
+  echo "Stopped."
 }
 trap stop INT TERM EXIT
 
@@ -21,7 +24,8 @@ pids+=($!)
 $BIN/celery -A portal beat --loglevel=INFO --schedule=var/celerybeat-schedule &
 pids+=($!)
 $BIN/python manage.py runserver "$HOST:$PORT" &
-pids+=($!)
+web_pid=$!
+pids+=($web_pid)
 
 echo
 echo "Portal is starting:"

@@ -1,0 +1,190 @@
+"""End to end: real processes, driven over HTTP as frontends and editors use them."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PYTHON = sys.executable
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _call(method, url, body=None, headers=None):
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(
+        url, data=data, method=method, headers={"Content-Type": "application/json", **(headers or {})}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            raw = response.read()
+            return response.status, response.headers, json.loads(raw) if raw else None
+    except urllib.error.HTTPError as error:
+        raw = error.read()
+        return error.code, error.headers, json.loads(raw) if raw else None
+
+
+def _wait_for(url: str, timeout: float = 40) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError(f"{url} did not answer 200 within {timeout} s")
+
+
+@pytest.fixture
+def site_env(tmp_path):
+    """An environment for the project's own processes, with a database of its own."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CELERY_BROKER_URL")}
+    env.update(
+        {
+            "PORTAL_VAR_DIR": str(tmp_path / "var"),
+            "DJANGO_DEBUG": "0",
+            "DJANGO_SECRET_KEY": "e2e-secret",
+            "CACHE_KEY_PREFIX": f"e2e-{uuid.uuid4().hex[:8]}",
+            "LOG_LEVEL": "WARNING",
+        }
+    )
+    database = None
+    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        database = f"portal_e2e_{uuid.uuid4().hex[:8]}"
+        base = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
+        subprocess.run(["psql", f"{base}/postgres", "-qc", f"CREATE DATABASE {database}"], check=True)
+        env["DATABASE_URL"] = f"{base}/{database}"
+    subprocess.run([PYTHON, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    subprocess.run(
+        [PYTHON, "manage.py", "load_demo", "--articles", "8"], cwd=ROOT, env=env, check=True, capture_output=True
+    )
+    yield env
+    if database:
+        subprocess.run(["psql", f"{base}/postgres", "-qc", f"DROP DATABASE {database} WITH (FORCE)"], check=True)
+
+
+def test_gunicorn_serves_editors_and_readers_across_workers(site_env):
+    port = _free_port()
+    server = subprocess.Popen(
+        [
+            PYTHON,
+            "-m",
+            "gunicorn",
+            "portal.wsgi:application",
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=site_env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for(f"{base}/readyz")
+        status, _, body = _call(
+            "POST", f"{base}/api/v1/auth/token/", {"username": "editor", "password": "portal-editor"}
+        )
+        assert status == 200
+        editor = {"Authorization": f"Token {body['token']}"}
+        status, _, body = _call(
+            "POST", f"{base}/api/v1/auth/token/", {"username": "writer", "password": "portal-writer"}
+        )
+        writer = {"Authorization": f"Token {body['token']}"}
+
+        status, headers, draft = _call(
+            "POST",
+            f"{base}/api/v1/editor/articles/",
+            {
+                "title": "端到端测试：稿件上线",
+                "body": [{"type": "paragraph", "html": "第一段<script>x()</script>正文。"}],
+            },
+            writer,
+        )
+        assert status == 201
+        article = f"{base}/api/v1/articles/{draft['id']}/"
+        assert _call("GET", article)[0] == 404
+        assert _call("POST", f"{base}/api/v1/editor/articles/{draft['id']}/publish/", headers=writer)[0] == 403
+
+        assert _call("POST", f"{base}/api/v1/editor/articles/{draft['id']}/publish/", headers=editor)[0] == 200
+        assert _call("GET", article)[2]["body"] == [{"type": "paragraph", "html": "第一段正文。"}]
+        listed = [item["id"] for item in _call("GET", f"{base}/api/v1/articles/")[2]["results"]]
+        assert listed[0] == draft["id"]
+
+        _, headers, _ = _call("GET", f"{base}/api/v1/editor/articles/{draft['id']}/", headers=editor)
+        status, _, _ = _call(
+            "PATCH",
+            f"{base}/api/v1/editor/articles/{draft['id']}/",
+            {"title": "改过的标题"},
+            {**editor, "If-Match": headers["ETag"]},
+        )
+        assert status == 200
+        # Both workers must show the edit within the 5 s promised to readers.
+        deadline = time.monotonic() + 5
+        titles = set()
+        while time.monotonic() < deadline:
+            titles = {_call("GET", article)[2]["title"] for _ in range(6)}
+            if titles == {"改过的标题"}:
+                break
+            time.sleep(0.1)
+        assert titles == {"改过的标题"}
+
+        _call("POST", f"{base}/api/v1/editor/articles/{draft['id']}/unpublish/", headers=editor)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and {_call("GET", article)[0] for _ in range(6)} != {404}:
+            time.sleep(0.1)
+        assert {_call("GET", article)[0] for _ in range(6)} == {404}
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def test_run_script_starts_web_worker_and_beat_and_stops_them_all(site_env, tmp_path):
+    port = _free_port()
+    log = (tmp_path / "run.log").open("w")
+    runner = subprocess.Popen(
+        ["bash", "scripts/run.sh"],
+        cwd=ROOT,
+        env={**site_env, "PORTAL_PORT": str(port), "DJANGO_DEBUG": "1"},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        _wait_for(f"http://127.0.0.1:{port}/readyz")
+        children = subprocess.run(["pgrep", "-g", str(runner.pid), "-a"], capture_output=True, text=True).stdout
+        assert "celery -A portal worker" in children
+        assert "celery -A portal beat" in children
+        assert "runserver" in children
+
+        runner.send_signal(signal.SIGINT)  # what Ctrl-C sends
+        try:
+            runner.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            raise AssertionError((tmp_path / "run.log").read_text()[-3000:])
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and subprocess.run(["pgrep", "-g", str(runner.pid)]).returncode == 0:
+            time.sleep(0.2)
+        left = subprocess.run(["pgrep", "-g", str(runner.pid), "-a"], capture_output=True, text=True).stdout
+        assert left == ""
+    finally:
+        if runner.poll() is None:
+            os.killpg(runner.pid, signal.SIGKILL)
+        subprocess.run(["pkill", "-KILL", "-g", str(runner.pid)])
