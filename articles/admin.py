@@ -6,12 +6,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count
 from django.http import HttpResponseRedirect
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from . import roles, services
 from .models import Article, Author, Block, Byline, Correction, Outlet, RelatedPick, Section, Tag
-from .text import html_to_text
 
 
 class PositionedForm(forms.ModelForm):
@@ -180,10 +179,6 @@ class ArticleAdmin(admin.ModelAdmin):
         )
         context["can_submit"] = obj is None or obj.status == "draft"
         context["can_unpublish"] = obj is not None and roles.is_editor(request.user) and obj.is_published
-        if obj is not None and obj.pk:
-            context["body_preview"] = format_html_join(
-                "", "<p>{}</p>", ((html_to_text(b.text),) for b in obj.blocks.all()[:3])
-            )
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_model(self, request, obj: Article, form, change):

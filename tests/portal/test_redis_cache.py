@@ -1,0 +1,55 @@
+"""The public answer cache on a real Redis: shared between processes, purged by a new generation."""
+
+import pytest
+import redis
+from django.core.cache import caches
+
+from portal import api_cache
+from tests.articles.factories import ArticleFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def on_redis(settings, redis_url, private_cache):
+    settings.CACHES = {
+        "default": {"BACKEND": "portal.cache.RedisCache", "LOCATION": redis_url, "KEY_PREFIX": private_cache}
+    }
+    yield redis.Redis.from_url(redis_url), private_cache
+
+
+def test_answers_are_kept_in_redis_under_the_generation(api, on_redis):
+    client, prefix = on_redis
+    article = ArticleFactory(title="缓存中的新闻")
+
+    api.get(f"/api/v1/articles/{article.pk}/")
+
+    keys = {key.decode() for key in client.scan_iter(match=f"{prefix}:*")}
+    assert f"{prefix}:1:{api_cache.GENERATION_KEY}" in keys
+    assert any(":api:response:" in key for key in keys)
+
+
+def test_a_generation_set_by_another_process_purges_every_answer(api, on_redis, settings):
+    settings.API_LOCAL_CACHE_SECONDS = 0
+    article = ArticleFactory(title="旧标题")
+    assert api.get(f"/api/v1/articles/{article.pk}/").json()["title"] == "旧标题"
+    type(article).objects.filter(pk=article.pk).update(title="新标题")
+    assert api.get(f"/api/v1/articles/{article.pk}/").json()["title"] == "旧标题"  # served from Redis
+
+    # Another process's cache connection, as a second web worker would have.
+    other = caches.create_connection("default")
+    other.set(api_cache.GENERATION_KEY, "from-another-process", 60)
+
+    assert api.get(f"/api/v1/articles/{article.pk}/").json()["title"] == "新标题"
+
+
+def test_the_redis_client_is_reused_between_calls(on_redis):
+    cache = caches.create_connection("default")
+    cache.set("reuse-check", 1, 10)
+
+    assert cache._cache.get_client() is cache._cache.get_client()
+    assert cache.get("reuse-check") == 1
+
+
+def test_readyz_reports_redis_ok(api, on_redis):
+    assert api.get("/readyz").json()["checks"]["cache"] == "ok"
