@@ -144,7 +144,7 @@ def rotating_paths_script(paths: list[str]) -> str:
     return handle.name
 
 
-def http_json(method: str, url: str, *, body: dict | None = None, headers: dict | None = None):
+def http_json(method: str, url: str, body: dict | None = None, headers: dict | None = None):
     """(status, headers, parsed JSON or None) for one request."""
     import json
 
