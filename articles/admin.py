@@ -33,7 +33,10 @@ class BlockForm(PositionedForm):
     class Meta:
         model = Block
         fields = ["position", "type", "text", "attribution"]
-        widgets = {"text": forms.Textarea(attrs={"rows": 4, "cols": 90, "class": "vLargeTextField"})}
+        widgets = {
+            "text": forms.Textarea(attrs={"rows": 3, "cols": 80}),
+            "attribution": forms.TextInput(attrs={"size": 12}),
+        }
 
     def clean(self):
         data = super().clean()
@@ -49,7 +52,7 @@ class BlockForm(PositionedForm):
         return data
 
 
-class BlockInline(admin.StackedInline):
+class BlockInline(admin.TabularInline):
     """The body, block by block: no JSON to type. Paragraphs take inline HTML (b, i, a...)."""
 
     model = Block
@@ -78,6 +81,7 @@ class CorrectionInline(admin.TabularInline):
 class ArticleForm(forms.ModelForm):
     original_url = forms.URLField(label=_("original URL"), max_length=500, required=False, assume_scheme="https")
     slug = forms.SlugField(
+        widget=forms.TextInput(attrs={"size": 80}),
         label=_("slug"),
         max_length=100,
         required=False,
@@ -87,7 +91,10 @@ class ArticleForm(forms.ModelForm):
     class Meta:
         model = Article
         fields = ["title", "slug", "summary", "section", "tags", "source", "original_url"]
-        widgets = {"summary": forms.Textarea(attrs={"rows": 2, "cols": 90, "maxlength": 120})}
+        widgets = {
+            "title": forms.TextInput(attrs={"size": 80, "class": "vLargeTextField"}),
+            "summary": forms.Textarea(attrs={"rows": 2, "cols": 80, "maxlength": 120}),
+        }
 
 
 @admin.register(Article)
@@ -307,7 +314,7 @@ class AuthorAdmin(TaxonomyAdmin):
             .order_by("name", "id")
         )
 
-    @admin.display(description=_("articles"), ordering="n_articles")
+    @admin.display(description=_("article count"), ordering="n_articles")
     def article_count(self, obj) -> int:
         return obj.n_articles
 
