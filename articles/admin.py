@@ -9,7 +9,9 @@ from django.http import HttpResponseRedirect
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from . import roles, services
+from portal import roles
+
+from . import services
 from .models import Article, Author, Block, Byline, Correction, Outlet, RelatedPick, Section, Tag
 
 

@@ -9,9 +9,12 @@ class ArticlesConfig(AppConfig):
     verbose_name = _("Articles")
 
     def ready(self) -> None:
+        from media import uses
         from portal import api_cache
 
-        from . import signals
+        from . import selectors, signals
+
+        uses.register(selectors.image_uses)
 
         # Every editorial change makes cached public responses stale.
         for signal in (signals.article_published, signals.article_unpublished, signals.article_changed):

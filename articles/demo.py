@@ -13,7 +13,8 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
-from . import roles
+from portal import roles
+
 from .models import Article, Author, Block, Byline, Outlet, Section, Tag
 from .services import BlockInput, summary_from_blocks
 from .text import slug_from_title

@@ -45,6 +45,9 @@ class Author(models.Model):
         on_delete=models.SET_NULL,
         related_name="author",
     )
+    avatar = models.ForeignKey(
+        "media.Image", verbose_name=_("avatar"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -124,6 +127,13 @@ class Article(models.Model):
         related_name="articles",
     )
     original_url = models.URLField(_("original URL"), max_length=500, blank=True)
+    lead_image = models.ForeignKey(
+        "media.Image", verbose_name=_("lead image"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    lead_image_caption = models.CharField(
+        _("lead image caption"), max_length=500, blank=True, help_text=_("Leave blank to use the photo's own caption.")
+    )
     related_picks = models.ManyToManyField(
         "self",
         verbose_name=_("related articles"),
@@ -219,23 +229,30 @@ class Byline(models.Model):
 
 
 class Block(models.Model):
-    """One body block. Paragraph text is sanitised inline HTML; others are plain text."""
+    """One body block. Paragraph text is sanitised inline HTML; an image block's text is its caption."""
 
     class Type(models.TextChoices):
         PARAGRAPH = "paragraph", _("paragraph")
         HEADING = "heading", _("heading")
         QUOTE = "quote", _("quote")
+        IMAGE = "image", _("image")
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="blocks")
     position = models.PositiveIntegerField(_("position"), default=0)
     type = models.CharField(_("type"), max_length=20, choices=Type.choices, default=Type.PARAGRAPH)
-    text = models.TextField(_("text"))
+    text = models.TextField(_("text"), blank=True)
     attribution = models.CharField(_("attribution"), max_length=200, blank=True)
+    image = models.ForeignKey(
+        "media.Image", verbose_name=_("image"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["position", "id"]
         verbose_name = _("body block")
         verbose_name_plural = _("body blocks")
+        constraints = [
+            models.CheckConstraint(condition=~Q(type="image") | Q(image__isnull=False), name="block_image_has_image"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_type_display()}: {self.text[:30]}"

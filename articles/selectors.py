@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db.models import Case, Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
-from .models import Article, Author, Byline, RelatedPick
+from .models import Article, Author, Block, Byline, RelatedPick
 
 
 def public_q(now: datetime | None = None) -> Q:
@@ -15,20 +15,17 @@ def public_q(now: datetime | None = None) -> Q:
     return Q(status__in=[Article.Status.PUBLISHED, Article.Status.SCHEDULED], published_at__lte=now)
 
 
+IMAGE_FIELDS = (
+    "id", "width", "height", "alt", "caption", "creator", "credit_line", "copyright", "license",
+    "rights_expire_at", "sha256", "focal_x", "focal_y", "renditions_ready", "agency__id", "agency__name",
+)
 # What a list item shows; loading less keeps a page cheap to build.
 LIST_FIELDS = (
-    "id",
-    "slug",
-    "title",
-    "summary",
-    "derived_summary",
-    "status",
-    "published_at",
-    "view_count",
-    "section__id",
-    "section__slug",
-    "section__name",
+    "id", "slug", "title", "summary", "derived_summary", "status", "published_at", "view_count",
+    "lead_image_caption", "section__id", "section__slug", "section__name",
+    *(f"lead_image__{name}" for name in IMAGE_FIELDS),
 )
+LEAD_IMAGE = ("lead_image", "lead_image__agency")
 
 
 def _bylines_prefetch() -> Prefetch:
@@ -39,7 +36,7 @@ def article_list_published() -> QuerySet[Article]:
     """Public list items: the row, its section and its bylines (two queries a page)."""
     return (
         Article.objects.filter(public_q())
-        .select_related("section")
+        .select_related("section", *LEAD_IMAGE)
         .only(*LIST_FIELDS)
         .prefetch_related(_bylines_prefetch())
         .order_by("-published_at", "-id")
@@ -48,8 +45,9 @@ def article_list_published() -> QuerySet[Article]:
 
 def article_detail_queryset(queryset: QuerySet[Article]) -> QuerySet[Article]:
     """Everything a detail shows except `related`, in five queries."""
-    return queryset.select_related("section", "source").prefetch_related(
-        _bylines_prefetch(), "tags", "blocks", "corrections"
+    blocks = Prefetch("blocks", queryset=Block.objects.select_related("image", "image__agency"))
+    return queryset.select_related("section", "source", *LEAD_IMAGE).prefetch_related(
+        _bylines_prefetch(), "tags", blocks, "corrections"
     )
 
 
@@ -98,7 +96,7 @@ def article_related(*, article: Article, limit: int | None = None) -> list[Artic
             shared_tags=Count("tags", filter=Q(tags__in=tag_ids), distinct=True) if tag_ids else Value(0),
             same_section=same_section_rank,
         )
-        .select_related("section")
+        .select_related("section", *LEAD_IMAGE)
         .order_by(F("pick_position").asc(nulls_last=True), "-shared_tags", "-same_section", "-published_at", "-id")
     )
     return list(candidates[:limit])
@@ -113,7 +111,7 @@ def authors_of(article: Article) -> list[Author]:
 
 
 def article_list_for_editor(user) -> QuerySet[Article]:
-    from . import roles
+    from portal import roles
 
     queryset = article_detail_queryset(Article.objects.all()).select_related("created_by", "updated_by")
     if roles.is_editor(user):
@@ -122,4 +120,29 @@ def article_list_for_editor(user) -> QuerySet[Article]:
 
 
 def author_list() -> QuerySet[Author]:
-    return Author.objects.select_related("affiliation")
+    return Author.objects.select_related("affiliation", "avatar", "avatar__agency")
+
+
+def image_uses(image_ids) -> dict:
+    """Where articles use each image: body blocks, lead images, author avatars (for media.uses)."""
+    from django.urls import reverse
+
+    from media.uses import Use
+
+    found: dict[int, list[Use]] = {}
+    for image_id, article_id, title in Block.objects.filter(image_id__in=image_ids).values_list(
+        "image_id", "article_id", "article__title"
+    ).distinct():
+        url = reverse("admin:articles_article_change", args=[article_id])
+        found.setdefault(image_id, []).append(Use("article body", f"《{title}》", url))
+    for image_id, article_id, title in Article.objects.filter(lead_image_id__in=image_ids).values_list(
+        "lead_image_id", "id", "title"
+    ):
+        url = reverse("admin:articles_article_change", args=[article_id])
+        found.setdefault(image_id, []).append(Use("lead image", f"《{title}》", url))
+    for image_id, author_id, name in Author.objects.filter(avatar_id__in=image_ids).values_list(
+        "avatar_id", "id", "name"
+    ):
+        url = reverse("admin:articles_author_change", args=[author_id])
+        found.setdefault(image_id, []).append(Use("author avatar", name, url))
+    return found

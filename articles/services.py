@@ -14,9 +14,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
-from portal import api_cache
+from portal import api_cache, roles
 
-from . import roles
 from .models import Article, Block, Byline, Correction, RelatedPick
 from .signals import article_changed, article_published, article_unpublished
 from .text import clean_plain, cut, html_to_text, sanitize_inline_html, slug_from_title
@@ -53,12 +52,16 @@ class BylineInput:
 @dataclass(frozen=True)
 class BlockInput:
     type: str
-    text: str
+    text: str = ""
     attribution: str = ""
+    image: Any = None
 
 
 # Fields an editor may set directly on the row; relations are handled apart.
-_ROW_FIELDS = ("title", "slug", "summary", "section", "source", "original_url")
+_ROW_FIELDS = (
+    "title", "slug", "summary", "section", "source", "original_url", "lead_image", "lead_image_caption",
+)
+_NULLABLE_FIELDS = ("section", "source", "lead_image")
 
 
 # --- rights -----------------------------------------------------------------
@@ -130,6 +133,13 @@ def _clean_blocks(raw_blocks: Iterable[BlockInput | dict]) -> list[BlockInput]:
         block = raw if isinstance(raw, BlockInput) else BlockInput(**raw)
         if block.type not in allowed:
             errors.append(f"block {index}: unknown type {block.type!r}; use one of {', '.join(sorted(allowed))}")
+            continue
+        if block.type == Block.Type.IMAGE:
+            if block.image is None:
+                errors.append(f"block {index}: an image block needs its image")
+                continue
+            # The caption is optional: the photo's own caption stands in for it.
+            cleaned.append(BlockInput(type=block.type, text=clean_plain(block.text or "")[:1000], image=block.image))
             continue
         if block.type == Block.Type.PARAGRAPH:
             text = sanitize_inline_html(block.text or "")
@@ -208,7 +218,7 @@ def _write_relations(
     if body is not None:
         Block.objects.filter(article=article).delete()
         Block.objects.bulk_create(
-            Block(article=article, position=index, type=b.type, text=b.text, attribution=b.attribution)
+            Block(article=article, position=index, type=b.type, text=b.text, attribution=b.attribution, image=b.image)
             for index, b in enumerate(body)
         )
     if related is not None:
@@ -259,6 +269,8 @@ def article_create(
     section=None,
     source=None,
     original_url: str = "",
+    lead_image=None,
+    lead_image_caption: str = "",
     tags: Iterable = (),
     bylines: Sequence[BylineInput | dict] = (),
     body: Sequence[BlockInput | dict] = (),
@@ -304,7 +316,7 @@ def article_update(
         if field == "slug" or field not in data:
             continue
         value = data[field]
-        if value is None and field not in ("section", "source"):
+        if value is None and field not in _NULLABLE_FIELDS:
             value = ""
         setattr(article, field, value)
     requested_slug = data.get("slug") or None
@@ -439,9 +451,9 @@ def positions_renumber(*, model: type[models.Model], article: Article) -> None:
             row.save(update_fields=["position"])
 
 
-def clean_block_for_admin(*, type: str, text: str, attribution: str) -> BlockInput:
+def clean_block_for_admin(*, type: str, text: str, attribution: str, image=None) -> BlockInput:
     """Sanitise one block typed in the admin, with the API's rules."""
-    return _clean_blocks([BlockInput(type=type, text=text, attribution=attribution)])[0]
+    return _clean_blocks([BlockInput(type=type, text=text, attribution=attribution, image=image)])[0]
 
 
 # --- taxonomy ----------------------------------------------------------------

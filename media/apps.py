@@ -7,3 +7,11 @@ from django.utils.translation import gettext_lazy as _
 class MediaConfig(AppConfig):
     name = "media"
     verbose_name = _("Media")
+
+    def ready(self) -> None:
+        from portal import api_cache
+
+        from . import selectors
+
+        # Public answers must not outlive a photo's rights.
+        api_cache.register_horizon(selectors.next_rights_expiry)

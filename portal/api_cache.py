@@ -12,6 +12,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -29,6 +30,32 @@ GENERATION_KEY = "api:generation"
 GENERATION_SECONDS = 24 * 60 * 60
 
 
+_horizons: list[Callable[[], datetime | None]] = []
+
+
+def register_horizon(provider: Callable[[], datetime | None]) -> None:
+    """Apps name the next moment their public data changes without an edit.
+
+    A photo's rights expiring or a scheduled article going out: the current
+    generation ends then, so no cached answer outlives it.
+    """
+    if provider not in _horizons:
+        _horizons.append(provider)
+
+
+def _next_horizon() -> float | None:
+    moments = []
+    for provider in _horizons:
+        try:
+            moment = provider()
+        except Exception:  # a failing provider must not stop invalidation
+            logger.exception("API cache horizon provider failed")
+            continue
+        if moment is not None:
+            moments.append(moment.timestamp())
+    return min(moments) if moments else None
+
+
 class _Local:
     """This process's copy of recent answers, trusted for API_LOCAL_CACHE_SECONDS.
 
@@ -37,12 +64,12 @@ class _Local:
     this process's own changes clear it at once.
     """
 
-    generation: str | None = None
+    generation: tuple[str, float | None] | None = None
     checked_at = float("-inf")
-    entries: dict[str, tuple[str, bytes, str]] = {}
+    entries: dict[str, tuple] = {}
 
     @classmethod
-    def remember(cls, key: str, entry: tuple[str, bytes, str]) -> None:
+    def remember(cls, key: str, entry: tuple) -> None:
         if len(cls.entries) >= settings.API_LOCAL_CACHE_ENTRIES:
             cls.entries = {}  # bounded memory; hot pages come back on the next read
         cls.entries[key] = entry
@@ -52,15 +79,19 @@ class _Local:
         cls.generation, cls.checked_at, cls.entries = None, float("-inf"), {}
 
 
-def invalidate() -> str:
+def invalidate() -> tuple[str, float | None]:
     """Make every cached public response stale. Cheap; call after each commit."""
     _Local.forget()
-    token = uuid.uuid4().hex
+    generation = (uuid.uuid4().hex, _next_horizon())
     try:
-        cache.set(GENERATION_KEY, token, GENERATION_SECONDS)
+        cache.set(GENERATION_KEY, generation, GENERATION_SECONDS)
     except Exception:  # a cache outage must not undo an editor's committed change
         logger.exception("could not bump the API cache generation")
-    return token
+    return generation
+
+
+def _current(generation) -> bool:
+    return isinstance(generation, tuple) and (generation[1] is None or time.time() < generation[1])
 
 
 def invalidate_on_signal(sender, **kwargs) -> None:
@@ -90,7 +121,7 @@ class _State:
 
     __slots__ = ("generation", "key")
 
-    def __init__(self, generation: str | None, key: str) -> None:
+    def __init__(self, generation: tuple | None, key: str) -> None:
         self.generation = generation
         self.key = key
 
@@ -101,7 +132,7 @@ def lookup(request: HttpRequest) -> HttpResponse | None:
         return None
     key = _response_key(request)
     now = time.monotonic()
-    if now - _Local.checked_at < settings.API_LOCAL_CACHE_SECONDS:
+    if now - _Local.checked_at < settings.API_LOCAL_CACHE_SECONDS and _current(_Local.generation):
         entry = _Local.entries.get(key)
         if entry is not None and entry[0] == _Local.generation:
             return _make_response(request, entry[1], entry[2])
@@ -111,7 +142,9 @@ def lookup(request: HttpRequest) -> HttpResponse | None:
         logger.warning("API cache unreachable; answering uncached", exc_info=True)
         request._api_cache = _State(None, key)
         return None
-    generation = found.get(GENERATION_KEY) or invalidate()
+    generation = found.get(GENERATION_KEY)
+    if not _current(generation):
+        generation = invalidate()
     if generation != _Local.generation:
         _Local.entries = {}
     _Local.generation, _Local.checked_at = generation, now

@@ -123,6 +123,10 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_TASK_TIME_LIMIT = 5 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Defaults loaded into the admin-editable schedule (django-celery-beat) by a migration.
+CELERY_BEAT_SCHEDULE = {
+    "sweep-expired-images": {"task": "media.tasks.images_sweep_expired_task", "schedule": 60.0},
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = env.str("TIME_ZONE", default="Asia/Shanghai")
 
@@ -146,6 +150,28 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_URL = "/uploads/"
 MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(VAR_DIR / "uploads"))
+
+# Photos: uploads above these are refused (413) before any pixel is decoded.
+MEDIA_MAX_BYTES = env.int("MEDIA_MAX_BYTES", default=25 * 1024 * 1024)
+MEDIA_MAX_PIXELS = env.int("MEDIA_MAX_PIXELS", default=60_000_000)
+# Serve var/uploads from the web process (embedded setup); production points a CDN at the storage.
+MEDIA_SERVE = env.bool("MEDIA_SERVE", default=True)
+# A bounded set of renditions, so rendition files stay bounded: name -> (width, crop height or None).
+MEDIA_RENDITIONS = {
+    "320w": (320, None),
+    "640w": (640, None),
+    "1024w": (1024, None),
+    "1600w": (1600, None),
+    "social": (1200, 630),
+    "square": (600, 600),
+}
+MEDIA_RENDITION_FORMATS = env.list("MEDIA_RENDITION_FORMATS", default=["jpeg", "webp", "avif"])
+MEDIA_ENCODE_OPTIONS = {
+    "jpeg": {"quality": 82},
+    "webp": {"quality": 80, "method": 2},
+    "avif": {"quality": 60, "speed": 8},
+}
+MEDIA_EXPIRY_WARNING_DAYS = 7
 
 # Request size limits: JSON bodies beyond this answer 413 instead of being read.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2 * 1024 * 1024)

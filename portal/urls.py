@@ -2,10 +2,11 @@
 
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from articles.api.urls import editor_urlpatterns, public_urlpatterns
+from articles.api import urls as articles_urls
+from media.api import urls as media_urls
 
 from . import views
 
@@ -16,8 +17,9 @@ admin.site.index_title = "编辑部"
 api_v1 = [
     path("", views.ApiRootView.as_view(), name="api-root"),
     path("auth/token/", views.TokenView.as_view(), name="auth-token"),
-    path("editor/", include(editor_urlpatterns)),
-    *public_urlpatterns,
+    path("editor/", include(articles_urls.editor_urlpatterns + media_urls.editor_urlpatterns)),
+    *articles_urls.public_urlpatterns,
+    *media_urls.public_urlpatterns,
 ]
 
 urlpatterns = [
@@ -30,10 +32,13 @@ urlpatterns = [
     path("readyz", views.ReadyView.as_view(), name="readyz"),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
+if settings.MEDIA_SERVE:
+    # The embedded setup serves uploads itself; production serves the storage from a CDN.
+    from django.views.static import serve
 
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    urlpatterns += [
+        re_path(r"^uploads/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
+    ]
 
 handler400 = "portal.exceptions.handler400"
 handler404 = "portal.exceptions.handler404"

@@ -4,6 +4,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from media.models import Image
+from media.selectors import image_public
+
 from ..models import Article, Author, Block, Outlet, Section, Tag
 from ..selectors import authors_of
 
@@ -36,10 +39,15 @@ class AuthorRefSerializer(serializers.Serializer):
 
 class AuthorSerializer(serializers.ModelSerializer):
     affiliation = OutletSerializer(read_only=True, allow_null=True)
+    avatar = serializers.SerializerMethodField()
 
     class Meta:
         model = Author
-        fields = ["id", "slug", "name", "bio", "affiliation"]
+        fields = ["id", "slug", "name", "bio", "affiliation", "avatar"]
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_avatar(self, author: Author) -> dict | None:
+        return image_public(author.avatar) if author.avatar_id else None
 
 
 class SectionRefSerializer(serializers.Serializer):
@@ -66,9 +74,10 @@ class ArticleListItemSerializer(serializers.Serializer):
         return [{"id": a.pk, "slug": a.slug, "name": a.name} for a in authors_of(article)]
 
     @extend_schema_field(OpenApiTypes.OBJECT)
-    def get_lead_image(self, article: Article) -> None:
-        # Photos arrive with the media app; until then no article has one.
-        return None
+    def get_lead_image(self, article: Article) -> dict | None:
+        if not article.lead_image_id:
+            return None
+        return image_public(article.lead_image, caption=article.lead_image_caption)
 
 
 class BylineSerializer(serializers.Serializer):
@@ -88,9 +97,22 @@ class RelatedArticleSerializer(serializers.Serializer):
     summary = serializers.CharField(source="display_summary", read_only=True)
     section = SectionRefSerializer(read_only=True, allow_null=True)
     published_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    lead_image = serializers.SerializerMethodField()
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_lead_image(self, article: Article) -> dict | None:
+        if not article.lead_image_id:
+            return None
+        return image_public(article.lead_image, caption=article.lead_image_caption)
 
 
-def block_representation(block: Block) -> dict:
+def block_representation(block: Block) -> dict | None:
+    """The contract's block; an image block whose photo may no longer be shown is None."""
+    if block.type == Block.Type.IMAGE:
+        image = image_public(block.image, caption=block.text)
+        if image is None:
+            return None
+        return {"type": "image", "image": image, "caption": image["caption"], "credit": image["credit"]["line"]}
     if block.type == Block.Type.PARAGRAPH:
         return {"type": "paragraph", "html": block.text}
     if block.type == Block.Type.QUOTE:
@@ -113,7 +135,8 @@ class ArticleDetailSerializer(ArticleListItemSerializer):
 
     @extend_schema_field(OpenApiTypes.OBJECT)
     def get_body(self, article: Article) -> list[dict]:
-        return [block_representation(block) for block in article.blocks.all()]
+        shown = (block_representation(block) for block in article.blocks.all())
+        return [block for block in shown if block is not None]
 
     @extend_schema_field(OutletSerializer(allow_null=True))
     def get_source(self, article: Article) -> dict | None:
@@ -153,21 +176,27 @@ class BylineInputSerializer(serializers.Serializer):
 
 
 class BlockInputSerializer(serializers.Serializer):
-    """`{"type":"paragraph","html"}`, `{"type":"heading","text"}`, `{"type":"quote","text","attribution"}`."""
+    """`{"type":"paragraph","html"}`, `{"type":"heading","text"}`, `{"type":"quote","text","attribution"}`,
+    `{"type":"image","image": id, "caption"}`."""
 
     type = serializers.CharField(max_length=20)
     html = serializers.CharField(required=False, allow_blank=True, max_length=20000, trim_whitespace=False)
     text = serializers.CharField(required=False, allow_blank=True, max_length=20000)
     attribution = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    image = serializers.PrimaryKeyRelatedField(queryset=Image.objects.all(), required=False, allow_null=True)
+    caption = serializers.CharField(required=False, allow_blank=True, max_length=1000)
 
     def validate(self, data: dict) -> dict:
         kind = data["type"]
-        if kind == "image":
-            raise serializers.ValidationError({"type": "Image blocks arrive with the photo library; not accepted yet."})
         if kind not in Block.Type.values:
             raise serializers.ValidationError(
-                {"type": f"Unknown block type {kind!r}; use paragraph, heading or quote."}
+                {"type": f"Unknown block type {kind!r}; use paragraph, heading, quote or image."}
             )
+        if kind == "image":
+            if data.get("image") is None:
+                raise serializers.ValidationError({"image": "An image block needs the id of an uploaded image."})
+            caption = data.get("caption", data.get("text", ""))
+            return {"type": kind, "text": caption, "attribution": "", "image": data["image"]}
         content = data.get("html") if kind == "paragraph" else data.get("text")
         if content is None and kind == "paragraph":
             content = data.get("text")
@@ -186,6 +215,8 @@ class ArticleInputSerializer(serializers.Serializer):
     section = serializers.PrimaryKeyRelatedField(queryset=Section.objects.all(), required=False, allow_null=True)
     source = serializers.PrimaryKeyRelatedField(queryset=Outlet.objects.all(), required=False, allow_null=True)
     original_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
+    lead_image = serializers.PrimaryKeyRelatedField(queryset=Image.objects.all(), required=False, allow_null=True)
+    lead_image_caption = serializers.CharField(max_length=500, required=False, allow_blank=True)
     tags = serializers.PrimaryKeyRelatedField(queryset=Tag.objects.all(), many=True, required=False)
     bylines = BylineInputSerializer(many=True, required=False)
     body = BlockInputSerializer(many=True, required=False)
@@ -207,7 +238,7 @@ class AuthorInputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Author
-        fields = ["id", "slug", "name", "bio", "affiliation", "user"]
+        fields = ["id", "slug", "name", "bio", "affiliation", "user", "avatar"]
 
 
 class SectionInputSerializer(serializers.ModelSerializer):

@@ -12,11 +12,12 @@ from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from portal import roles
 from portal.api_cache import CacheFirstMixin, cached_response
 from portal.exceptions import Conflict, PreconditionFailed, PreconditionRequired
 from portal.pagination import StrictCursorPagination
 
-from .. import roles, selectors, services
+from .. import selectors, services
 from ..models import Article, Author, Outlet, RelatedPick, Section, Tag
 from .filters import EditorArticleFilter, PublicArticleFilter
 from .serializers import (
@@ -278,6 +279,8 @@ class EditorArticleViewSet(
                 ("section", None),
                 ("source", None),
                 ("original_url", ""),
+                ("lead_image", None),
+                ("lead_image_caption", ""),
             ):
                 data.setdefault(field, empty)
         with service_errors():

@@ -38,7 +38,7 @@ def test_a_generation_set_by_another_process_purges_every_answer(api, on_redis, 
 
     # Another process's cache connection, as a second web worker would have.
     other = caches.create_connection("default")
-    other.set(api_cache.GENERATION_KEY, "from-another-process", 60)
+    other.set(api_cache.GENERATION_KEY, ("from-another-process", None), 60)
 
     assert api.get(f"/api/v1/articles/{article.pk}/").json()["title"] == "新标题"
 

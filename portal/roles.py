@@ -27,6 +27,11 @@ def is_writer(user) -> bool:
     return bool(user.is_authenticated and (is_editor(user) or WRITER in user_roles(user)))
 
 
+def is_photo_editor(user) -> bool:
+    """Photo editors manage images, credits and rights; editors may too."""
+    return bool(user.is_authenticated and (is_editor(user) or PHOTO_EDITOR in user_roles(user)))
+
+
 def is_staff_member(user) -> bool:
     """Anyone with a newsroom role may use the editor API."""
     return bool(user.is_authenticated and (user.is_superuser or user_roles(user)))

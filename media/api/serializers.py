@@ -1,0 +1,104 @@
+"""Serializers for images and agencies in the editor API."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from .. import selectors, uses
+from ..models import Agency, Image
+
+
+class AgencySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Agency
+        fields = ["id", "name", "url"]
+
+
+class CreditSerializer(serializers.Serializer):
+    line = serializers.CharField()
+    creator = serializers.CharField()
+    agency = serializers.CharField()
+    copyright = serializers.CharField()
+    license = serializers.CharField()
+
+
+class RenditionSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+    format = serializers.CharField()
+    url = serializers.CharField()
+
+
+class PublicImageSerializer(serializers.Serializer):
+    """The contract's image: `id, width, height, alt, caption, credit, renditions`."""
+
+    id = serializers.IntegerField()
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+    alt = serializers.CharField()
+    caption = serializers.CharField()
+    credit = CreditSerializer()
+    renditions = RenditionSerializer(many=True)
+
+
+class EditorImageSerializer(serializers.ModelSerializer):
+    """What photo editors read: the public image plus the file, credit and rights fields."""
+
+    credit = serializers.SerializerMethodField()
+    renditions = serializers.SerializerMethodField()
+    uses = serializers.SerializerMethodField()
+    uploaded_by = serializers.CharField(source="uploaded_by.username", default=None, read_only=True)
+    agency = serializers.PrimaryKeyRelatedField(read_only=True)
+
+    class Meta:
+        model = Image
+        fields = [
+            "id", "width", "height", "format", "bytes", "sha256", "alt", "caption", "credit", "renditions",
+            "focal_x", "focal_y", "creator", "creator_author", "agency", "credit_line", "copyright", "license",
+            "usage_terms", "rights_expire_at", "source_url", "renditions_ready", "uploaded_by", "uploaded_at", "uses",
+        ]
+
+    @extend_schema_field(CreditSerializer)
+    def get_credit(self, image: Image) -> dict:
+        return selectors.credit(image)
+
+    @extend_schema_field(RenditionSerializer(many=True))
+    def get_renditions(self, image: Image) -> list[dict]:
+        return selectors.rendition_list(image)
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_uses(self, image: Image) -> list[dict]:
+        found = self.context.get("uses")
+        items = found.get(image.pk, []) if found is not None else uses.find([image.pk])[image.pk]
+        return [{"kind": use.kind, "label": use.label} for use in items]
+
+
+class ImageInputSerializer(serializers.Serializer):
+    """Multipart upload (`file` plus credit fields) or, for changes, JSON without `file`."""
+
+    file = serializers.FileField(required=True, allow_empty_file=True)
+    alt = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    caption = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    creator = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    creator_author = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    agency = serializers.PrimaryKeyRelatedField(queryset=Agency.objects.all(), required=False, allow_null=True)
+    credit_line = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    copyright = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    license = serializers.ChoiceField(choices=Image.License.choices, required=False)
+    usage_terms = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    rights_expire_at = serializers.DateTimeField(required=False, allow_null=True)
+    source_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
+    focal_x = serializers.FloatField(required=False, min_value=0, max_value=1)
+    focal_y = serializers.FloatField(required=False, min_value=0, max_value=1)
+
+    def validate_creator_author(self, value):
+        if value is None:
+            return None
+        from django.apps import apps
+
+        author_model = apps.get_model("articles", "Author")
+        author = author_model.objects.filter(pk=value).first()
+        if author is None:
+            raise serializers.ValidationError("No author has this id.")
+        return author

@@ -1,0 +1,91 @@
+"""Reads of images: public representations computed without extra queries."""
+
+from datetime import datetime
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db.models import Min, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from . import imaging
+from .models import Image
+
+
+def specs() -> list[imaging.Spec]:
+    return [imaging.Spec(name, width, height) for name, (width, height) in settings.MEDIA_RENDITIONS.items()]
+
+
+def formats() -> list[str]:
+    return imaging.supported_formats(settings.MEDIA_RENDITION_FORMATS)
+
+
+def spec_named(name: str) -> imaging.Spec | None:
+    if name not in settings.MEDIA_RENDITIONS:
+        return None
+    width, height = settings.MEDIA_RENDITIONS[name]
+    return imaging.Spec(name, width, height)
+
+
+def original_path(sha256: str, kind: str) -> str:
+    return f"images/{sha256[:2]}/{sha256}.{imaging.EXTENSIONS[kind]}"
+
+
+def rendition_path(image: Image, spec: imaging.Spec, kind: str) -> str:
+    """A stable name per content, spec and format; crops also name their focal point,
+    so a CDN never serves a crop made around an old one."""
+    focal = f"-{round(image.focal_x * 100):02d}{round(image.focal_y * 100):02d}" if spec.is_crop else ""
+    return f"renditions/{image.sha256[:2]}/{image.sha256}-{spec.name}{focal}.{imaging.EXTENSIONS[kind]}"
+
+
+def rendition_list(image: Image) -> list[dict]:
+    """`{name, width, height, format, url}` for every rendition, with no query.
+
+    Sizes are computed from the spec; until the worker has made them all, URLs
+    point at the endpoint that makes a missing one once and redirects.
+    """
+    focal = (image.focal_x, image.focal_y)
+    items = []
+    for spec in specs():
+        width, height = imaging.output_size(spec, image.width, image.height, focal)
+        for kind in formats():
+            if image.renditions_ready:
+                url = default_storage.url(rendition_path(image, spec, kind))
+            else:
+                url = reverse("image-rendition", kwargs={"pk": image.pk, "name": spec.name, "format": kind})
+            items.append({"name": spec.name, "width": width, "height": height, "format": kind, "url": url})
+    return items
+
+
+def credit(image: Image) -> dict:
+    return {
+        "line": image.display_credit,
+        "creator": image.creator,
+        "agency": image.agency.name if image.agency_id else "",
+        "copyright": image.copyright,
+        "license": image.license,
+    }
+
+
+def image_public(image: Image | None, *, caption: str = "", now: datetime | None = None) -> dict | None:
+    """The contract's image, or None when there is none or its rights have expired."""
+    if image is None or not image.is_usable_at(now or timezone.now()):
+        return None
+    return {
+        "id": image.pk,
+        "width": image.width,
+        "height": image.height,
+        "alt": image.alt,
+        "caption": caption or image.caption,
+        "credit": credit(image),
+        "renditions": rendition_list(image),
+    }
+
+
+def image_list_for_editor() -> QuerySet[Image]:
+    return Image.objects.select_related("agency", "uploaded_by", "creator_author")
+
+
+def next_rights_expiry() -> datetime | None:
+    """When the next photo's rights end: cached public answers must not outlive it."""
+    return Image.objects.filter(rights_expire_at__gt=timezone.now()).aggregate(next=Min("rights_expire_at"))["next"]

@@ -1,0 +1,277 @@
+"""Every write to images: uploads, credits and rights, renditions, expiry."""
+
+import hashlib
+import logging
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from portal import api_cache, roles
+
+from . import imaging, selectors, uses
+from .models import Agency, Image, Rendition
+
+logger = logging.getLogger(__name__)
+
+
+class ImageInUse(Exception):
+    """The image is still used (answered 409 with its uses)."""
+
+    def __init__(self, image: Image, found: list[uses.Use]) -> None:
+        names = "、".join(use.label for use in found[:5])
+        super().__init__(f"This image is used by {len(found)} item(s) ({names}); remove it from them first.")
+        self.uses = found
+
+
+class AgencyInUse(Exception):
+    """An agency still credited on images (answered 409)."""
+
+
+EDITABLE = (
+    "alt", "caption", "focal_x", "focal_y", "creator", "creator_author", "agency", "credit_line", "copyright",
+    "license", "usage_terms", "rights_expire_at", "source_url",
+)
+
+
+def _ensure_can_upload(by) -> None:
+    if not roles.is_staff_member(by):
+        raise PermissionDenied("Only newsroom members can upload images.")
+
+
+def _ensure_photo_editor(by, action: str) -> None:
+    if not roles.is_photo_editor(by):
+        raise PermissionDenied(f"Only photo editors and editors can {action}.")
+
+
+def _store(name: str, data: bytes) -> bool:
+    """Write `data` under exactly `name`; False if it was already there."""
+    if default_storage.exists(name):
+        return False
+    saved = default_storage.save(name, ContentFile(data))
+    if saved != name:  # another process wrote the same content a moment ago
+        default_storage.delete(saved)
+        return False
+    return True
+
+
+def _delete_files(names: list[str]) -> None:
+    for name in names:
+        try:
+            default_storage.delete(name)
+        except OSError:
+            logger.warning("could not delete %s", name, exc_info=True)
+
+
+def image_read_upload(upload) -> tuple[bytes, imaging.Probe]:
+    """Read and check an uploaded file; refuses with ImageRejected (413, 415 or 400)."""
+    size = getattr(upload, "size", None)
+    if size is not None and size > settings.MEDIA_MAX_BYTES:
+        raise imaging.ImageRejected(
+            f"The file has {size} bytes; at most {settings.MEDIA_MAX_BYTES} are accepted.", status=413
+        )
+    data = upload.read(settings.MEDIA_MAX_BYTES + 1)
+    if len(data) > settings.MEDIA_MAX_BYTES:
+        raise imaging.ImageRejected(f"The file is larger than {settings.MEDIA_MAX_BYTES} bytes.", status=413)
+    return data, imaging.probe(data, max_pixels=settings.MEDIA_MAX_PIXELS)
+
+
+def _validate(image: Image) -> None:
+    if not (0 <= image.focal_x <= 1 and 0 <= image.focal_y <= 1):
+        raise ValidationError({"focal_x": ["The focal point is given as x and y from 0 to 1."]})
+    try:
+        image.full_clean(exclude=["file", "sha256", "format", "width", "height", "bytes"])
+    except ValidationError:
+        raise
+
+
+def image_create(*, data: bytes, probe: imaging.Probe, by, **fields: Any) -> tuple[Image, bool]:
+    """Store a checked upload. The same bytes twice give the same image: (image, created)."""
+    _ensure_can_upload(by)
+    sha256 = hashlib.sha256(data).hexdigest()
+    existing = Image.objects.filter(sha256=sha256).first()
+    if existing is not None:
+        return existing, False
+
+    # The file's own IPTC/XMP/EXIF credits fill what the uploader left blank.
+    for name in ("creator", "credit_line", "copyright", "caption", "usage_terms"):
+        if not fields.get(name) and probe.metadata.get(name):
+            fields[name] = probe.metadata[name][: Image._meta.get_field(name).max_length or 1000]
+    name = selectors.original_path(sha256, probe.format)
+    image = Image(
+        file=name, sha256=sha256, format=probe.format, width=probe.width, height=probe.height, bytes=len(data),
+        uploaded_by=by, **{key: value for key, value in fields.items() if key in EDITABLE and value is not None},
+    )
+    _validate(image)
+    wrote = _store(name, data)
+    try:
+        with transaction.atomic():
+            image.save()
+            transaction.on_commit(lambda: _enqueue_renditions(image.pk))
+    except IntegrityError:
+        # The same bytes were stored by a concurrent upload; the unique hash guards the race.
+        existing = Image.objects.filter(sha256=sha256).first()
+        if existing is None:
+            if wrote:
+                _delete_files([name])
+            raise
+        return existing, False
+    except Exception:
+        if wrote:
+            _delete_files([name])
+        raise
+    return image, True
+
+
+def _enqueue_renditions(image_id: int) -> None:
+    from .tasks import renditions_generate_task
+
+    try:
+        renditions_generate_task.delay(image_id)
+    except Exception:  # the broker being down must not fail an upload; requests make them on demand
+        logger.exception("could not enqueue renditions for image %s", image_id)
+
+
+@transaction.atomic
+def image_update(*, image_id: int, by, data: dict[str, Any]) -> Image:
+    """Change credits, rights, captions or the focal point; crops follow a new focal point."""
+    _ensure_photo_editor(by, "change image credits and rights")
+    image = Image.objects.select_for_update().get(pk=image_id)
+    old_focal = (image.focal_x, image.focal_y)
+    for key, value in data.items():
+        if key in EDITABLE:
+            setattr(image, key, value if value is not None or key in ("agency", "creator_author",
+                                                                       "rights_expire_at") else "")
+    _validate(image)
+    image.save()
+    if (image.focal_x, image.focal_y) != old_focal:
+        crops = [spec.name for spec in selectors.specs() if spec.is_crop]
+        stale = list(Rendition.objects.filter(image=image, name__in=crops))
+        Rendition.objects.filter(pk__in=[r.pk for r in stale]).delete()
+        Image.objects.filter(pk=image.pk).update(renditions_ready=False)
+        image.renditions_ready = False
+        names = [r.file for r in stale]
+        transaction.on_commit(lambda: _delete_files(names))
+        transaction.on_commit(lambda: _enqueue_renditions(image.pk))
+    transaction.on_commit(api_cache.invalidate)
+    return image
+
+
+@transaction.atomic
+def image_delete(*, image_id: int, by) -> None:
+    """Delete an unused image and its files; an image in use is refused with its uses."""
+    _ensure_photo_editor(by, "delete images")
+    image = Image.objects.select_for_update().get(pk=image_id)
+    found = uses.find([image.pk])[image.pk]
+    if found:
+        raise ImageInUse(image, found)
+    names = [image.file, *Rendition.objects.filter(image=image).values_list("file", flat=True)]
+    image.delete()
+    transaction.on_commit(lambda: _delete_files(names))
+    transaction.on_commit(api_cache.invalidate)
+
+
+def renditions_generate(*, image_id: int) -> int:
+    """Make every missing rendition of an image in one decode; returns how many were made.
+
+    Idempotent: existing renditions are kept, and the unique key makes a
+    concurrent run's duplicate a no-op.
+    """
+    image = Image.objects.filter(pk=image_id).first()
+    if image is None or not image.is_usable_at(timezone.now()):
+        return 0
+    kinds = selectors.formats()
+    have = set(Rendition.objects.filter(image=image).values_list("name", "format"))
+    missing = [spec for spec in selectors.specs() if any((spec.name, kind) not in have for kind in kinds)]
+    made = 0
+    if missing:
+        with default_storage.open(image.file, "rb") as source:
+            data = source.read()
+        outputs = imaging.render(
+            data, missing, kinds, focal=(image.focal_x, image.focal_y), copyright_notice=image.copyright,
+            encode_options=settings.MEDIA_ENCODE_OPTIONS,
+        )
+        for output in outputs:
+            if (output.spec.name, output.format) in have:
+                continue
+            made += _save_rendition(image, output)
+    updated = Image.objects.filter(pk=image.pk, renditions_ready=False).update(renditions_ready=True)
+    if updated:
+        transaction.on_commit(api_cache.invalidate)  # answers now point at the files themselves
+    return made
+
+
+def _save_rendition(image: Image, output: imaging.Output) -> int:
+    name = selectors.rendition_path(image, output.spec, output.format)
+    _store(name, output.data)
+    _, created = Rendition.objects.get_or_create(
+        image=image, name=output.spec.name, format=output.format,
+        defaults={"width": output.width, "height": output.height, "file": name, "bytes": len(output.data)},
+    )
+    return int(created)
+
+
+@transaction.atomic
+def rendition_get_or_create(*, image_id: int, name: str, kind: str) -> Rendition | None:
+    """One rendition, made now if missing; None if the image or spec is unknown or expired.
+
+    The image row is locked while it is made, so concurrent requests for the
+    same missing rendition make it once; the unique key guards the rest.
+    """
+    spec = selectors.spec_named(name)
+    if spec is None or kind not in selectors.formats():
+        return None
+    image = Image.objects.select_for_update().filter(pk=image_id).first()
+    if image is None or not image.is_usable_at(timezone.now()):
+        return None
+    found = Rendition.objects.filter(image=image, name=name, format=kind).first()
+    if found is not None:
+        return found
+    with default_storage.open(image.file, "rb") as source:
+        data = source.read()
+    (output,) = imaging.render(
+        data, [spec], [kind], focal=(image.focal_x, image.focal_y), copyright_notice=image.copyright,
+        encode_options=settings.MEDIA_ENCODE_OPTIONS,
+    )
+    _save_rendition(image, output)
+    return Rendition.objects.get(image=image, name=name, format=kind)
+
+
+def images_sweep_expired(*, now: datetime | None = None) -> int:
+    """Remove the renditions of photos whose rights have ended, so no old link still shows them."""
+    now = now or timezone.now()
+    expired = list(Image.objects.filter(rights_expire_at__lte=now).filter(renditions__isnull=False).distinct())
+    for image in expired:
+        with transaction.atomic():
+            renditions = list(Rendition.objects.filter(image=image))
+            Rendition.objects.filter(pk__in=[r.pk for r in renditions]).delete()
+            Image.objects.filter(pk=image.pk).update(renditions_ready=False)
+            names = [r.file for r in renditions]
+            transaction.on_commit(lambda names=names: _delete_files(names))
+    if expired:
+        api_cache.invalidate()
+        logger.info("removed renditions of %d image(s) whose rights expired", len(expired))
+    return len(expired)
+
+
+@transaction.atomic
+def agency_save(*, agency: Agency, by) -> Agency:
+    _ensure_photo_editor(by, "manage agencies")
+    agency.full_clean()
+    agency.save()
+    transaction.on_commit(api_cache.invalidate)
+    return agency
+
+
+@transaction.atomic
+def agency_delete(*, agency: Agency, by) -> None:
+    _ensure_photo_editor(by, "manage agencies")
+    count = agency.images.count()
+    if count:
+        raise AgencyInUse(f"{agency.name} is credited on {count} image(s); change their agency first.")
+    agency.delete()
