@@ -6,9 +6,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count
 from django.http import HttpResponseRedirect
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from media.admin import thumbnail_url
 from portal import roles
 
 from . import services
@@ -34,7 +36,7 @@ class BylineInline(admin.TabularInline):
 class BlockForm(PositionedForm):
     class Meta:
         model = Block
-        fields = ["position", "type", "text", "attribution"]
+        fields = ["position", "type", "text", "attribution", "image"]
         widgets = {
             "text": forms.Textarea(attrs={"rows": 3, "cols": 80}),
             "attribution": forms.TextInput(attrs={"size": 12}),
@@ -42,11 +44,14 @@ class BlockForm(PositionedForm):
 
     def clean(self):
         data = super().clean()
-        if self.cleaned_data.get("DELETE") or not data.get("text"):
+        if self.cleaned_data.get("DELETE") or not (data.get("text") or data.get("image")):
             return data
         try:
             block = services.clean_block_for_admin(
-                type=data.get("type", ""), text=data.get("text", ""), attribution=data.get("attribution", "")
+                type=data.get("type", ""),
+                text=data.get("text", ""),
+                attribution=data.get("attribution", ""),
+                image=data.get("image"),
             )
         except ValidationError as error:
             raise forms.ValidationError(error.message_dict.get("body", error.messages)) from error
@@ -60,6 +65,26 @@ class BlockInline(admin.TabularInline):
     model = Block
     form = BlockForm
     extra = 2
+    autocomplete_fields = ["image"]
+    readonly_fields = ["photo"]
+    fields = ["position", "type", "text", "attribution", "image", "photo"]
+
+    @admin.display(description=_("photo and credit"))
+    def photo(self, block: Block):
+        """The photo with its caption and, after it, the credit, as the page prints them."""
+        if block.type != Block.Type.IMAGE or block.image is None:
+            return ""
+        image = block.image
+        expired = not image.is_usable_at(timezone.now())
+        return format_html(
+            '<img src="{}" style="height:70px;max-width:140px;object-fit:cover"><div style="max-width:260px">'
+            '{} <span style="color:#666">{}</span>{}</div>',
+            thumbnail_url(image),
+            block.text or image.caption,
+            image.display_credit,
+            format_html(' <strong style="color:#ba2121">{}</strong>', _("rights expired")) if expired else "",
+        )
+
     verbose_name = _("body block")
     verbose_name_plural = _("body (blocks in order)")
 
@@ -92,7 +117,17 @@ class ArticleForm(forms.ModelForm):
 
     class Meta:
         model = Article
-        fields = ["title", "slug", "summary", "section", "tags", "source", "original_url"]
+        fields = [
+            "title",
+            "slug",
+            "summary",
+            "section",
+            "tags",
+            "source",
+            "original_url",
+            "lead_image",
+            "lead_image_caption",
+        ]
         widgets = {
             "title": forms.TextInput(attrs={"size": 80, "class": "vLargeTextField"}),
             "summary": forms.Textarea(attrs={"rows": 2, "cols": 80, "maxlength": 120}),
@@ -110,7 +145,7 @@ class ArticleAdmin(admin.ModelAdmin):
     search_fields = ["title", "summary", "slug", "bylines__author__name"]
     search_help_text = _("Search title, summary, slug or author name")
     date_hierarchy = "published_at"
-    autocomplete_fields = ["section", "tags", "source"]
+    autocomplete_fields = ["section", "tags", "source", "lead_image"]
     inlines = [BylineInline, BlockInline, RelatedPickInline, CorrectionInline]
     readonly_fields = [
         "status_label",
@@ -127,6 +162,7 @@ class ArticleAdmin(admin.ModelAdmin):
     ]
     fieldsets = [
         (None, {"fields": ["title", "slug", "summary", "derived_summary", "section", "tags"]}),
+        (_("Lead image"), {"fields": ["lead_image", "lead_image_caption"]}),
         (_("Syndication"), {"fields": ["source", "original_url"], "classes": ["collapse"]}),
         (_("Status"), {"fields": ["status_label", "published_at", "first_published_at", "public_link"]}),
         (
@@ -139,6 +175,10 @@ class ArticleAdmin(admin.ModelAdmin):
     ]
     actions = ["publish_selected", "submit_selected", "unpublish_selected"]
     change_form_template = "admin/articles/article/change_form.html"
+
+    class Media:
+        js = ["articles/admin/image-autocomplete.js"]
+
     list_per_page = 50
     show_full_result_count = False
 
@@ -304,8 +344,11 @@ class AuthorAdmin(TaxonomyAdmin):
     list_display = ["name", "slug", "affiliation", "user", "article_count"]
     list_filter = [("affiliation", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "slug", "affiliation__name"]
-    autocomplete_fields = ["affiliation", "user"]
+    autocomplete_fields = ["affiliation", "user", "avatar"]
     prepopulated_fields: dict = {}
+
+    class Media:
+        js = ["articles/admin/image-autocomplete.js"]
 
     def get_queryset(self, request):
         return (

@@ -128,7 +128,11 @@ class Article(models.Model):
     )
     original_url = models.URLField(_("original URL"), max_length=500, blank=True)
     lead_image = models.ForeignKey(
-        "media.Image", verbose_name=_("lead image"), null=True, blank=True, on_delete=models.PROTECT,
+        "media.Image",
+        verbose_name=_("lead image"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     lead_image_caption = models.CharField(

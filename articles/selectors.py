@@ -16,13 +16,37 @@ def public_q(now: datetime | None = None) -> Q:
 
 
 IMAGE_FIELDS = (
-    "id", "width", "height", "alt", "caption", "creator", "credit_line", "copyright", "license",
-    "rights_expire_at", "sha256", "focal_x", "focal_y", "renditions_ready", "agency__id", "agency__name",
+    "id",
+    "width",
+    "height",
+    "alt",
+    "caption",
+    "creator",
+    "credit_line",
+    "copyright",
+    "license",
+    "rights_expire_at",
+    "sha256",
+    "focal_x",
+    "focal_y",
+    "renditions_ready",
+    "agency__id",
+    "agency__name",
 )
 # What a list item shows; loading less keeps a page cheap to build.
 LIST_FIELDS = (
-    "id", "slug", "title", "summary", "derived_summary", "status", "published_at", "view_count",
-    "lead_image_caption", "section__id", "section__slug", "section__name",
+    "id",
+    "slug",
+    "title",
+    "summary",
+    "derived_summary",
+    "status",
+    "published_at",
+    "view_count",
+    "lead_image_caption",
+    "section__id",
+    "section__slug",
+    "section__name",
     *(f"lead_image__{name}" for name in IMAGE_FIELDS),
 )
 LEAD_IMAGE = ("lead_image", "lead_image__agency")
@@ -130,9 +154,9 @@ def image_uses(image_ids) -> dict:
     from media.uses import Use
 
     found: dict[int, list[Use]] = {}
-    for image_id, article_id, title in Block.objects.filter(image_id__in=image_ids).values_list(
-        "image_id", "article_id", "article__title"
-    ).distinct():
+    for image_id, article_id, title in (
+        Block.objects.filter(image_id__in=image_ids).values_list("image_id", "article_id", "article__title").distinct()
+    ):
         url = reverse("admin:articles_article_change", args=[article_id])
         found.setdefault(image_id, []).append(Use("article body", f"《{title}》", url))
     for image_id, article_id, title in Article.objects.filter(lead_image_id__in=image_ids).values_list(

@@ -59,7 +59,14 @@ class BlockInput:
 
 # Fields an editor may set directly on the row; relations are handled apart.
 _ROW_FIELDS = (
-    "title", "slug", "summary", "section", "source", "original_url", "lead_image", "lead_image_caption",
+    "title",
+    "slug",
+    "summary",
+    "section",
+    "source",
+    "original_url",
+    "lead_image",
+    "lead_image_caption",
 )
 _NULLABLE_FIELDS = ("section", "source", "lead_image")
 

@@ -186,8 +186,7 @@ def read_metadata(image: PILImage.Image) -> dict[str, str]:
         iptc = IptcImagePlugin.getiptcinfo(image) or {}
     except Exception:
         iptc = {}
-    for name, key in (("creator", (2, 80)), ("credit_line", (2, 110)), ("copyright", (2, 116)),
-                      ("caption", (2, 120))):
+    for name, key in (("creator", (2, 80)), ("credit_line", (2, 110)), ("copyright", (2, 116)), ("caption", (2, 120))):
         if key in iptc and _text(iptc[key]):
             found[name] = _text(iptc[key])
     for name, value in _xmp(image).items():

@@ -53,14 +53,21 @@ class Image(models.Model):
 
     creator = models.CharField(_("photographer"), max_length=100, blank=True)
     creator_author = models.ForeignKey(
-        "articles.Author", verbose_name=_("photographer (author)"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="photos",
+        "articles.Author",
+        verbose_name=_("photographer (author)"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="photos",
     )
     agency = models.ForeignKey(
         Agency, verbose_name=_("agency"), null=True, blank=True, on_delete=models.PROTECT, related_name="images"
     )
     credit_line = models.CharField(
-        _("credit line"), max_length=200, blank=True, help_text=_("Left blank, it is composed from photographer and agency.")
+        _("credit line"),
+        max_length=200,
+        blank=True,
+        help_text=_("Left blank, it is composed from photographer and agency."),
     )
     copyright = models.CharField(_("copyright notice"), max_length=200, blank=True)
     license = models.CharField(_("licence"), max_length=20, choices=License.choices, default=License.STAFF)
@@ -70,8 +77,13 @@ class Image(models.Model):
 
     renditions_ready = models.BooleanField(_("renditions ready"), default=False, editable=False)
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+", editable=False,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
     )
     uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now, editable=False)
 

@@ -52,7 +52,7 @@ def rendition_list(image: Image) -> list[dict]:
             if image.renditions_ready:
                 url = default_storage.url(rendition_path(image, spec, kind))
             else:
-                url = reverse("image-rendition", kwargs={"pk": image.pk, "name": spec.name, "format": kind})
+                url = reverse("image-rendition", kwargs={"pk": image.pk, "name": spec.name, "kind": kind})
             items.append({"name": spec.name, "width": width, "height": height, "format": kind, "url": url})
     return items
 

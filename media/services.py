@@ -34,8 +34,19 @@ class AgencyInUse(Exception):
 
 
 EDITABLE = (
-    "alt", "caption", "focal_x", "focal_y", "creator", "creator_author", "agency", "credit_line", "copyright",
-    "license", "usage_terms", "rights_expire_at", "source_url",
+    "alt",
+    "caption",
+    "focal_x",
+    "focal_y",
+    "creator",
+    "creator_author",
+    "agency",
+    "credit_line",
+    "copyright",
+    "license",
+    "usage_terms",
+    "rights_expire_at",
+    "source_url",
 )
 
 
@@ -104,8 +115,14 @@ def image_create(*, data: bytes, probe: imaging.Probe, by, **fields: Any) -> tup
             fields[name] = probe.metadata[name][: Image._meta.get_field(name).max_length or 1000]
     name = selectors.original_path(sha256, probe.format)
     image = Image(
-        file=name, sha256=sha256, format=probe.format, width=probe.width, height=probe.height, bytes=len(data),
-        uploaded_by=by, **{key: value for key, value in fields.items() if key in EDITABLE and value is not None},
+        file=name,
+        sha256=sha256,
+        format=probe.format,
+        width=probe.width,
+        height=probe.height,
+        bytes=len(data),
+        uploaded_by=by,
+        **{key: value for key, value in fields.items() if key in EDITABLE and value is not None},
     )
     _validate(image)
     wrote = _store(name, data)
@@ -145,8 +162,11 @@ def image_update(*, image_id: int, by, data: dict[str, Any]) -> Image:
     old_focal = (image.focal_x, image.focal_y)
     for key, value in data.items():
         if key in EDITABLE:
-            setattr(image, key, value if value is not None or key in ("agency", "creator_author",
-                                                                       "rights_expire_at") else "")
+            setattr(
+                image,
+                key,
+                value if value is not None or key in ("agency", "creator_author", "rights_expire_at") else "",
+            )
     _validate(image)
     image.save()
     if (image.focal_x, image.focal_y) != old_focal:
@@ -193,7 +213,11 @@ def renditions_generate(*, image_id: int) -> int:
         with default_storage.open(image.file, "rb") as source:
             data = source.read()
         outputs = imaging.render(
-            data, missing, kinds, focal=(image.focal_x, image.focal_y), copyright_notice=image.copyright,
+            data,
+            missing,
+            kinds,
+            focal=(image.focal_x, image.focal_y),
+            copyright_notice=image.copyright,
             encode_options=settings.MEDIA_ENCODE_OPTIONS,
         )
         for output in outputs:
@@ -210,7 +234,9 @@ def _save_rendition(image: Image, output: imaging.Output) -> int:
     name = selectors.rendition_path(image, output.spec, output.format)
     _store(name, output.data)
     _, created = Rendition.objects.get_or_create(
-        image=image, name=output.spec.name, format=output.format,
+        image=image,
+        name=output.spec.name,
+        format=output.format,
         defaults={"width": output.width, "height": output.height, "file": name, "bytes": len(output.data)},
     )
     return int(created)
@@ -235,7 +261,11 @@ def rendition_get_or_create(*, image_id: int, name: str, kind: str) -> Rendition
     with default_storage.open(image.file, "rb") as source:
         data = source.read()
     (output,) = imaging.render(
-        data, [spec], [kind], focal=(image.focal_x, image.focal_y), copyright_notice=image.copyright,
+        data,
+        [spec],
+        [kind],
+        focal=(image.focal_x, image.focal_y),
+        copyright_notice=image.copyright,
         encode_options=settings.MEDIA_ENCODE_OPTIONS,
     )
     _save_rendition(image, output)

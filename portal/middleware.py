@@ -29,14 +29,16 @@ class ApiJsonErrorsMiddleware:
 
     @staticmethod
     def _too_large(request):
-        # DRF's JSON parser reads the stream directly, past Django's own check.
-        if request.content_type == "multipart/form-data":
-            return None  # uploads have their own limit
+        # DRF's JSON parser reads the stream directly, past Django's own check;
+        # uploads may carry a photo of up to MEDIA_MAX_BYTES plus their form fields.
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             return JsonResponse({"detail": "Content-Length is not a number."}, status=400)
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if request.content_type == "multipart/form-data":
+            limit = settings.MEDIA_MAX_BYTES + settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        else:
+            limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         if limit is not None and length > limit:
             return JsonResponse(
                 {"detail": f"The request body has {length} bytes; at most {limit} are accepted."}, status=413

@@ -34,11 +34,7 @@ urlpatterns = [
 
 if settings.MEDIA_SERVE:
     # The embedded setup serves uploads itself; production serves the storage from a CDN.
-    from django.views.static import serve
-
-    urlpatterns += [
-        re_path(r"^uploads/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
-    ]
+    urlpatterns += [re_path(r"^uploads/(?P<path>.*)$", views.serve_upload, name="upload")]
 
 handler400 = "portal.exceptions.handler400"
 handler404 = "portal.exceptions.handler404"

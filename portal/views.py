@@ -2,6 +2,7 @@
 
 import logging
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -14,6 +15,19 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 logger = logging.getLogger(__name__)
+
+
+def serve_upload(request, path: str):
+    """Uploaded files from MEDIA_ROOT (the embedded setup; production uses a CDN), cached for long:
+    their names change whenever their content does."""
+    from django.http import Http404
+    from django.views.static import serve
+
+    if not path.startswith("renditions/"):
+        raise Http404("Originals are not served; use a rendition.")  # they carry full metadata
+    response = serve(request, path, document_root=settings.MEDIA_ROOT)
+    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response
 
 
 class HealthView(APIView):

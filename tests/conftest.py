@@ -1,11 +1,17 @@
 """Shared fixtures: a private cache per test (Redis when REDIS_URL is set), users per role."""
 
 import os
+import tempfile
 import uuid
 
 import pytest
 from django.contrib.auth.models import Group
 from rest_framework.test import APIClient
+
+# Tests keep their embedded database files, file cache and broker folder out of the developer's var/.
+os.environ.setdefault("PORTAL_VAR_DIR", tempfile.mkdtemp(prefix="portal-tests-"))
+# Tasks enqueued by tests go to the embedded filesystem broker (real messages, nobody consumes them).
+os.environ["CELERY_BROKER_URL"] = "filesystem://"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES", "") in ("1", "true", "yes")
@@ -65,6 +71,13 @@ def private_cache(settings, tmp_path):
             client.delete(*keys)
 
 
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """Uploaded files go to a folder of the test's own, so a test can see what was left behind."""
+    settings.MEDIA_ROOT = str(tmp_path / "uploads")
+    return tmp_path / "uploads"
+
+
 @pytest.fixture
 def redis_url():
     """A reachable Redis, or a skip with the reason (a failure under REQUIRE_SERVICES=1)."""
@@ -110,6 +123,18 @@ def reader(django_user_model):
 @pytest.fixture
 def api():
     return APIClient()
+
+
+@pytest.fixture
+def photo_editor(django_user_model):
+    return _user(django_user_model, "photo1", "photo_editor")
+
+
+@pytest.fixture
+def photo_api(photo_editor):
+    client = APIClient()
+    client.force_authenticate(photo_editor)
+    return client
 
 
 @pytest.fixture

@@ -54,9 +54,31 @@ class EditorImageSerializer(serializers.ModelSerializer):
     class Meta:
         model = Image
         fields = [
-            "id", "width", "height", "format", "bytes", "sha256", "alt", "caption", "credit", "renditions",
-            "focal_x", "focal_y", "creator", "creator_author", "agency", "credit_line", "copyright", "license",
-            "usage_terms", "rights_expire_at", "source_url", "renditions_ready", "uploaded_by", "uploaded_at", "uses",
+            "id",
+            "width",
+            "height",
+            "format",
+            "bytes",
+            "sha256",
+            "alt",
+            "caption",
+            "credit",
+            "renditions",
+            "focal_x",
+            "focal_y",
+            "creator",
+            "creator_author",
+            "agency",
+            "credit_line",
+            "copyright",
+            "license",
+            "usage_terms",
+            "rights_expire_at",
+            "source_url",
+            "renditions_ready",
+            "uploaded_by",
+            "uploaded_at",
+            "uses",
         ]
 
     @extend_schema_field(CreditSerializer)

@@ -12,7 +12,7 @@ editor.register("agencies", views.EditorAgencyViewSet, basename="editor-agency")
 editor_urlpatterns = editor.urls
 public_urlpatterns = [
     path(
-        "images/<int:pk>/renditions/<slug:name>.<slug:format>",
+        "images/<int:pk>/renditions/<slug:name>.<slug:kind>",
         views.RenditionView.as_view(),
         name="image-rendition",
     ),

@@ -72,8 +72,11 @@ class ImageFilter(django_filters.FilterSet):
     def filter_q(self, queryset, name, value):
         for word in value.split()[:10]:
             queryset = queryset.filter(
-                Q(caption__icontains=word) | Q(alt__icontains=word) | Q(creator__icontains=word)
-                | Q(credit_line__icontains=word) | Q(agency__name__icontains=word)
+                Q(caption__icontains=word)
+                | Q(alt__icontains=word)
+                | Q(creator__icontains=word)
+                | Q(credit_line__icontains=word)
+                | Q(agency__name__icontains=word)
             )
         return queryset
 
@@ -180,8 +183,8 @@ class RenditionView(APIView):
     permission_classes = (permissions.AllowAny,)
 
     @extend_schema(responses={302: None, 404: OpenApiResponse(description="unknown, or rights expired")})
-    def get(self, request, pk: str, name: str, format: str):
-        rendition = services.rendition_get_or_create(image_id=int(pk), name=name, kind=format)
+    def get(self, request, pk: str, name: str, kind: str):
+        rendition = services.rendition_get_or_create(image_id=int(pk), name=name, kind=kind)
         if rendition is None:
             raise NotFound("No such rendition, or the photo's rights have expired.")
         response = HttpResponseRedirect(default_storage.url(rendition.file))

@@ -6,8 +6,8 @@ import pytest
 from django.utils import timezone
 
 from articles import services
-from portal import api_cache
 from articles.models import Article, Block, Correction, RelatedPick
+from portal import api_cache
 from tests.articles.factories import (
     ArticleFactory,
     AuthorFactory,
