@@ -291,6 +291,8 @@ def article_create(
         section=section,
         source=source,
         original_url=original_url or "",
+        lead_image=lead_image,
+        lead_image_caption=clean_plain(lead_image_caption or "")[:500],
         created_by=by,
         updated_by=by,
     )

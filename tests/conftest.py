@@ -8,11 +8,6 @@ import pytest
 from django.contrib.auth.models import Group
 from rest_framework.test import APIClient
 
-# Tests keep their embedded database files, file cache and broker folder out of the developer's var/.
-os.environ.setdefault("PORTAL_VAR_DIR", tempfile.mkdtemp(prefix="portal-tests-"))
-# Tasks enqueued by tests go to the embedded filesystem broker (real messages, nobody consumes them).
-os.environ["CELERY_BROKER_URL"] = "filesystem://"
-
 REDIS_URL = os.environ.get("REDIS_URL", "")
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES", "") in ("1", "true", "yes")
 # Set when REDIS_URL names a Redis that does not answer: the broker then points at it too.
@@ -29,7 +24,14 @@ def redis_reachable(url: str) -> bool:
 
 
 def pytest_configure(config):
-    """With REDIS_URL unreachable, run on the file cache and say so, or stop under REQUIRE_SERVICES."""
+    """Tasks enqueued by tests go to a filesystem broker of the run's own (real JSON messages that
+    nobody consumes). With REDIS_URL unreachable, run on the file cache and say so, or stop under
+    REQUIRE_SERVICES."""
+    from portal.celery import app
+
+    queue = tempfile.mkdtemp(prefix="portal-test-broker-")
+    os.environ["CELERY_BROKER_URL"] = "filesystem://"  # Celery reads this before its own settings
+    app.conf.broker_transport_options = {"data_folder_in": queue, "data_folder_out": queue}
     global REDIS_URL, REDIS_DOWN
     if REDIS_URL and not redis_reachable(REDIS_URL):
         if REQUIRE_SERVICES:

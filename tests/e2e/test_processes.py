@@ -114,7 +114,7 @@ def test_gunicorn_serves_editors_and_readers_across_workers(site_env):
             time.sleep(0.1)
         assert titles == {"改过的标题"}
 
-        _call("POST", f"{base}/api/v1/editor/articles/{draft['id']}/unpublish/", headers=editor)
+        assert _call("POST", f"{base}/api/v1/editor/articles/{draft['id']}/unpublish/", headers=editor)[0] == 200
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline and {_call("GET", article)[0] for _ in range(6)} != {404}:
             time.sleep(0.1)

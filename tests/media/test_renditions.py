@@ -47,7 +47,9 @@ def test_upload_enqueues_the_task_after_commit_as_a_json_message(
 
     from tests.media.images import photo
 
-    queue = Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"])
+    from portal.celery import app
+
+    queue = Path(app.conf.broker_transport_options["data_folder_in"])
     before = set(queue.iterdir())
 
     with django_capture_on_commit_callbacks(execute=True):

@@ -1,0 +1,223 @@
+"""Rights and uses: expired photos vanish from every public answer; used photos cannot be deleted."""
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from articles import services as article_services
+from articles.models import Article
+from media import services
+from media.models import Image, Rendition
+from portal import api_cache
+from tests.articles.factories import ArticleFactory, AuthorFactory
+from tests.media.factories import make_image
+
+pytestmark = pytest.mark.django_db
+
+
+def _article_with_photo(editor, image, **fields):
+    article = article_services.article_create(
+        by=editor,
+        title="配图新闻",
+        lead_image=image,
+        body=[
+            {"type": "paragraph", "text": "正文第一段。"},
+            {"type": "image", "image": image, "text": "当地时间8月18日，普京抵达巴库。"},
+        ],
+        **fields,
+    )
+    article_services.article_publish(article_id=article.pk, by=editor)
+    return article
+
+
+def test_image_block_and_lead_image_show_caption_and_credit(api, editor, photo_editor):
+    image = make_image(photo_editor, caption="图库图说", credit_line="澎湃影像", alt="巴库")
+    article = _article_with_photo(editor, image)
+
+    data = api.get(f"/api/v1/articles/{article.pk}/").json()
+
+    block = data["body"][1]
+    assert block["type"] == "image"
+    assert block["caption"] == "当地时间8月18日，普京抵达巴库。"
+    assert block["credit"] == "澎湃影像"
+    assert set(block["image"]) == {"id", "width", "height", "alt", "caption", "credit", "renditions"}
+    assert data["lead_image"]["caption"] == "图库图说"  # the use has no caption of its own
+    assert data["lead_image"]["credit"]["line"] == "澎湃影像"
+    listed = api.get("/api/v1/articles/").json()["results"][0]
+    assert listed["lead_image"]["id"] == image.pk
+    assert data["summary"] == "正文第一段。"  # never the caption
+
+
+def test_expired_photo_disappears_from_every_public_answer(api, editor, photo_editor):
+    image = make_image(photo_editor, rights_expire_at=timezone.now() - timedelta(minutes=1))
+    article = _article_with_photo(editor, image)
+
+    detail = api.get(f"/api/v1/articles/{article.pk}/").json()
+    listed = api.get("/api/v1/articles/").json()["results"][0]
+
+    assert detail["lead_image"] is None
+    assert [block["type"] for block in detail["body"]] == ["paragraph"]
+    assert listed["lead_image"] is None
+    assert api.get(f"/api/v1/images/{image.pk}/renditions/320w.jpeg").status_code == 404
+
+
+def test_cached_answers_do_not_outlive_the_rights(api, editor, photo_editor, settings):
+    settings.API_LOCAL_CACHE_SECONDS = 0
+    image = make_image(photo_editor, rights_expire_at=timezone.now() + timedelta(hours=1))
+    article = _article_with_photo(editor, image)
+    api_cache.invalidate()
+    assert api.get(f"/api/v1/articles/{article.pk}/").json()["lead_image"] is not None
+
+    # The rights end now (as time passing would do): the cached answer must not be served.
+    Image.objects.filter(pk=image.pk).update(rights_expire_at=timezone.now() - timedelta(seconds=1))
+    generation = api_cache.cache.get(api_cache.GENERATION_KEY)
+    api_cache.cache.set(api_cache.GENERATION_KEY, (generation[0], timezone.now().timestamp() - 1), 60)
+
+    assert api.get(f"/api/v1/articles/{article.pk}/").json()["lead_image"] is None
+
+
+def test_generation_ends_at_the_next_expiry(photo_editor):
+    soon = timezone.now() + timedelta(minutes=30)
+    make_image(photo_editor, rights_expire_at=soon)
+    make_image(photo_editor, seed=3, rights_expire_at=soon + timedelta(days=1))
+
+    token, valid_until = api_cache.invalidate()
+
+    assert valid_until == pytest.approx(soon.timestamp())
+
+
+def test_sweep_removes_renditions_of_expired_photos(photo_editor, media_root, django_capture_on_commit_callbacks):
+    image = make_image(photo_editor, rights_expire_at=timezone.now() + timedelta(hours=1))
+    services.renditions_generate(image_id=image.pk)
+    kept = make_image(photo_editor, seed=5)
+    services.renditions_generate(image_id=kept.pk)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        swept = services.images_sweep_expired(now=timezone.now() + timedelta(hours=2))
+
+    assert swept == 1
+    assert not Rendition.objects.filter(image=image).exists()
+    assert Rendition.objects.filter(image=kept).exists()
+    assert not [p for p in media_root.rglob(f"*{image.sha256}-*")]
+    assert not Image.objects.get(pk=image.pk).renditions_ready
+
+
+def test_image_in_use_cannot_be_deleted_and_lists_its_uses(photo_api, editor, photo_editor, media_root):
+    image = make_image(photo_editor)
+    article = _article_with_photo(editor, image)
+    author = AuthorFactory(avatar=image)
+
+    response = photo_api.delete(f"/api/v1/editor/images/{image.pk}/")
+
+    assert response.status_code == 409
+    kinds = sorted(use["kind"] for use in response.json()["uses"])
+    assert kinds == ["article body", "author avatar", "lead image"]
+    assert Image.objects.filter(pk=image.pk).exists()
+    assert (media_root / image.file).exists()
+    listed = photo_api.get(f"/api/v1/editor/images/{image.pk}/").json()["uses"]
+    assert {use["label"] for use in listed} == {f"《{article.title}》", author.name}
+
+
+def test_unused_image_is_deleted_with_its_files(
+    photo_api, photo_editor, media_root, django_capture_on_commit_callbacks
+):
+    image = make_image(photo_editor)
+    services.renditions_generate(image_id=image.pk)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = photo_api.delete(f"/api/v1/editor/images/{image.pk}/")
+
+    assert response.status_code == 204
+    assert not Image.objects.exists() and not Rendition.objects.exists()
+    assert [p for p in media_root.rglob("*") if p.is_file()] == []
+
+
+def test_image_block_needs_an_existing_image(editor_api):
+    response = editor_api.post(
+        "/api/v1/editor/articles/", {"title": "x", "body": [{"type": "image", "image": 424242}]}, format="json"
+    )
+    missing = editor_api.post("/api/v1/editor/articles/", {"title": "x", "body": [{"type": "image"}]}, format="json")
+
+    assert response.status_code == missing.status_code == 400
+    assert not Article.objects.exists()
+
+
+def test_query_counts_stay_fixed_with_photos(api, editor, photo_editor, django_assert_max_num_queries):
+    images = [make_image(photo_editor, seed=i, width=400, height=300) for i in range(4)]
+    for index in range(12):
+        article = ArticleFactory(lead_image=images[index % 4])
+        for position, image in enumerate(images):
+            article.blocks.create(position=position, type="image", image=image, text=f"图{position}")
+    api_cache.invalidate()
+
+    with django_assert_max_num_queries(4):
+        listed = api.get("/api/v1/articles/?page_size=100").json()["results"]
+    with django_assert_max_num_queries(6):
+        detail = api.get(f"/api/v1/articles/{article.pk}/").json()
+
+    assert all(item["lead_image"] for item in listed)
+    assert len(detail["body"]) == 4
+
+
+def test_admin_refuses_to_delete_an_image_in_use(editor, photo_editor):
+    image = make_image(photo_editor)
+    _article_with_photo(editor, image)
+    client = Client()
+    client.force_login(editor)
+
+    response = client.post(f"/admin/media/image/{image.pk}/delete/", {"post": "yes"}, follow=True)
+
+    assert Image.objects.filter(pk=image.pk).exists()
+    page = response.content.decode()
+    assert "配图新闻" in page
+
+
+def test_admin_expiry_filter_lists_photos_expiring_within_7_days(photo_editor):
+    soon = make_image(photo_editor, caption="即将到期", rights_expire_at=timezone.now() + timedelta(days=3))
+    make_image(photo_editor, seed=4, caption="长期有效", rights_expire_at=timezone.now() + timedelta(days=60))
+    client = Client()
+    client.force_login(photo_editor)
+
+    page = client.get("/admin/media/image/?rights=soon").content.decode()
+
+    assert "即将到期" in page and "长期有效" not in page
+    assert soon.display_credit in page or "—" in page
+
+
+def test_admin_upload_creates_the_image_through_the_service(photo_editor, media_root):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.media.images import photo
+
+    client = Client()
+    client.force_login(photo_editor)
+    response = client.post(
+        "/admin/media/image/add/",
+        {
+            "upload": SimpleUploadedFile("p.jpg", photo()),
+            "alt": "巴库",
+            "caption": "夜景",
+            "license": "staff",
+            "focal_x": "0.5",
+            "focal_y": "0.5",
+            "creator": "王五",
+        },
+    )
+
+    assert response.status_code == 302
+    image = Image.objects.get()
+    assert (image.caption, image.creator, image.uploaded_by) == ("夜景", "王五", photo_editor)
+    bad = client.post(
+        "/admin/media/image/add/",
+        {
+            "upload": SimpleUploadedFile("x.jpg", b"<html>no</html>"),
+            "license": "staff",
+            "focal_x": "0.5",
+            "focal_y": "0.5",
+        },
+    )
+    assert bad.status_code == 200
+    assert "JPEG, PNG, WebP or GIF" in bad.content.decode()
+    assert Image.objects.count() == 1
