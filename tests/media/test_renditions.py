@@ -45,9 +45,8 @@ def test_upload_enqueues_the_task_after_commit_as_a_json_message(
 
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from tests.media.images import photo
-
     from portal.celery import app
+    from tests.media.images import photo
 
     queue = Path(app.conf.broker_transport_options["data_folder_in"])
     before = set(queue.iterdir())
