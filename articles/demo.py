@@ -5,6 +5,7 @@ The text is assembled from fragments written here, shaped like the seed page
 quotes); it reads like news but describes nothing real.
 """
 
+import io
 import random
 from datetime import timedelta
 
@@ -13,6 +14,9 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
+from media import imaging
+from media import services as media_services
+from media.models import Agency, Image
 from portal import roles
 
 from .models import Article, Author, Block, Byline, Outlet, Section, Tag
@@ -150,8 +154,84 @@ def _title(rng: random.Random) -> str:
     return rng.choice(forms)
 
 
-def _body(rng: random.Random) -> list[BlockInput]:
+PHOTO_CAPTIONS = [
+    "当地时间{day}日，{place}街头的行人。",
+    "{place}一处港口的夜景。",
+    "{place}的市民在公园中休憩。",
+    "{place}新建成的轨道交通站台。",
+    "{place}博物馆内，观众正在参观展品。",
+    "{place}郊外的风力发电场。",
+]
+
+
+def _demo_photo(rng: random.Random, width: int = 1600, height: int = 1067) -> bytes:
+    """A generated picture: sky and ground gradients with a few shapes."""
+    from PIL import Image as PILImage
+    from PIL import ImageDraw
+
+    sky = (rng.randint(60, 140), rng.randint(120, 190), rng.randint(180, 240))
+    ground = (rng.randint(40, 120), rng.randint(90, 150), rng.randint(40, 90))
+    picture = PILImage.new("RGB", (width, height), sky)
+    draw = ImageDraw.Draw(picture)
+    horizon = rng.randint(height // 2, height * 3 // 4)
+    draw.rectangle((0, horizon, width, height), fill=ground)
+    for _ in range(rng.randint(4, 9)):
+        x, w, h = rng.randint(0, width), rng.randint(60, 220), rng.randint(100, 500)
+        shade = rng.randint(70, 200)
+        draw.rectangle((x, horizon - h, x + w, horizon), fill=(shade, shade - 20, shade - 40))
+    draw.ellipse((width * 0.75, height * 0.1, width * 0.75 + 120, height * 0.1 + 120), fill=(255, 236, 170))
+    buffer = io.BytesIO()
+    picture.save(buffer, "JPEG", quality=85)
+    return buffer.getvalue()
+
+
+def demo_photos(*, by, count: int = 12, seed: int = 7) -> list[Image]:
+    """Photos with credits as newsrooms print them; one expires soon, one already has."""
+    rng = random.Random(seed)
+    agencies = {
+        name: Agency.objects.get_or_create(name=name, defaults={"url": url})[0]
+        for name, url in (("澎湃影像", "https://www.thepaper.cn/"), ("新华社", "https://www.news.cn/"))
+    }
+    photographers = ["刘晨", "马一帆", "孙望", "吴越"]
+    photos = []
+    now = timezone.now()
+    for index in range(count):
+        data = _demo_photo(rng)
+        probe = imaging.probe(data, max_pixels=60_000_000)
+        place = rng.choice(PLACES)
+        fields = {
+            "caption": rng.choice(PHOTO_CAPTIONS).format(day=rng.randint(1, 28), place=place),
+            "alt": f"{place}的照片",
+            "focal_x": round(rng.uniform(0.3, 0.7), 2),
+            "focal_y": 0.45,
+        }
+        kind = index % 4
+        if kind == 0:
+            fields.update(agency=agencies["澎湃影像"], license=Image.License.AGENCY, copyright="© 澎湃影像")
+        elif kind == 1:
+            fields.update(
+                agency=agencies["新华社"],
+                creator=rng.choice(photographers),
+                license=Image.License.AGENCY,
+                copyright="© 新华社",
+            )
+        elif kind == 2:
+            fields.update(creator=rng.choice(photographers), license=Image.License.STAFF, copyright="© Portal")
+        else:
+            fields.update(credit_line="资料图", license=Image.License.FILE)
+        if index == 1:
+            fields["rights_expire_at"] = now + timedelta(days=3)  # shows in "expire within 7 days"
+        if index == 3:
+            fields["rights_expire_at"] = now - timedelta(days=1)  # already gone from public answers
+        image, _ = media_services.image_create(data=data, probe=probe, by=by, **fields)
+        photos.append(image)
+    return photos
+
+
+def _body(rng: random.Random, photos: list | None = None) -> list[BlockInput]:
     blocks = [BlockInput("paragraph", _paragraph(rng)) for _ in range(rng.randint(3, 5))]
+    if photos and rng.random() < 0.6:
+        blocks.insert(2, BlockInput("image", "", image=rng.choice(photos)))
     blocks.append(BlockInput("heading", rng.choice(HEADINGS)))
     blocks += [BlockInput("paragraph", _paragraph(rng)) for _ in range(rng.randint(2, 4))]
     blocks.append(BlockInput("quote", rng.choice(QUOTES), rng.choice(SPEAKERS)))
@@ -208,6 +288,8 @@ def load(*, articles: int = 64, seed: int = 2024) -> int:
     ]
     tags = [Tag.objects.get_or_create(slug=slug_from_title(name), defaults={"name": name})[0] for name in TAGS]
     editor = get_user_model().objects.filter(username="editor").first()
+    photographer = get_user_model().objects.filter(username="photo").first() or editor
+    photos = demo_photos(by=photographer) if photographer is not None else []
 
     now = timezone.now()
     taken = set(Article.objects.values_list("slug", flat=True))
@@ -220,7 +302,7 @@ def load(*, articles: int = 64, seed: int = 2024) -> int:
             slug = f"{base[:95]}-{number}"
             number += 1
         taken.add(slug)
-        body = _body(rng)
+        body = _body(rng, photos)
         published_at = now - timedelta(minutes=rng.randint(5, 6 * 24 * 60))
         draft = index % 16 == 15  # a few drafts so the desk has work in progress
         source = rng.choice(list(outlets.values()))
@@ -240,6 +322,7 @@ def load(*, articles: int = 64, seed: int = 2024) -> int:
                 created_by=editor,
                 updated_by=editor,
                 view_count=rng.randint(0, 50000),
+                lead_image=rng.choice(photos) if photos and rng.random() < 0.5 else None,
             )
         )
         bodies.append(body)
@@ -256,7 +339,7 @@ def load(*, articles: int = 64, seed: int = 2024) -> int:
             other = rng.choice([a for a in authors if a != writer])
             bylines.append(Byline(article=article, author=other, role=rng.choice(["编辑", "摄影", "记者"]), position=1))
         blocks += [
-            Block(article=article, position=i, type=b.type, text=b.text, attribution=b.attribution)
+            Block(article=article, position=i, type=b.type, text=b.text, attribution=b.attribution, image=b.image)
             for i, b in enumerate(body)
         ]
         tag_links += [through(article=article, tag=tag) for tag in rng.sample(tags, rng.randint(1, 3))]

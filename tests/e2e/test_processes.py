@@ -5,7 +5,9 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -141,6 +143,29 @@ def test_run_script_starts_web_worker_and_beat_and_stops_them_all(site_env, tmp_
         assert "celery -A portal worker" in children
         assert "celery -A portal beat" in children
         assert "runserver" in children
+
+        # The worker takes the rendition tasks the demo photos enqueued, through the embedded broker.
+        base = f"http://127.0.0.1:{port}"
+        token = _call("POST", f"{base}/api/v1/auth/token/", {"username": "photo", "password": "portal-photo"})[2]
+        auth = {"Authorization": f"Token {token['token']}"}
+        deadline = time.monotonic() + 90
+        pending = None
+        while time.monotonic() < deadline:
+            images = _call("GET", f"{base}/api/v1/editor/images/?page_size=100", headers=auth)[2]["results"]
+            now = datetime.now(UTC)
+            usable = [
+                i
+                for i in images
+                if i["rights_expire_at"] is None or datetime.fromisoformat(i["rights_expire_at"]) > now
+            ]
+            pending = [i["id"] for i in usable if not i["renditions_ready"]]
+            if images and not pending:
+                break
+            time.sleep(1)
+        assert images and pending == [], (tmp_path / "run.log").read_text()[-3000:]
+        rendition = next(r for r in usable[0]["renditions"] if r["name"] == "640w" and r["format"] == "webp")
+        with urllib.request.urlopen(f"{base}{rendition['url']}") as response:
+            assert response.headers["Content-Type"] == "image/webp"
 
         runner.send_signal(signal.SIGINT)  # what Ctrl-C sends
         try:
