@@ -7,6 +7,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import models
+from django.http import Http404, HttpResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -16,10 +18,13 @@ from .models import Agency, Image
 
 
 def thumbnail_url(image: Image) -> str:
+    """A small preview for editors; photos whose rights ended are previewed through the admin only."""
+    if not image.is_usable_at(timezone.now()):
+        return reverse("admin:media_image_thumbnail", args=[image.pk])
     for item in selectors.rendition_list(image):
         if item["name"] == "320w" and item["format"] == "jpeg":
             return item["url"]
-    return default_storage.url(image.file)
+    return reverse("admin:media_image_thumbnail", args=[image.pk])
 
 
 class ExpiryFilter(admin.SimpleListFilter):
@@ -187,6 +192,23 @@ class ImageAdmin(admin.ModelAdmin):
             "", '<div><a href="{}">{}</a>（{}）</div>', ((use.admin_url, use.label, use.kind) for use in found)
         )
 
+    def get_urls(self):
+        extra = [
+            path("<int:pk>/thumbnail/", self.admin_site.admin_view(self.thumbnail_view), name="media_image_thumbnail"),
+        ]
+        return extra + super().get_urls()
+
+    def thumbnail_view(self, request, pk: int):
+        """Editors still see a photo whose rights ended (readers do not); made in memory, never stored."""
+        image = Image.objects.filter(pk=pk).first()
+        if image is None or not self.has_view_permission(request, image):
+            raise Http404("No such image.")
+        with default_storage.open(image.file, "rb") as source:
+            (output,) = imaging.render(source.read(), [imaging.Spec("320w", 320)], ["jpeg"])
+        response = HttpResponse(output.data, content_type="image/jpeg")
+        response["Cache-Control"] = "private, max-age=300"
+        return response
+
     def save_model(self, request, obj: Image, form, change):
         fields = {name: form.cleaned_data.get(name) for name in services.EDITABLE if name in form.cleaned_data}
         if change:
@@ -228,7 +250,7 @@ class AgencyAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(n_images=models.Count("images")).order_by("name")
 
-    @admin.display(description=_("images"), ordering="n_images")
+    @admin.display(description=_("image count"), ordering="n_images")
     def image_count(self, obj) -> int:
         return obj.n_images
 

@@ -221,3 +221,17 @@ def test_admin_upload_creates_the_image_through_the_service(photo_editor, media_
     assert bad.status_code == 200
     assert "JPEG, PNG, WebP or GIF" in bad.content.decode()
     assert Image.objects.count() == 1
+
+
+def test_editors_still_preview_an_expired_photo_in_the_admin(api, photo_editor):
+    image = make_image(photo_editor, rights_expire_at=timezone.now() - timedelta(days=1))
+    client = Client()
+    client.force_login(photo_editor)
+
+    preview = client.get(f"/admin/media/image/{image.pk}/thumbnail/")
+    page = client.get("/admin/media/image/").content.decode()
+
+    assert preview.status_code == 200 and preview["Content-Type"] == "image/jpeg"
+    assert f"/admin/media/image/{image.pk}/thumbnail/" in page
+    assert "已到期" in page
+    assert api.get(f"/admin/media/image/{image.pk}/thumbnail/").status_code == 302  # readers are sent to log in
