@@ -30,12 +30,12 @@ def services_env() -> tuple[dict[str, str], str]:
     """PostgreSQL and Redis when this machine has them (production's shape), else embedded."""
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL")}
     env.update({"DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "bench-only-secret", "LOG_LEVEL": "WARNING"})
+    env["PORTAL_VAR_DIR"] = tempfile.mkdtemp(prefix="portal-bench-")  # uploads and broker stay out of var/
     pg = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal_bench")
     redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
     if _reachable(5432) and _reachable(6379) and not os.environ.get("BENCH_EMBEDDED"):
         env.update({"DATABASE_URL": pg, "REDIS_URL": redis_url, "CACHE_KEY_PREFIX": "bench"})
         return env, "PostgreSQL + Redis"
-    env["PORTAL_VAR_DIR"] = tempfile.mkdtemp(prefix="portal-bench-")
     return env, "embedded (SQLite + file cache)"
 
 

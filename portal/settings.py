@@ -147,6 +147,7 @@ STATIC_ROOT = VAR_DIR / "static"
 # The admin's and the API docs' assets are served by every web process (WhiteNoise),
 # straight from the installed apps, so no collectstatic step is needed to run.
 WHITENOISE_USE_FINDERS = True
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise looks there first
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_URL = "/uploads/"
 MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(VAR_DIR / "uploads"))
