@@ -123,10 +123,8 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_TASK_TIME_LIMIT = 5 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-# Defaults loaded into the admin-editable schedule (django-celery-beat) by a migration.
-CELERY_BEAT_SCHEDULE = {
-    "sweep-expired-images": {"task": "media.tasks.images_sweep_expired_task", "schedule": 60.0},
-}
+# Periodic tasks live in the database (django-celery-beat), made by data migrations,
+# so editors' changes in the admin ("Periodic tasks") survive restarts.
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = env.str("TIME_ZONE", default="Asia/Shanghai")
 

@@ -221,20 +221,35 @@ def test_cmyk_palette_and_16_bit_images_convert_to_rgb():
 
 
 def test_embedded_icc_profile_is_converted_to_srgb():
-    lab = ImageCms.createProfile("LAB")
-    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
-    del lab
-    # A profile that is not sRGB: sRGB with its description changed is enough to force a transform.
+    # An RGB profile that does not call itself sRGB (the same primaries, renamed), so the
+    # conversion runs; the colours must come through unchanged and no profile is embedded.
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    profile = profile.replace(b"sRGB", b"xRGB").replace("sRGB".encode("utf-16-be"), "xRGB".encode("utf-16-be"))
+    assert "sRGB" not in ImageCms.getProfileDescription(ImageCms.ImageCmsProfile(io.BytesIO(profile)))
     image = Image.new("RGB", (400, 300), (200, 100, 50))
     buffer = io.BytesIO()
-    image.save(buffer, "JPEG", icc_profile=profile.tobytes(), quality=95)
+    image.save(buffer, "JPEG", icc_profile=profile, quality=95)
+    source = Image.open(io.BytesIO(buffer.getvalue()))
+    assert imaging._color_transform(source, "RGB") is not None
 
     (output,) = imaging.render(buffer.getvalue(), [imaging.Spec("320w", 320)], ["jpeg"])
 
     result = _open(output.data)
-    assert "icc_profile" not in result.info or not result.info["icc_profile"]
+    assert not result.info.get("icc_profile")
     red, green, blue = result.getpixel((100, 100))
     assert abs(red - 200) < 8 and abs(green - 100) < 8 and abs(blue - 50) < 8
+
+
+def test_animated_webp_takes_the_first_frame():
+    frames = [Image.new("RGB", (160, 90), (i, 255 - i, 0)) for i in range(0, 250, 1)]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, "WEBP", save_all=True, append_images=frames[1:], duration=10)
+
+    found = imaging.probe(buffer.getvalue(), max_pixels=MAX)
+    (output,) = imaging.render(buffer.getvalue(), [imaging.Spec("320w", 320)], ["jpeg"])
+
+    assert (found.format, found.width, found.height) == ("webp", 160, 90)
+    assert _open(output.data).getpixel((80, 45))[1] > 200  # the first frame is green
 
 
 def test_large_jpeg_is_decoded_at_reduced_scale():

@@ -235,3 +235,11 @@ def test_editors_still_preview_an_expired_photo_in_the_admin(api, photo_editor):
     assert f"/admin/media/image/{image.pk}/thumbnail/" in page
     assert "已到期" in page
     assert api.get(f"/admin/media/image/{image.pk}/thumbnail/").status_code == 302  # readers are sent to log in
+
+
+def test_the_sweep_is_scheduled_in_the_editable_beat_schedule():
+    from django_celery_beat.models import PeriodicTask
+
+    task = PeriodicTask.objects.get(task="media.tasks.images_sweep_expired_task")
+
+    assert task.enabled and task.interval.every == 60

@@ -1,0 +1,28 @@
+"""Schedule the sweep of photos whose rights ended: every minute, editable in the admin."""
+
+from django.db import migrations
+
+NAME = "Sweep photos whose rights expired"
+
+
+def schedule(apps, schema_editor):
+    IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
+    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
+    every_minute, _ = IntervalSchedule.objects.get_or_create(every=60, period="seconds")
+    PeriodicTask.objects.get_or_create(
+        name=NAME,
+        defaults={"task": "media.tasks.images_sweep_expired_task", "interval": every_minute, "enabled": True},
+    )
+
+
+def unschedule(apps, schema_editor):
+    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=NAME).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("media", "0002_role_permissions"),
+        ("django_celery_beat", "0019_alter_periodictasks_options"),
+    ]
+
+    operations = [migrations.RunPython(schedule, unschedule)]
