@@ -25,6 +25,16 @@ class PositionedForm(forms.ModelForm):
     )
 
 
+# Django's own autocomplete first, then ours, which adds thumbnails to image choosers.
+IMAGE_CHOOSER_JS = [
+    "admin/js/vendor/jquery/jquery.js",
+    "admin/js/vendor/select2/select2.full.js",
+    "admin/js/jquery.init.js",
+    "admin/js/autocomplete.js",
+    "articles/admin/image-autocomplete.js",
+]
+
+
 class BylineInline(admin.TabularInline):
     model = Byline
     form = PositionedForm
@@ -177,7 +187,7 @@ class ArticleAdmin(admin.ModelAdmin):
     change_form_template = "admin/articles/article/change_form.html"
 
     class Media:
-        js = ["articles/admin/image-autocomplete.js"]
+        js = IMAGE_CHOOSER_JS
 
     list_per_page = 50
     show_full_result_count = False
@@ -348,7 +358,7 @@ class AuthorAdmin(TaxonomyAdmin):
     prepopulated_fields: dict = {}
 
     class Media:
-        js = ["articles/admin/image-autocomplete.js"]
+        js = IMAGE_CHOOSER_JS
 
     def get_queryset(self, request):
         return (

@@ -7,7 +7,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import models
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -203,6 +203,8 @@ class ImageAdmin(admin.ModelAdmin):
         image = Image.objects.filter(pk=pk).first()
         if image is None or not self.has_view_permission(request, image):
             raise Http404("No such image.")
+        if image.is_usable_at(timezone.now()):
+            return HttpResponseRedirect(thumbnail_url(image))
         with default_storage.open(image.file, "rb") as source:
             (output,) = imaging.render(source.read(), [imaging.Spec("320w", 320)], ["jpeg"])
         response = HttpResponse(output.data, content_type="image/jpeg")

@@ -3,11 +3,13 @@
 "use strict";
 (function ($) {
   if (!$ || !$.fn.select2) { return; }
+  // Fields that point at media.Image (data-model-name names the model holding the field).
+  const IMAGE_FIELDS = ["lead_image", "image", "avatar"];
   function thumb(item) {
     if (!item.id) { return item.text; }
     const row = $("<span style='display:flex;align-items:center;gap:8px'></span>");
     $("<img style='height:40px;width:60px;object-fit:cover;flex:none'>")
-      .attr("src", "/api/v1/images/" + item.id + "/renditions/320w.jpeg").appendTo(row);
+      .attr("src", "/admin/media/image/" + item.id + "/thumbnail/").appendTo(row);
     $("<span></span>").text(item.text).appendTo(row);
     return row;
   }
@@ -17,7 +19,7 @@
     if (select.data("select2")) { select.select2("destroy"); }
     select.select2({
       ajax: {
-        url: select.data("ajax--url"),
+        url: element.getAttribute("data-ajax--url"),
         dataType: "json",
         delay: 250,
         data: function (params) {
@@ -27,8 +29,9 @@
           };
         }
       },
-      allowClear: select.data("allow-clear"),
-      placeholder: select.data("placeholder") || "",
+      allowClear: element.getAttribute("data-allow-clear") === "true",
+      placeholder: element.getAttribute("data-placeholder") || "",
+      theme: element.getAttribute("data-theme") || "admin-autocomplete",
       templateResult: thumb,
       templateSelection: thumb,
       width: "style"
@@ -37,7 +40,7 @@
   }
   function all() {
     $("select.admin-autocomplete").each(function () {
-      if (this.dataset.modelName === "image") { setUp(this); }
+      if (IMAGE_FIELDS.indexOf(this.dataset.fieldName) !== -1) { setUp(this); }
     });
   }
   $(function () { setTimeout(all, 0); });
