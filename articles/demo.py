@@ -347,3 +347,29 @@ def load(*, articles: int = 64, seed: int = 2024) -> int:
     Block.objects.bulk_create(blocks, batch_size=1000)
     through.objects.bulk_create(tag_links, batch_size=1000)
     return len(created)
+
+
+def demo_readers(*, readers: int = 400, seed: int = 11) -> int:
+    """Simulated readers viewing recent articles (a few very popular), then a rail refresh."""
+    from trending import services as trending_services
+
+    rng = random.Random(seed)
+    trending_services.eligibility_sync(force=True)
+    recent = list(
+        Article.objects.filter(status=Article.Status.PUBLISHED)
+        .order_by("-published_at")
+        .values_list("id", flat=True)[:60]
+    )
+    if not recent:
+        return 0
+    agent = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148"
+    counted = 0
+    for reader in range(readers):
+        picks = {recent[min(int(rng.paretovariate(1.2)) - 1, len(recent) - 1)] for _ in range(rng.randint(1, 6))}
+        events = [{"article": article, "visitor": f"demo-reader-{reader}"} for article in picks]
+        if rng.random() < 0.1:
+            events.append({"article": next(iter(picks)), "type": "share", "visitor": f"demo-reader-{reader}"})
+        tally = trending_services.events_record(events=events, address="127.0.0.1", user_agent=agent, cookie=None)
+        counted += tally["accepted"]
+    trending_services.trending_refresh()
+    return counted

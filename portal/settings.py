@@ -80,6 +80,9 @@ else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# SQLite cannot enforce "one pin per position" when the section is empty; services replace
+# conflicting pins first, and PostgreSQL enforces it too.
+SILENCED_SYSTEM_CHECKS = ["models.W047"]
 
 # One REDIS_URL feeds the cache and the broker; without it nothing needs a server.
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -172,6 +175,24 @@ MEDIA_ENCODE_OPTIONS = {
 }
 MEDIA_EXPIRY_WARNING_DAYS = 7
 
+# Trending rail. Weights per event type; rails by name; text cut like the seed page's rail.
+TRENDING_STORE = env.str("TRENDING_STORE", default="redis" if REDIS_URL else "database")
+TRENDING_REDIS_PREFIX = env.str("TRENDING_REDIS_PREFIX", default="{trending}")  # one hash slot for Cluster
+TRENDING_WEIGHTS = {"view": 1.0, "share": 5.0, "comment": 3.0}
+TRENDING_HALF_LIFE_SECONDS = env.int("TRENDING_HALF_LIFE_SECONDS", default=2 * 60 * 60)
+TRENDING_DEDUPE_SECONDS = env.int("TRENDING_DEDUPE_SECONDS", default=30 * 60)
+TRENDING_MAX_BATCH = 100
+TRENDING_RAILS = {
+    "now": {"kind": "decayed", "max_age_hours": 72, "size": 20},
+    "today": {"kind": "views_24h", "max_age_hours": 72, "size": 20},
+}
+TRENDING_TITLE_CHARS = 15
+TRENDING_SUMMARY_CHARS = 50
+TRENDING_CUT_MARKER = "..."
+TRENDING_CUT_BY_WIDTH = env.bool("TRENDING_CUT_BY_WIDTH", default=False)  # CJK counts 2, Latin 1
+TRENDING_EVENTS_RATE = env.str("TRENDING_EVENTS_RATE", default="1200/min")  # requests per client address
+TRENDING_VISITOR_COOKIE = "portal_vid"
+
 # Request size limits: JSON bodies beyond this answer 413 instead of being read.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2 * 1024 * 1024)
 
@@ -191,7 +212,10 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "portal.exceptions.json_exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"auth": env.str("AUTH_THROTTLE_RATE", default="20/min")},
+    "DEFAULT_THROTTLE_RATES": {
+        "auth": env.str("AUTH_THROTTLE_RATE", default="20/min"),
+        "trending-events": env.str("TRENDING_EVENTS_RATE", default="1200/min"),
+    },
     "DATETIME_FORMAT": "iso-8601",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }

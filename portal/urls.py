@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from articles.api import urls as articles_urls
 from media.api import urls as media_urls
+from trending.api import urls as trending_urls
 
 from . import views
 
@@ -17,9 +18,13 @@ admin.site.index_title = "编辑部"
 api_v1 = [
     path("", views.ApiRootView.as_view(), name="api-root"),
     path("auth/token/", views.TokenView.as_view(), name="auth-token"),
-    path("editor/", include(articles_urls.editor_urlpatterns + media_urls.editor_urlpatterns)),
+    path(
+        "editor/",
+        include(articles_urls.editor_urlpatterns + media_urls.editor_urlpatterns + trending_urls.editor_urlpatterns),
+    ),
     *articles_urls.public_urlpatterns,
     *media_urls.public_urlpatterns,
+    *trending_urls.public_urlpatterns,
 ]
 
 urlpatterns = [

@@ -74,6 +74,23 @@ def private_cache(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def trending_keys(settings, private_cache):
+    """The Redis trending store, when configured, writes under a hash tag of the test's own."""
+    settings.TRENDING_REDIS_PREFIX = "{" + private_cache + "-trending}"
+    from trending.stores import DatabaseStore
+
+    DatabaseStore._eligible = None
+    yield settings.TRENDING_REDIS_PREFIX
+    if REDIS_URL:
+        import redis
+
+        client = redis.Redis.from_url(REDIS_URL)
+        keys = list(client.scan_iter(match=settings.TRENDING_REDIS_PREFIX + ":*", count=1000))
+        if keys:
+            client.delete(*keys)
+
+
+@pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
     """Uploaded files go to a folder of the test's own, so a test can see what was left behind."""
     settings.MEDIA_ROOT = str(tmp_path / "uploads")

@@ -23,6 +23,8 @@ class Command(BaseCommand):
             made = demo.load(articles=articles)
             api_cache.invalidate()
             self.stdout.write(self.style.SUCCESS(f"Loaded {made} demo articles."))
+            counted = demo.demo_readers()
+            self.stdout.write(f"Counted {counted} demo page views and built the trending rails.")
         self.stdout.write("Demo accounts (username / password / role):")
         for username, password, role in accounts:
             self.stdout.write(f"  {username:<8} {password:<16} {role}")

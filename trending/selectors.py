@@ -1,0 +1,64 @@
+"""Reads for the rail: eligible articles, candidates, snapshots."""
+
+from datetime import datetime, timedelta
+
+from django.core.cache import cache
+from django.db.models import Q
+
+from articles.models import Article, Section
+from articles.selectors import public_q
+
+from .models import Exclusion, Pin, Snapshot
+
+SNAPSHOT_KEY = "trending:snapshot:{rail}:{section}"
+
+
+def eligible_articles() -> dict[int, int | None]:
+    """Published articles that may count, with their sections (one query, for the stores)."""
+    return dict(Article.objects.filter(public_q()).values_list("id", "section_id"))
+
+
+def active_exclusions(now: datetime) -> set[int]:
+    return set(Exclusion.objects.filter(Q(until__isnull=True) | Q(until__gt=now)).values_list("article_id", flat=True))
+
+
+def active_pins(now: datetime) -> list[Pin]:
+    return list(Pin.objects.filter(Q(until__isnull=True) | Q(until__gt=now)).select_related("section"))
+
+
+def candidates(ids: list[int], *, now: datetime, max_age: timedelta) -> dict[int, Article]:
+    """The public, young-enough articles among `ids`, with what the rail prints."""
+    rows = (
+        Article.objects.filter(public_q(now), pk__in=ids, published_at__gte=now - max_age)
+        .select_related("section")
+        .only("id", "slug", "title", "summary", "derived_summary", "published_at", "section__slug", "section__name")
+    )
+    return {article.pk: article for article in rows}
+
+
+def sections() -> list[Section]:
+    return list(Section.objects.all())
+
+
+def snapshot_key(rail: str, section: str) -> str:
+    return SNAPSHOT_KEY.format(rail=rail, section=section or "-")
+
+
+def snapshot_read(rail: str, section: str) -> dict | None:
+    """The rail as last built: one cache read; the database copy if the cache lost it."""
+    key = snapshot_key(rail, section)
+    try:
+        found = cache.get(key)
+    except Exception:  # the cache being down must not take the rail down
+        found = None
+    if found is not None:
+        return found
+    row = Snapshot.objects.filter(rail=rail, section_slug=section).first()
+    if row is None:
+        return None
+    data = {"rail": rail, "section": section or None, "generated_at": row.generated_at.isoformat(), "items": row.items}
+    try:
+        cache.set(key, data, None)
+    except Exception:
+        pass
+    return data

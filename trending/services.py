@@ -1,0 +1,302 @@
+"""Every write of the trending app: ingesting events, refreshing rails, pins and exclusions."""
+
+import hashlib
+import hmac
+import logging
+import time
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+import crawleruseragents
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Case, F, When
+from django.utils import timezone
+
+from articles.models import Article
+from portal import roles
+
+from . import selectors
+from .models import Exclusion, Pin, Snapshot
+from .stores import Event, Recorded, StoreUnavailable, get_store
+from .text import cut
+
+logger = logging.getLogger(__name__)
+
+REFRESH_LOCK = "trending:refresh-lock"
+ELIGIBLE_SYNCED = "trending:eligible-synced"
+
+
+# --- ingest --------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=50_000)
+def is_crawler(user_agent: str) -> bool:
+    """Crawlers and monitors by user agent (the crawler-user-agents list), a cached lookup per agent."""
+    if not user_agent.strip():
+        return True  # real browsers always send one
+    return crawleruseragents.is_crawler(user_agent[:512])
+
+
+def visitor_key(*, sent: str | None, cookie: str | None, address: str, user_agent: str, day: str) -> str:
+    """A bounded opaque key: the visitor id as sent, else the cookie, else a salted daily hash of
+    address and user agent (so neither is ever stored)."""
+    if sent:
+        base = "s:" + sent[:200]
+    elif cookie:
+        base = "c:" + cookie[:200]
+    else:
+        salt = hmac.new(settings.SECRET_KEY.encode(), f"trending-visitor:{day}".encode(), hashlib.sha256).digest()
+        base = "h:" + hmac.new(salt, f"{address}\n{user_agent}".encode(), hashlib.sha256).hexdigest()
+    return hashlib.blake2b(base.encode(), digest_size=10).hexdigest()
+
+
+def events_record(
+    *, events: list[Any], address: str, user_agent: str, cookie: str | None, now: float | None = None
+) -> dict[str, int]:
+    """Check, deduplicate and count one batch; answers the tally for the response.
+
+    One call to the store per batch, whatever its size: with Redis that is one
+    round trip and no database write.
+    """
+    now = now or time.time()
+    day = time.strftime("%Y-%m-%d", time.gmtime(now))
+    weights = settings.TRENDING_WEIGHTS
+    valid: list[Event] = []
+    invalid = bots = 0
+    for raw in events:
+        if not isinstance(raw, dict):
+            invalid += 1
+            continue
+        article, kind = raw.get("article"), raw.get("type", "view")
+        visitor = raw.get("visitor")
+        agent = raw.get("user_agent") if isinstance(raw.get("user_agent"), str) else user_agent
+        if (
+            not isinstance(article, int)
+            or isinstance(article, bool)
+            or not 0 < article < 2**63
+            or kind not in weights
+            or (visitor is not None and not isinstance(visitor, str))
+        ):
+            invalid += 1
+            continue
+        if is_crawler(agent):
+            bots += 1
+            continue
+        key = visitor_key(sent=visitor, cookie=cookie, address=address, user_agent=agent, day=day)
+        valid.append(Event(article_id=article, kind=kind, weight=weights[kind], visitor=key))
+    result: Recorded = get_store().record(valid, now=now, bots=bots, invalid=invalid)
+    return {
+        "accepted": result.accepted,
+        "rejected": len(events) - result.accepted,
+        "duplicates": result.duplicates,
+        "ineligible": result.ineligible,
+        "bots": bots,
+        "invalid": invalid,
+    }
+
+
+# --- eligibility, kept current on publish and unpublish ----------------------------------------
+
+
+def eligibility_update(*, article_id: int) -> None:
+    article = Article.objects.filter(pk=article_id).only("id", "status", "published_at", "section_id").first()
+    store = get_store()
+    try:
+        if article is not None and article.is_published:
+            store.eligible_add(article.pk, article.section_id)
+        else:
+            store.eligible_remove(article_id)
+    except StoreUnavailable:
+        logger.warning("trending store down; article %s will be synced at the next refresh", article_id)
+        cache.delete(ELIGIBLE_SYNCED)
+
+
+def eligibility_sync(*, force: bool = False) -> bool:
+    """Rebuild the eligible set from the database (every 10 minutes, or when forced)."""
+    if not force and cache.get(ELIGIBLE_SYNCED):
+        return False
+    get_store().eligible_replace(selectors.eligible_articles())
+    cache.set(ELIGIBLE_SYNCED, True, 600)
+    return True
+
+
+# --- refresh -------------------------------------------------------------------------------------
+
+
+def _item(rank: int, article: Article, score: float, pinned: bool) -> dict:
+    by_width = settings.TRENDING_CUT_BY_WIDTH
+    marker = settings.TRENDING_CUT_MARKER
+    summary = article.summary or article.derived_summary  # never captions or credits: see summary_from_blocks
+    return {
+        "rank": rank,
+        "article": {
+            "id": article.pk,
+            "slug": article.slug,
+            "title": article.title,
+            "section": {"slug": article.section.slug, "name": article.section.name} if article.section_id else None,
+            "published_at": timezone.localtime(article.published_at).isoformat(),
+        },
+        "short_title": cut(article.title, settings.TRENDING_TITLE_CHARS, marker=marker, by_width=by_width),
+        "short_summary": cut(summary, settings.TRENDING_SUMMARY_CHARS, marker=marker, by_width=by_width),
+        "score": round(score, 4),
+        "pinned": pinned,
+    }
+
+
+def _rail_items(
+    ranked: list[tuple[int, float]], pins: list[Pin], articles: dict[int, Article], excluded: set[int], size: int
+) -> list[dict]:
+    scores = dict(ranked)
+    pinned = {pin.position: pin.article_id for pin in pins if pin.article_id in articles and pin.position <= size}
+    pinned_ids = set(pinned.values())
+    organic = [aid for aid, _ in ranked if aid in articles and aid not in excluded and aid not in pinned_ids]
+    order: list[tuple[int, bool]] = []
+    for position in range(1, size + 1):
+        if position in pinned:
+            order.append((pinned[position], True))
+        elif organic:
+            order.append((organic.pop(0), False))
+    return [
+        _item(rank, articles[aid], scores.get(aid, 0.0), is_pinned)
+        for rank, (aid, is_pinned) in enumerate(order, start=1)
+    ]
+
+
+def trending_refresh(*, now: datetime | None = None) -> dict[str, int]:
+    """Rebuild every rail's snapshot; two refreshes never overlap (a cache lock)."""
+    if not cache.add(REFRESH_LOCK, "1", 60):
+        return {"skipped": 1}
+    try:
+        return _refresh(now or timezone.now())
+    finally:
+        cache.delete(REFRESH_LOCK)
+
+
+def _refresh(now: datetime) -> dict[str, int]:
+    store = get_store()
+    timestamp = now.timestamp()
+    eligibility_sync()
+    store.roll_hours(now=timestamp)
+    excluded = selectors.active_exclusions(now)
+    pins = selectors.active_pins(now)
+    sections = selectors.sections()
+    plans = []
+    wanted: set[int] = set()
+    for rail, config in settings.TRENDING_RAILS.items():
+        for section in [None, *sections]:
+            rail_pins = [p for p in pins if p.rail == rail and p.section_id == (section.pk if section else None)]
+            limit = config["size"] * 3 + len(excluded) + len(rail_pins)
+            ranked = store.top(config["kind"], section.pk if section else None, limit, now=timestamp)
+            plans.append((rail, config, section, ranked, rail_pins))
+            wanted.update(aid for aid, _ in ranked)
+            wanted.update(p.article_id for p in rail_pins)
+    max_age = max(timedelta(hours=c["max_age_hours"]) for c in settings.TRENDING_RAILS.values())
+    articles = selectors.candidates(sorted(wanted), now=now, max_age=max_age)
+    built = 0
+    for rail, config, section, ranked, rail_pins in plans:
+        young = {
+            aid: a for aid, a in articles.items() if a.published_at >= now - timedelta(hours=config["max_age_hours"])
+        }
+        items = _rail_items(ranked, rail_pins, young, excluded, config["size"])
+        slug = section.slug if section else ""
+        data = {
+            "rail": rail,
+            "section": slug or None,
+            "generated_at": timezone.localtime(now).isoformat(),
+            "items": items,
+        }
+        Snapshot.objects.update_or_create(rail=rail, section_slug=slug, defaults={"generated_at": now, "items": items})
+        try:
+            cache.set(selectors.snapshot_key(rail, slug), data, None)
+        except Exception:
+            logger.warning("could not cache the %s/%s rail", rail, slug or "site", exc_info=True)
+        built += 1
+    return {"rails": built, "tracked": store.tracked()}
+
+
+def view_counts_flush() -> int:
+    """Add the views counted in the store to `Article.view_count`, in bulk; `updated_at` stays."""
+    counts = get_store().drain_views()
+    items = sorted(counts.items())
+    for start in range(0, len(items), 500):
+        chunk = items[start : start + 500]
+        Article.objects.filter(pk__in=[aid for aid, _ in chunk]).update(
+            view_count=F("view_count") + Case(*[When(pk=aid, then=n) for aid, n in chunk], default=0)
+        )
+    return sum(counts.values())
+
+
+def store_maintain(*, now: float | None = None) -> int:
+    """Rebase t0 and forget articles whose score has decayed to nothing."""
+    now = now or time.time()
+    store = get_store()
+    store.rebase(now=now)
+    return store.prune(now=now, min_score=0.01)
+
+
+# --- editors -------------------------------------------------------------------------------------
+
+
+def _ensure_editor(by) -> None:
+    if not roles.is_editor(by):
+        raise PermissionDenied("Only editors can change the trending rails.")
+
+
+def _refresh_soon() -> None:
+    from .tasks import trending_refresh_task
+
+    try:
+        trending_refresh_task.delay()
+    except Exception:
+        logger.warning("could not enqueue a rail refresh; the schedule will pick the change up", exc_info=True)
+
+
+@transaction.atomic
+def pin_create(*, article: Article, rail: str, position: int, by, section=None, until=None) -> Pin:
+    """Hold `article` at `position`; a pin already there, or of the same article, is replaced."""
+    _ensure_editor(by)
+    config = settings.TRENDING_RAILS.get(rail)
+    errors: dict[str, list[str]] = {}
+    if config is None:
+        errors["rail"] = [f"Unknown rail {rail!r}; use one of {', '.join(settings.TRENDING_RAILS)}."]
+    elif not 1 <= position <= config["size"]:
+        errors["position"] = [f"Give a position from 1 to {config['size']}."]
+    if until is not None and until <= timezone.now():
+        errors["until"] = ["The end time must be in the future."]
+    if not article.is_published:
+        errors["article"] = ["Only a published article can be pinned."]
+    if errors:
+        raise ValidationError(errors)
+    Pin.objects.filter(rail=rail, section=section, position=position).delete()
+    Pin.objects.filter(rail=rail, section=section, article=article).delete()
+    pin = Pin.objects.create(article=article, rail=rail, section=section, position=position, until=until, created_by=by)
+    transaction.on_commit(_refresh_soon)
+    return pin
+
+
+@transaction.atomic
+def pin_delete(*, pin: Pin, by) -> None:
+    _ensure_editor(by)
+    pin.delete()
+    transaction.on_commit(_refresh_soon)
+
+
+@transaction.atomic
+def exclusion_create(*, article: Article, by, until=None, reason: str = "") -> Exclusion:
+    _ensure_editor(by)
+    if until is not None and until <= timezone.now():
+        raise ValidationError({"until": ["The end time must be in the future."]})
+    exclusion = Exclusion.objects.create(article=article, until=until, reason=reason.strip()[:200], created_by=by)
+    transaction.on_commit(_refresh_soon)
+    return exclusion
+
+
+@transaction.atomic
+def exclusion_delete(*, exclusion: Exclusion, by) -> None:
+    _ensure_editor(by)
+    exclusion.delete()
+    transaction.on_commit(_refresh_soon)

@@ -1,0 +1,510 @@
+"""Where view events are counted: Redis sorted sets (production) or the database (embedded).
+
+Both keep two things per article: a forward-decayed score (Cormode et al.,
+"Forward Decay", ICDE 2009: each event adds weight * exp(lambda * (t - t0)),
+so ranking needs no recompute on read) and exact views per hour for the
+`today` rail; plus a dedupe mark per visitor and article, and views not yet
+flushed to `Article.view_count`. One contract test suite runs against both.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
+
+HOUR = 3600
+
+
+@dataclass(frozen=True)
+class Event:
+    article_id: int
+    kind: str  # view, share, comment
+    weight: float
+    visitor: str  # already hashed, bounded length
+
+
+@dataclass
+class Recorded:
+    accepted: int = 0
+    duplicates: int = 0
+    ineligible: int = 0
+
+
+class StoreUnavailable(Exception):
+    """The store's server does not answer (answered 503 on ingest)."""
+
+
+def decay_rate() -> float:
+    """lambda = ln 2 / half-life, per second."""
+    return math.log(2) / settings.TRENDING_HALF_LIFE_SECONDS
+
+
+class TrendingStore(ABC):
+    @abstractmethod
+    def record(self, events: list[Event], *, now: float, bots: int = 0, invalid: int = 0) -> Recorded:
+        """Count `events` (deduplicated, eligible only); `bots` and `invalid` are only tallied."""
+
+    @abstractmethod
+    def stats(self) -> dict[str, int]:
+        """Totals of accepted, duplicate, ineligible, bot and invalid events."""
+
+    @abstractmethod
+    def eligible_replace(self, mapping: dict[int, int | None]) -> None:
+        """The full set of articles that may count, with their sections."""
+
+    @abstractmethod
+    def eligible_add(self, article_id: int, section_id: int | None) -> None: ...
+
+    @abstractmethod
+    def eligible_remove(self, article_id: int) -> None: ...
+
+    @abstractmethod
+    def top(self, kind: str, section_id: int | None, limit: int, *, now: float) -> list[tuple[int, float]]:
+        """Best (article id, score) first; decayed scores are given as of `now`."""
+
+    @abstractmethod
+    def drain_views(self) -> dict[int, int]:
+        """Views counted since the last drain, per article, and reset them."""
+
+    @abstractmethod
+    def rebase(self, *, now: float) -> None:
+        """Move t0 to `now` so stored numbers stay small (exp overflows after ~700 half-lives)."""
+
+    @abstractmethod
+    def prune(self, *, now: float, min_score: float) -> int:
+        """Forget articles whose decayed score fell under `min_score`; returns how many."""
+
+    @abstractmethod
+    def roll_hours(self, *, now: float) -> None:
+        """Drop hourly counts older than 24 hours from the `today` totals."""
+
+    @abstractmethod
+    def tracked(self) -> int: ...
+
+    @abstractmethod
+    def ping(self) -> None: ...
+
+
+# --- Redis ---------------------------------------------------------------------------------------
+
+# Dedupe and every increment of a batch in one atomic script; t0 is read in the same hash slot,
+# so a rebase (also a script) can never interleave with a writer.
+RECORD_SCRIPT = """
+local p = ARGV[1]
+local now = tonumber(ARGV[2])
+local ttl = tonumber(ARGV[3])
+local hour = ARGV[4]
+local lambda = tonumber(ARGV[5])
+local bots, invalid = tonumber(ARGV[6]), tonumber(ARGV[7])
+local t0 = tonumber(redis.call('HGET', p .. ':meta', 't0'))
+if not t0 then
+  t0 = now
+  redis.call('HSET', p .. ':meta', 't0', now)
+end
+local factor = math.exp(lambda * (now - t0))
+local accepted, duplicates, ineligible = 0, 0, 0
+local hour_key = p .. ':hour:' .. hour
+for i = 8, #ARGV, 4 do
+  local article, weight, visitor, kind = ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2], ARGV[i + 3]
+  local section = redis.call('HGET', p .. ':eligible', article)
+  if not section then
+    ineligible = ineligible + 1
+  elseif redis.call('SET', p .. ':seen:' .. kind .. ':' .. visitor .. ':' .. article, '1', 'NX', 'EX', ttl) then
+    local add = weight * factor
+    redis.call('ZINCRBY', p .. ':now', add, article)
+    if section ~= '' then redis.call('ZINCRBY', p .. ':now:s:' .. section, add, article) end
+    if kind == 'view' then
+      redis.call('ZINCRBY', p .. ':today', 1, article)
+      redis.call('ZINCRBY', hour_key, 1, article)
+      if section ~= '' then
+        redis.call('ZINCRBY', p .. ':today:s:' .. section, 1, article)
+        redis.call('ZINCRBY', hour_key .. ':s:' .. section, 1, article)
+      end
+      redis.call('HINCRBY', p .. ':views', article, 1)
+    end
+    accepted = accepted + 1
+  else
+    duplicates = duplicates + 1
+  end
+end
+if accepted > 0 then
+  redis.call('SADD', p .. ':hours', hour)
+end
+local stats = p .. ':stats'
+if accepted > 0 then redis.call('HINCRBY', stats, 'accepted', accepted) end
+if duplicates > 0 then redis.call('HINCRBY', stats, 'duplicates', duplicates) end
+if ineligible > 0 then redis.call('HINCRBY', stats, 'ineligible', ineligible) end
+if bots > 0 then redis.call('HINCRBY', stats, 'bots', bots) end
+if invalid > 0 then redis.call('HINCRBY', stats, 'invalid', invalid) end
+return {accepted, duplicates, ineligible}
+"""
+
+REBASE_SCRIPT = """
+local p = ARGV[1]
+local now = tonumber(ARGV[2])
+local lambda = tonumber(ARGV[3])
+local t0 = tonumber(redis.call('HGET', p .. ':meta', 't0'))
+if not t0 then
+  redis.call('HSET', p .. ':meta', 't0', now)
+  return 0
+end
+local weight = math.exp(-lambda * (now - t0))
+local keys = redis.call('SMEMBERS', p .. ':now-keys')
+table.insert(keys, p .. ':now')
+for _, key in ipairs(keys) do
+  if redis.call('EXISTS', key) == 1 then
+    redis.call('ZUNIONSTORE', key, 1, key, 'WEIGHTS', weight)
+  end
+end
+redis.call('HSET', p .. ':meta', 't0', now)
+return #keys
+"""
+
+
+class RedisStore(TrendingStore):
+    """All keys share one hash tag (`{trending}`), so the scripts work on Redis Cluster too."""
+
+    def __init__(self, url: str, prefix: str) -> None:
+        import redis
+
+        self._redis_module = redis
+        self.client = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=2)
+        self.prefix = prefix
+        self._record = self.client.register_script(RECORD_SCRIPT)
+        self._rebase = self.client.register_script(REBASE_SCRIPT)
+
+    def _call(self, function, *args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except self._redis_module.RedisError as error:
+            raise StoreUnavailable(f"Redis does not answer: {error}") from error
+
+    def record(self, events: list[Event], *, now: float, bots: int = 0, invalid: int = 0) -> Recorded:
+        if not events and not bots and not invalid:
+            return Recorded()
+        argv: list = [
+            self.prefix,
+            repr(now),
+            settings.TRENDING_DEDUPE_SECONDS,
+            int(now // HOUR),
+            repr(decay_rate()),
+            bots,
+            invalid,
+        ]
+        for event in events:
+            argv += [event.article_id, repr(event.weight), event.visitor, event.kind]
+        accepted, duplicates, ineligible = self._call(self._record, keys=[f"{self.prefix}:meta"], args=argv)
+        return Recorded(int(accepted), int(duplicates), int(ineligible))
+
+    def eligible_replace(self, mapping: dict[int, int | None]) -> None:
+        key = f"{self.prefix}:eligible"
+        staging = f"{self.prefix}:eligible-next"
+        pipe = self.client.pipeline(transaction=False)
+        pipe.delete(staging)
+        items = [(article, section or "") for article, section in mapping.items()]
+        for start in range(0, len(items), 1000):
+            pipe.hset(staging, mapping=dict(items[start : start + 1000]))
+        sections = {section for section in mapping.values() if section}
+        pipe.sadd(f"{self.prefix}:now-keys", *[f"{self.prefix}:now:s:{s}" for s in sections]) if sections else None
+        if items:
+            pipe.rename(staging, key)  # atomic swap: writers see the old set or the new one
+        else:
+            pipe.delete(key)
+        self._call(pipe.execute)
+
+    def eligible_add(self, article_id: int, section_id: int | None) -> None:
+        pipe = self.client.pipeline(transaction=False)
+        pipe.hset(f"{self.prefix}:eligible", article_id, section_id or "")
+        if section_id:
+            pipe.sadd(f"{self.prefix}:now-keys", f"{self.prefix}:now:s:{section_id}")
+        self._call(pipe.execute)
+
+    def eligible_remove(self, article_id: int) -> None:
+        self._call(self.client.hdel, f"{self.prefix}:eligible", article_id)
+
+    def _t0(self) -> float:
+        value = self._call(self.client.hget, f"{self.prefix}:meta", "t0")
+        return float(value) if value is not None else time.time()
+
+    def top(self, kind: str, section_id: int | None, limit: int, *, now: float) -> list[tuple[int, float]]:
+        base = "now" if kind == "decayed" else "today"
+        key = f"{self.prefix}:{base}" + (f":s:{section_id}" if section_id else "")
+        rows = self._call(self.client.zrevrange, key, 0, limit - 1, withscores=True)
+        scale = math.exp(-decay_rate() * (now - self._t0())) if kind == "decayed" else 1.0
+        return [(int(member), score * scale) for member, score in rows if score > 0]
+
+    def drain_views(self) -> dict[int, int]:
+        key, draining = f"{self.prefix}:views", f"{self.prefix}:views-draining"
+        try:
+            self.client.rename(key, draining)
+        except self._redis_module.ResponseError:
+            return {}  # nothing counted since the last drain
+        except self._redis_module.RedisError as error:
+            raise StoreUnavailable(str(error)) from error
+        counts = self._call(self.client.hgetall, draining)
+        self._call(self.client.delete, draining)
+        return {int(article): int(views) for article, views in counts.items()}
+
+    def rebase(self, *, now: float) -> None:
+        self._call(self._rebase, keys=[f"{self.prefix}:meta"], args=[self.prefix, repr(now), repr(decay_rate())])
+
+    def prune(self, *, now: float, min_score: float) -> int:
+        # Stored scores are relative to t0: the threshold moves with it.
+        threshold = min_score * math.exp(decay_rate() * (now - self._t0()))
+        keys = [k.decode() for k in self._call(self.client.smembers, f"{self.prefix}:now-keys")]
+        removed = 0
+        for key in [f"{self.prefix}:now", *keys]:
+            removed += self._call(self.client.zremrangebyscore, key, "-inf", f"({threshold}")
+        return removed
+
+    def roll_hours(self, *, now: float) -> None:
+        """Subtract hours older than 24 from the rolling totals, in chunks so no command is long."""
+        current = int(now // HOUR)
+        hours = sorted(int(h) for h in self._call(self.client.smembers, f"{self.prefix}:hours"))
+        for hour in hours:
+            if hour > current - 24:
+                break
+            bucket = f"{self.prefix}:hour:{hour}"
+            self._subtract(bucket, f"{self.prefix}:today")
+            section_buckets = self._call(self.client.keys, f"{bucket}:s:*")  # a handful per hour
+            for section_bucket in section_buckets:
+                section = section_bucket.decode().rsplit(":", 1)[1]
+                self._subtract(section_bucket.decode(), f"{self.prefix}:today:s:{section}")
+            self._call(self.client.srem, f"{self.prefix}:hours", hour)
+
+    def _subtract(self, bucket: str, total: str) -> None:
+        cursor = 0
+        while True:
+            cursor, rows = self._call(self.client.zscan, bucket, cursor, count=500)
+            if rows:
+                pipe = self.client.pipeline(transaction=False)
+                for member, views in rows:
+                    pipe.zincrby(total, -views, member)
+                self._call(pipe.execute)
+            if cursor == 0:
+                break
+        self._call(self.client.zremrangebyscore, total, "-inf", 0)
+        self._call(self.client.delete, bucket)
+
+    def tracked(self) -> int:
+        return int(self._call(self.client.zcard, f"{self.prefix}:now"))
+
+    def stats(self) -> dict[str, int]:
+        return {k.decode(): int(v) for k, v in self._call(self.client.hgetall, f"{self.prefix}:stats").items()}
+
+    def ping(self) -> None:
+        self._call(self.client.ping)
+
+    def clear(self) -> None:
+        """Delete every key of this store (tests and benchmarks)."""
+        keys = list(self.client.scan_iter(match=f"{self.prefix}:*", count=1000))
+        for start in range(0, len(keys), 1000):
+            self.client.delete(*keys[start : start + 1000])
+
+
+# --- database ------------------------------------------------------------------------------------
+
+
+class DatabaseStore(TrendingStore):
+    """The embedded default: a few writes per batch, eligibility kept in process memory."""
+
+    _eligible: dict[int, int | None] | None = None
+    _eligible_version: str | None = None
+    _checked_at = 0.0
+    _lock = threading.Lock()
+
+    def _eligibility(self) -> dict[int, int | None]:
+        from django.core.cache import cache
+
+        now = time.monotonic()
+        if self._eligible is not None and now - DatabaseStore._checked_at < 1.0:
+            return self._eligible
+        version = cache.get("trending:eligible-version")
+        if self._eligible is None or version != DatabaseStore._eligible_version:
+            from .selectors import eligible_articles
+
+            DatabaseStore._eligible = eligible_articles()
+            DatabaseStore._eligible_version = version
+        DatabaseStore._checked_at = now
+        return DatabaseStore._eligible
+
+    @staticmethod
+    def _changed() -> None:
+        import uuid
+
+        from django.core.cache import cache
+
+        cache.set("trending:eligible-version", uuid.uuid4().hex, None)
+        DatabaseStore._eligible = None
+
+    def eligible_replace(self, mapping: dict[int, int | None]) -> None:
+        self._changed()
+
+    def eligible_add(self, article_id: int, section_id: int | None) -> None:
+        self._changed()
+
+    def eligible_remove(self, article_id: int) -> None:
+        self._changed()
+
+    def _t0(self) -> float:
+        from .models import StoredMeta
+
+        row = StoredMeta.objects.filter(name="t0").first()
+        if row is None:
+            row, _ = StoredMeta.objects.get_or_create(name="t0", defaults={"value": time.time()})
+        return row.value
+
+    def record(self, events: list[Event], *, now: float, bots: int = 0, invalid: int = 0) -> Recorded:
+        from .models import StoredHour, StoredScore, StoredSeen
+
+        eligible = self._eligibility()
+        result = Recorded()
+        factor = math.exp(decay_rate() * (now - self._t0()))
+        hour = int(now // HOUR)
+        scores: dict[int, float] = {}
+        views: dict[int, int] = {}
+        with transaction.atomic():
+            for event in events:
+                if event.article_id not in eligible:
+                    result.ineligible += 1
+                    continue
+                key = f"{event.kind}:{event.visitor}:{event.article_id}"[:64]
+                if not self._mark_seen(StoredSeen, key, now):
+                    result.duplicates += 1
+                    continue
+                result.accepted += 1
+                scores[event.article_id] = scores.get(event.article_id, 0.0) + event.weight * factor
+                if event.kind == "view":
+                    views[event.article_id] = views.get(event.article_id, 0) + 1
+            for article_id, add in scores.items():
+                section = eligible.get(article_id)
+                count = views.get(article_id, 0)
+                updated = StoredScore.objects.filter(article_id=article_id).update(
+                    score=F("score") + add, pending_views=F("pending_views") + count
+                )
+                if not updated:
+                    StoredScore.objects.create(
+                        article_id=article_id, section_id=section, score=add, pending_views=count
+                    )
+                if count:
+                    updated = StoredHour.objects.filter(article_id=article_id, hour=hour).update(
+                        views=F("views") + count
+                    )
+                    if not updated:
+                        StoredHour.objects.create(article_id=article_id, section_id=section, hour=hour, views=count)
+            self._tally(
+                accepted=result.accepted,
+                duplicates=result.duplicates,
+                ineligible=result.ineligible,
+                bots=bots,
+                invalid=invalid,
+            )
+        return result
+
+    @staticmethod
+    def _tally(**counts: int) -> None:
+        from .models import StoredMeta
+
+        for name, count in counts.items():
+            if count and not StoredMeta.objects.filter(name=f"stat:{name}").update(value=F("value") + count):
+                StoredMeta.objects.get_or_create(name=f"stat:{name}", defaults={"value": 0})
+                StoredMeta.objects.filter(name=f"stat:{name}").update(value=F("value") + count)
+
+    def stats(self) -> dict[str, int]:
+        from .models import StoredMeta
+
+        return {row.name[5:]: int(row.value) for row in StoredMeta.objects.filter(name__startswith="stat:")}
+
+    @staticmethod
+    def _mark_seen(model, key: str, now: float) -> bool:
+        expires = now + settings.TRENDING_DEDUPE_SECONDS
+        if model.objects.filter(key=key, expires_at__lte=now).update(expires_at=expires):
+            return True
+        try:
+            with transaction.atomic():
+                model.objects.create(key=key, expires_at=expires)
+            return True
+        except IntegrityError:
+            return False
+
+    def top(self, kind: str, section_id: int | None, limit: int, *, now: float) -> list[tuple[int, float]]:
+        from .models import StoredHour, StoredScore
+
+        if kind == "decayed":
+            rows = StoredScore.objects.filter(score__gt=0)
+            if section_id:
+                rows = rows.filter(section_id=section_id)
+            scale = math.exp(-decay_rate() * (now - self._t0()))
+            return [(a, s * scale) for a, s in rows.order_by("-score").values_list("article_id", "score")[:limit]]
+        rows = StoredHour.objects.filter(hour__gt=int(now // HOUR) - 24)
+        if section_id:
+            rows = rows.filter(section_id=section_id)
+        totals = rows.values("article_id").annotate(total=Sum("views")).order_by("-total", "article_id")[:limit]
+        return [(row["article_id"], float(row["total"])) for row in totals]
+
+    def drain_views(self) -> dict[int, int]:
+        from .models import StoredScore
+
+        with transaction.atomic():
+            rows = dict(
+                StoredScore.objects.select_for_update()
+                .filter(pending_views__gt=0)
+                .values_list("article_id", "pending_views")
+            )
+            StoredScore.objects.filter(article_id__in=list(rows)).update(pending_views=0)
+        return rows
+
+    def rebase(self, *, now: float) -> None:
+        from .models import StoredMeta, StoredScore
+
+        with transaction.atomic():
+            t0 = self._t0()
+            StoredScore.objects.update(score=F("score") * math.exp(-decay_rate() * (now - t0)))
+            StoredMeta.objects.update_or_create(name="t0", defaults={"value": now})
+
+    def prune(self, *, now: float, min_score: float) -> int:
+        from .models import StoredHour, StoredScore, StoredSeen
+
+        threshold = min_score * math.exp(decay_rate() * (now - self._t0()))
+        removed, _ = StoredScore.objects.filter(score__lt=threshold, pending_views=0).delete()
+        StoredSeen.objects.filter(expires_at__lte=now).delete()
+        StoredHour.objects.filter(hour__lte=int(now // HOUR) - 25).delete()
+        return removed
+
+    def roll_hours(self, *, now: float) -> None:
+        pass  # the `today` query reads only the last 24 hours
+
+    def tracked(self) -> int:
+        from .models import StoredScore
+
+        return StoredScore.objects.count()
+
+    def ping(self) -> None:
+        pass
+
+
+_store: TrendingStore | None = None
+
+
+def get_store() -> TrendingStore:
+    """The configured store, one per process."""
+    global _store
+    wanted = settings.TRENDING_STORE
+    if _store is None or getattr(_store, "_configured_as", None) != (
+        wanted,
+        settings.REDIS_URL,
+        settings.TRENDING_REDIS_PREFIX,
+    ):
+        if wanted == "redis":
+            _store = RedisStore(settings.REDIS_URL, settings.TRENDING_REDIS_PREFIX)
+        else:
+            _store = DatabaseStore()
+        _store._configured_as = (wanted, settings.REDIS_URL, settings.TRENDING_REDIS_PREFIX)
+    return _store
