@@ -108,14 +108,14 @@ class StoredScore(models.Model):
     score = models.FloatField(default=0)
     pending_views = models.PositiveBigIntegerField(default=0)
 
-    def __str__(self) -> str:
-        return f"{self.article_id}: {self.score:.3f}"
-
     class Meta:
         indexes = [
             models.Index(fields=["-score"], name="stored_score_desc"),
             models.Index(fields=["section_id", "-score"], name="stored_score_section"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.article_id}: {self.score:.3f}"
 
 
 class StoredHour(models.Model):
@@ -126,12 +126,12 @@ class StoredHour(models.Model):
     hour = models.BigIntegerField()  # hours since the epoch
     views = models.PositiveBigIntegerField(default=0)
 
-    def __str__(self) -> str:
-        return f"{self.article_id}@{self.hour}: {self.views}"
-
     class Meta:
         constraints = [models.UniqueConstraint(fields=["article_id", "hour"], name="stored_hour_unique")]
         indexes = [models.Index(fields=["hour"], name="stored_hour_hour")]
+
+    def __str__(self) -> str:
+        return f"{self.article_id}@{self.hour}: {self.views}"
 
 
 class StoredSeen(models.Model):
