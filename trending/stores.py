@@ -336,22 +336,28 @@ class DatabaseStore(TrendingStore):
         return DatabaseStore._eligible
 
     @staticmethod
-    def _changed() -> None:
+    def _changed(mapping: dict[int, int | None]) -> None:
+        """Keep this process's copy and tell the others (they reload it from the articles)."""
         import uuid
 
         from django.core.cache import cache
 
-        cache.set("trending:eligible-version", uuid.uuid4().hex, None)
-        DatabaseStore._eligible = None
+        version = uuid.uuid4().hex
+        cache.set("trending:eligible-version", version, None)
+        DatabaseStore._eligible = mapping
+        DatabaseStore._eligible_version = version
+        DatabaseStore._checked_at = time.monotonic()
 
     def eligible_replace(self, mapping: dict[int, int | None]) -> None:
-        self._changed()
+        self._changed(dict(mapping))
 
     def eligible_add(self, article_id: int, section_id: int | None) -> None:
-        self._changed()
+        self._changed({**self._eligibility(), article_id: section_id})
 
     def eligible_remove(self, article_id: int) -> None:
-        self._changed()
+        mapping = dict(self._eligibility())
+        mapping.pop(article_id, None)
+        self._changed(mapping)
 
     def _t0(self) -> float:
         from .models import StoredMeta
