@@ -389,22 +389,21 @@ class DatabaseStore(TrendingStore):
                 scores[event.article_id] = scores.get(event.article_id, 0.0) + event.weight * factor
                 if event.kind == "view":
                     views[event.article_id] = views.get(event.article_id, 0) + 1
-            for article_id, add in scores.items():
+            # Rows in id order, so concurrent batches lock them in the same order (no deadlocks).
+            for article_id in sorted(scores):
                 section = eligible.get(article_id)
                 count = views.get(article_id, 0)
-                updated = StoredScore.objects.filter(article_id=article_id).update(
-                    score=F("score") + add, pending_views=F("pending_views") + count
+                self._add(
+                    StoredScore,
+                    {"article_id": article_id},
+                    {"section_id": section},
+                    score=scores[article_id],
+                    pending_views=count,
                 )
-                if not updated:
-                    StoredScore.objects.create(
-                        article_id=article_id, section_id=section, score=add, pending_views=count
-                    )
                 if count:
-                    updated = StoredHour.objects.filter(article_id=article_id, hour=hour).update(
-                        views=F("views") + count
+                    self._add(
+                        StoredHour, {"article_id": article_id, "hour": hour}, {"section_id": section}, views=count
                     )
-                    if not updated:
-                        StoredHour.objects.create(article_id=article_id, section_id=section, hour=hour, views=count)
             self._tally(
                 accepted=result.accepted,
                 duplicates=result.duplicates,
@@ -427,6 +426,18 @@ class DatabaseStore(TrendingStore):
         from .models import StoredMeta
 
         return {row.name[5:]: int(row.value) for row in StoredMeta.objects.filter(name__startswith="stat:")}
+
+    @staticmethod
+    def _add(model, lookup: dict, defaults: dict, **increments) -> None:
+        """Add to a row's counters, making the row first if needed; the unique key guards the race."""
+        changes = {field: F(field) + value for field, value in increments.items()}
+        if model.objects.filter(**lookup).update(**changes):
+            return
+        try:
+            with transaction.atomic():
+                model.objects.create(**lookup, **defaults, **increments)
+        except IntegrityError:
+            model.objects.filter(**lookup).update(**changes)
 
     @staticmethod
     def _mark_seen(model, key: str, now: float) -> bool:
