@@ -265,12 +265,10 @@ def test_outlets_crud(editor_api):
     assert editor_api.delete(f"/api/v1/editor/outlets/{outlet_id}/").status_code == 204
 
 
-def test_token_login_is_throttled_with_429(api, editor, settings):
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"auth": "3/min"}}
-    from rest_framework.settings import api_settings
+def test_token_login_is_throttled_with_429(api, editor, monkeypatch):
     from rest_framework.throttling import ScopedRateThrottle
 
-    ScopedRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {**ScopedRateThrottle.THROTTLE_RATES, "auth": "3/min"})
 
     answers = [
         api.post("/api/v1/auth/token/", {"username": "editor1", "password": "wrong"}, format="json").status_code
