@@ -5,7 +5,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import api_reads, renditions  # noqa: E402
+from bench import api_reads, renditions, trending  # noqa: E402
 
 
 def main() -> int:
@@ -22,6 +22,15 @@ def main() -> int:
         failures.append("small renditions below 3x plain Pillow")
     if results["peak_mb"] >= 200:
         failures.append("peak memory 200 MB or more")
+    results = trending.main()
+    if results["rail"] < 0.8:
+        failures.append("rail below 0.8 x trivial")
+    if results["events_per_second"] < 20_000:
+        failures.append("HTTP ingest below 20,000 events/s")
+    if results["store"] < 0.25:
+        failures.append("store ingest below 0.25 x raw ZINCRBY")
+    if results["refresh_seconds"] >= 1:
+        failures.append("refresh of 100k tracked articles took a second or more")
     for failure in failures:
         print(f"MISSED TARGET: {failure}")
     return 1 if failures else 0
