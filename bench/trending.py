@@ -51,9 +51,13 @@ def _env():
 
 def http_figures(env: dict[str, str]) -> dict[str, float]:
     with gunicorn(env) as base:
-        ids = manage(env, "shell", "-c",
-                     "from articles.models import Article; print(','.join(str(i) for i in "
-                     "Article.objects.filter(status='published').values_list('id', flat=True)[:500]))").strip()
+        ids = manage(
+            env,
+            "shell",
+            "-c",
+            "from articles.models import Article; print(','.join(str(i) for i in "
+            "Article.objects.filter(status='published').values_list('id', flat=True)[:500]))",
+        ).strip()
         script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
         script.write(EVENTS_SCRIPT % ids.splitlines()[-1])
         script.close()
@@ -68,8 +72,9 @@ def store_figures(env: dict[str, str]) -> dict[str, float]:
     """In a child process with the bench's settings: store vs raw ZINCRBY, memory, refresh."""
     import subprocess
 
-    child = subprocess.run([sys.executable, __file__, "--store"], env=env, cwd=ROOT, capture_output=True,
-                           text=True, check=True)
+    child = subprocess.run(
+        [sys.executable, __file__, "--store"], env=env, cwd=ROOT, capture_output=True, text=True, check=True
+    )
     import json
 
     return json.loads(child.stdout.strip().splitlines()[-1])
@@ -140,8 +145,18 @@ def _store_child() -> None:
         timings.append(time.perf_counter() - started)
     tracked = store.tracked()
     store.clear()
-    print(json.dumps({"ours": ours, "raw": raw, "per_article": per_article, "refresh": sorted(timings)[2],
-                      "tracked": tracked, "rails": result.get("rails", 0)}))
+    print(
+        json.dumps(
+            {
+                "ours": ours,
+                "raw": raw,
+                "per_article": per_article,
+                "refresh": sorted(timings)[2],
+                "tracked": tracked,
+                "rails": result.get("rails", 0),
+            }
+        )
+    )
 
 
 def main(env: dict[str, str] | None = None, backend: str | None = None) -> dict[str, float]:
@@ -166,14 +181,22 @@ def main(env: dict[str, str] | None = None, backend: str | None = None) -> dict[
     }
     print(f"  trivial DRF endpoint /healthz: {web['trivial']:,.0f} req/s (baseline)")
     print(f"  GET /api/v1/trending/: {web['rail']:,.0f} req/s = {results['rail']:.2f} x trivial (target >= 0.8)")
-    print(f"  POST /api/v1/trending/events/ in batches of 100: {results['events_per_second']:,.0f} events/s"
-          f" (target >= 20,000)")
-    print(f"  store ingest with dedupe: {store['ours']:,.0f} events/s = {results['store']:.2f} x raw pipelined"
-          f" ZINCRBY ({store['raw']:,.0f}/s; target >= 0.25)")
-    print(f"  one refresh of {store['rails']} rails with {store['tracked']:,} tracked articles:"
-          f" {results['refresh_seconds'] * 1000:.0f} ms (target: well under 1 s)")
-    print(f"  Redis memory per tracked article: {results['bytes_per_article']:,.0f} bytes"
-          f" (scores, hourly counts, pending views, eligibility, one dedupe mark)")
+    print(
+        f"  POST /api/v1/trending/events/ in batches of 100: {results['events_per_second']:,.0f} events/s"
+        f" (target >= 20,000)"
+    )
+    print(
+        f"  store ingest with dedupe: {store['ours']:,.0f} events/s = {results['store']:.2f} x raw pipelined"
+        f" ZINCRBY ({store['raw']:,.0f}/s; target >= 0.25)"
+    )
+    print(
+        f"  one refresh of {store['rails']} rails with {store['tracked']:,} tracked articles:"
+        f" {results['refresh_seconds'] * 1000:.0f} ms (target: well under 1 s)"
+    )
+    print(
+        f"  Redis memory per tracked article: {results['bytes_per_article']:,.0f} bytes"
+        f" (scores, hourly counts, pending views, eligibility, one dedupe mark)"
+    )
     return results
 
 

@@ -233,3 +233,33 @@ def test_fresh_within_20_seconds_is_one_refresh_away(api, newsroom, store):
 
     assert rail(api).json()["items"][0]["article"]["id"] == late.pk
     assert time.monotonic() - started < 5
+
+
+def test_admin_shows_each_rail_with_scores_and_rebuilds_on_demand(newsroom, editor):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(editor)
+    services.trending_refresh()
+
+    page = client.get("/admin/trending/snapshot/").content.decode()
+    rebuilt = client.post("/admin/trending/snapshot/refresh/", follow=True)
+
+    assert "第0篇：普京抵达巴库开始国事访..." in page
+    assert "5.0" in page
+    assert rebuilt.status_code == 200
+
+
+def test_admin_pin_goes_through_the_service(newsroom, editor):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(editor)
+
+    response = client.post(
+        "/admin/trending/pin/add/", {"article": newsroom[3].pk, "rail": "now", "position": "1", "section": ""}
+    )
+
+    assert response.status_code == 302
+    pin = Pin.objects.get()
+    assert (pin.article_id, pin.position, pin.created_by) == (newsroom[3].pk, 1, editor)
