@@ -167,6 +167,23 @@ def test_run_script_starts_web_worker_and_beat_and_stops_them_all(site_env, tmp_
         with urllib.request.urlopen(f"{base}{rendition['url']}") as response:
             assert response.headers["Content-Type"] == "image/webp"
 
+        # Views sent now reach the rail within 20 s: beat schedules the refresh, the worker runs it.
+        target = _call("GET", f"{base}/api/v1/articles/?page_size=1")[2]["results"][0]["id"]
+        agent = {"User-Agent": "Mozilla/5.0 (Android 14; Mobile) Chrome/131.0 Mobile Safari/537.36"}
+        for batch in range(10):
+            events = [{"article": target, "visitor": f"e2e-{batch}-{n}"} for n in range(100)]
+            status, _, tally = _call("POST", f"{base}/api/v1/trending/events/", {"events": events}, agent)
+            assert (status, tally["accepted"]) == (202, 100)
+        sent_at = time.monotonic()
+        top = None
+        while time.monotonic() - sent_at < 20:
+            items = _call("GET", f"{base}/api/v1/trending/")[2]["items"]
+            top = items[0]["article"]["id"] if items else None
+            if top == target:
+                break
+            time.sleep(0.5)
+        assert top == target, (tmp_path / "run.log").read_text()[-3000:]
+
         runner.send_signal(signal.SIGINT)  # what Ctrl-C sends
         try:
             runner.wait(timeout=30)
