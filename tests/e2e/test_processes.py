@@ -106,21 +106,14 @@ def test_gunicorn_serves_editors_and_readers_across_workers(site_env):
             {**editor, "If-Match": headers["ETag"]},
         )
         assert status == 200
-        # Both workers must show the edit within the 5 s promised to readers.
-        deadline = time.monotonic() + 5
-        titles = set()
-        while time.monotonic() < deadline:
-            titles = {_call("GET", article)[2]["title"] for _ in range(6)}
-            if titles == {"改过的标题"}:
-                break
-            time.sleep(0.1)
-        assert titles == {"改过的标题"}
+        # Every worker answers from its own memory for at most API_LOCAL_CACHE_SECONDS (1 s), so
+        # 1.5 s after a change every reader must see it: well within the 5 s promised.
+        time.sleep(1.5)
+        assert {_call("GET", article)[2]["title"] for _ in range(12)} == {"改过的标题"}
 
         assert _call("POST", f"{base}/api/v1/editor/articles/{draft['id']}/unpublish/", headers=editor)[0] == 200
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and {_call("GET", article)[0] for _ in range(6)} != {404}:
-            time.sleep(0.1)
-        assert {_call("GET", article)[0] for _ in range(6)} == {404}
+        time.sleep(1.5)
+        assert {_call("GET", article)[0] for _ in range(12)} == {404}
     finally:
         server.terminate()
         server.wait(timeout=20)
