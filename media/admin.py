@@ -63,21 +63,7 @@ class ImageForm(forms.ModelForm):
 
     class Meta:
         model = Image
-        fields = [
-            "alt",
-            "caption",
-            "focal_x",
-            "focal_y",
-            "creator",
-            "creator_author",
-            "agency",
-            "credit_line",
-            "copyright",
-            "license",
-            "usage_terms",
-            "rights_expire_at",
-            "source_url",
-        ]
+        fields = list(services.EDITABLE)  # the fields the services let editors change
         widgets = {
             "caption": forms.Textarea(attrs={"rows": 3, "cols": 80}),
             "usage_terms": forms.Textarea(attrs={"rows": 2, "cols": 80}),
