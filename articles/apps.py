@@ -15,6 +15,8 @@ class ArticlesConfig(AppConfig):
         from . import selectors, signals
 
         uses.register(selectors.image_uses)
+        # Scheduled articles go public at their second without an edit: answers must not outlive that.
+        api_cache.register_horizon(selectors.next_scheduled_at)
 
         # Every editorial change makes cached public responses stale.
         for signal in (signals.article_published, signals.article_unpublished, signals.article_changed):

@@ -391,6 +391,66 @@ def article_publish(*, article_id: int, by) -> Article:
 
 
 @transaction.atomic
+def article_schedule(*, article_id: int, by, at) -> Article:
+    """Publish at `at`, to the second: public reads treat a passed schedule as published, so
+    nothing waits for a worker; `publish_due` then flips the state and runs the effects once."""
+    article = Article.objects.select_for_update().get(pk=article_id)
+    _ensure_editor(by, "schedule")
+    if at is None or at <= timezone.now():
+        raise ValidationError({"at": ["Give a time in the future, with its offset (e.g. 2026-12-01T08:00:00+08:00)."]})
+    if article.status not in (Article.Status.DRAFT, Article.Status.REVIEW, Article.Status.SCHEDULED):
+        raise ArticleStateError(f"Cannot schedule an article that is {article.status}.", status=article.status)
+    article.published_at = at
+    return _transition(article, by=by, status=Article.Status.SCHEDULED, extra_fields=["published_at"])
+
+
+@transaction.atomic
+def article_unschedule(*, article_id: int, by) -> Article:
+    """Cancel a schedule that has not gone out: the article is a draft again."""
+    article = Article.objects.select_for_update().get(pk=article_id)
+    _ensure_editor(by, "unschedule")
+    if article.status != Article.Status.SCHEDULED or article.is_published:
+        raise ArticleStateError("Only a schedule that has not gone out can be cancelled.", status=article.status)
+    article.published_at = None
+    return _transition(article, by=by, status=Article.Status.DRAFT, extra_fields=["published_at"])
+
+
+def publish_due(*, now=None) -> list[int]:
+    """Flip every scheduled article whose time has come to published, each exactly once.
+
+    Each row is locked and its state checked again inside its own transaction, so two
+    runs at once (two workers, or the command beside beat) publish and announce it once;
+    a run killed midway rolls back and the next run does it.
+    """
+    now = now or timezone.now()
+    due = list(
+        Article.objects.filter(status=Article.Status.SCHEDULED, published_at__lte=now)
+        .order_by("published_at", "pk")
+        .values_list("pk", flat=True)
+    )
+    published = []
+    for article_id in due:
+        with transaction.atomic():
+            article = (
+                Article.objects.select_for_update(skip_locked=True)
+                .filter(pk=article_id, status=Article.Status.SCHEDULED, published_at__lte=now)
+                .first()
+            )
+            if article is None:
+                continue  # another run has it, or it was changed meanwhile
+            article.status = Article.Status.PUBLISHED
+            fields = ["status"]
+            if article.first_published_at is None:
+                article.first_published_at = article.published_at
+                fields.append("first_published_at")
+            article.save(update_fields=fields)
+            transaction.on_commit(lambda article_id=article_id: article_published.send(Article, article_id=article_id))
+            transaction.on_commit(lambda article_id=article_id: article_changed.send(Article, article_id=article_id))
+            published.append(article_id)
+    return published
+
+
+@transaction.atomic
 def article_unpublish(*, article_id: int, by) -> Article:
     """Take a published article down; it is kept as archived."""
     article = Article.objects.select_for_update().get(pk=article_id)

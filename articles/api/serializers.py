@@ -267,3 +267,7 @@ class OutletInputSerializer(serializers.ModelSerializer):
 
 class CorrectionInputSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=2000)
+
+
+class ScheduleInputSerializer(serializers.Serializer):
+    at = serializers.DateTimeField(help_text="ISO 8601 with offset, in the future")

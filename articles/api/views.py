@@ -29,6 +29,7 @@ from .serializers import (
     CorrectionInputSerializer,
     EditorArticleSerializer,
     OutletInputSerializer,
+    ScheduleInputSerializer,
     SectionInputSerializer,
     SectionSerializer,
     TagInputSerializer,
@@ -316,6 +317,23 @@ class EditorArticleViewSet(
     def publish(self, request, pk=None):
         """Publish now (editors)."""
         return self._act(services.article_publish, request)
+
+    @extend_schema(request=ScheduleInputSerializer, responses=EditorArticleSerializer)
+    @action(detail=True, methods=["post"])
+    def schedule(self, request, pk=None):
+        """Publish at `{"at"}` (editors); scheduling again moves the time."""
+        article = self.get_object()
+        serializer = ScheduleInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with service_errors():
+            services.article_schedule(article_id=article.pk, by=request.user, at=serializer.validated_data["at"])
+        return self._answer(article.pk)
+
+    @extend_schema(request=None, responses=EditorArticleSerializer)
+    @action(detail=True, methods=["post"])
+    def unschedule(self, request, pk=None):
+        """Cancel a schedule that has not gone out; the article is a draft again (editors)."""
+        return self._act(services.article_unschedule, request)
 
     @extend_schema(request=None, responses=EditorArticleSerializer)
     @action(detail=True, methods=["post"])

@@ -30,6 +30,7 @@ def site_env(tmp_path):
             "DJANGO_DEBUG": "0",
             "DJANGO_SECRET_KEY": "e2e-secret",
             "CACHE_KEY_PREFIX": f"e2e-{uuid.uuid4().hex[:8]}",
+            "TRENDING_REDIS_PREFIX": "{e2e-" + uuid.uuid4().hex[:8] + "}",
             "LOG_LEVEL": "WARNING",
         }
     )
@@ -44,6 +45,14 @@ def site_env(tmp_path):
         [PYTHON, "manage.py", "load_demo", "--articles", "8"], cwd=ROOT, env=env, check=True, capture_output=True
     )
     yield env
+    if env.get("REDIS_URL"):
+        import redis
+
+        client = redis.Redis.from_url(env["REDIS_URL"])
+        keys = list(client.scan_iter(match=env["TRENDING_REDIS_PREFIX"] + ":*", count=1000))
+        keys += list(client.scan_iter(match=env["CACHE_KEY_PREFIX"] + ":*", count=1000))
+        if keys:
+            client.delete(*keys)
     if database:
         subprocess.run(["psql", f"{base}/postgres", "-qc", f"DROP DATABASE {database} WITH (FORCE)"], check=True)
 
@@ -164,7 +173,7 @@ def test_run_script_starts_web_worker_and_beat_and_stops_them_all(site_env, tmp_
         target = _call("GET", f"{base}/api/v1/articles/?page_size=1")[2]["results"][0]["id"]
         agent = {"User-Agent": "Mozilla/5.0 (Android 14; Mobile) Chrome/131.0 Mobile Safari/537.36"}
         for batch in range(10):
-            events = [{"article": target, "visitor": f"e2e-{batch}-{n}"} for n in range(100)]
+            events = [{"article": target, "visitor": f"e2e-{uuid.uuid4().hex}"} for n in range(100)]
             status, _, tally = _call("POST", f"{base}/api/v1/trending/events/", {"events": events}, agent)
             assert (status, tally["accepted"]) == (202, 100)
         sent_at = time.monotonic()

@@ -95,7 +95,7 @@ def test_rendition_endpoint_refuses_unknown_names_with_404(api, photo_editor, pa
     assert Rendition.objects.count() == 0
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_requests_make_a_missing_rendition_once(photo_editor, media_root):
     if connection.vendor != "postgresql":
         pytest.skip("row locks across threads need PostgreSQL (DATABASE_URL); SQLite serialises writers itself")

@@ -9,7 +9,7 @@ from django.db import connection
 
 from trending.stores import Event
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 HALF_LIFE = 2 * 60 * 60
 

@@ -1,0 +1,157 @@
+"""Exact-time scheduling: public at its second without a worker, published and announced once."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.utils import timezone
+
+from articles import services
+from articles.models import Article
+from articles.signals import article_published
+from portal import api_cache
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/editor/articles/"
+
+
+@pytest.fixture
+def announced():
+    received = []
+
+    def receiver(sender, *, article_id, **kwargs):
+        received.append(article_id)
+
+    article_published.connect(receiver, dispatch_uid="test-announced")
+    yield received
+    article_published.disconnect(dispatch_uid="test-announced")
+
+
+def test_schedule_through_the_api(editor_api, api):
+    article_id = editor_api.post(URL, {"title": "明早八点发布"}, format="json").json()["id"]
+    at = (timezone.now() + timedelta(hours=2)).replace(microsecond=0)
+
+    response = editor_api.post(f"{URL}{article_id}/schedule/", {"at": at.isoformat()}, format="json")
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "scheduled"
+    assert response.json()["published_at"] == timezone.localtime(at).isoformat()
+    assert api.get(f"/api/v1/articles/{article_id}/").status_code == 404
+
+
+@pytest.mark.parametrize("at", ["2001-01-01T08:00:00+08:00", "tomorrow", "", "2026-13-40T99:00:00"])
+def test_schedule_in_the_past_or_malformed_is_400(editor_api, at):
+    article_id = editor_api.post(URL, {"title": "稿件"}, format="json").json()["id"]
+
+    response = editor_api.post(f"{URL}{article_id}/schedule/", {"at": at}, format="json")
+
+    assert response.status_code == 400
+    assert "at" in response.json()
+    assert Article.objects.get(pk=article_id).status == "draft"
+
+
+def test_writers_cannot_schedule_and_archived_articles_cannot_be(writer_api, editor_api, editor):
+    own = writer_api.post(URL, {"title": "写手稿件"}, format="json").json()["id"]
+    at = (timezone.now() + timedelta(hours=1)).isoformat()
+    archived = services.article_create(by=editor, title="旧闻")
+    services.article_publish(article_id=archived.pk, by=editor)
+    services.article_unpublish(article_id=archived.pk, by=editor)
+
+    assert writer_api.post(f"{URL}{own}/schedule/", {"at": at}, format="json").status_code == 403
+    conflict = editor_api.post(f"{URL}{archived.pk}/schedule/", {"at": at}, format="json")
+    assert conflict.status_code == 409 and conflict.json()["status"] == "archived"
+
+
+def test_public_at_its_time_without_any_worker(api, editor):
+    article = services.article_create(by=editor, title="准点发布")
+    services.article_schedule(article_id=article.pk, by=editor, at=timezone.now() + timedelta(hours=1))
+    assert api.get(f"/api/v1/articles/{article.pk}/").status_code == 404
+
+    # The time comes; nothing has run.
+    Article.objects.filter(pk=article.pk).update(published_at=timezone.now() - timedelta(seconds=1))
+    api_cache.invalidate()
+
+    assert api.get(f"/api/v1/articles/{article.pk}/").status_code == 200
+    assert Article.objects.get(pk=article.pk).status == "scheduled"
+
+
+def test_cached_lists_end_at_the_next_scheduled_time(editor):
+    article = services.article_create(by=editor, title="定时")
+    at = timezone.now() + timedelta(minutes=10)
+    services.article_schedule(article_id=article.pk, by=editor, at=at)
+
+    _, valid_until = api_cache.invalidate()
+
+    assert valid_until == pytest.approx(at.timestamp())
+
+
+def test_publish_due_flips_and_announces_once(editor, announced, django_capture_on_commit_callbacks):
+    article = services.article_create(by=editor, title="到点")
+    services.article_schedule(article_id=article.pk, by=editor, at=timezone.now() + timedelta(minutes=1))
+    Article.objects.filter(pk=article.pk).update(published_at=timezone.now() - timedelta(seconds=5))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        first = services.publish_due()
+        second = services.publish_due()
+
+    article.refresh_from_db()
+    assert (first, second) == ([article.pk], [])
+    assert announced == [article.pk]
+    assert article.status == "published" and article.first_published_at == article.published_at
+
+
+def test_reschedule_and_cancel(editor_api, editor):
+    article = services.article_create(by=editor, title="改期")
+    services.article_schedule(article_id=article.pk, by=editor, at=timezone.now() + timedelta(hours=1))
+    later = timezone.now() + timedelta(hours=5)
+
+    services.article_schedule(article_id=article.pk, by=editor, at=later)
+    assert Article.objects.get(pk=article.pk).published_at == later
+    cancelled = editor_api.post(f"{URL}{article.pk}/unschedule/")
+
+    assert cancelled.status_code == 200
+    assert cancelled.json()["status"] == "draft" and cancelled.json()["published_at"] is None
+    assert services.publish_due(now=later + timedelta(minutes=1)) == []
+
+
+def test_command_publishes_due_articles(editor, capsys):
+    article = services.article_create(by=editor, title="命令发布")
+    services.article_schedule(article_id=article.pk, by=editor, at=timezone.now() + timedelta(minutes=1))
+    Article.objects.filter(pk=article.pk).update(published_at=timezone.now() - timedelta(seconds=1))
+
+    call_command("publish_due")
+
+    assert "Published 1" in capsys.readouterr().out
+    assert Article.objects.get(pk=article.pk).status == "published"
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_runs_at_once_publish_and_announce_once(editor, announced):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks across threads need PostgreSQL (DATABASE_URL); SQLite serialises writers itself")
+    articles = []
+    for n in range(20):
+        article = services.article_create(by=editor, title=f"并发{n}")
+        services.article_schedule(article_id=article.pk, by=editor, at=timezone.now() + timedelta(minutes=1))
+        articles.append(article.pk)
+    Article.objects.filter(pk__in=articles).update(published_at=timezone.now() - timedelta(seconds=1))
+    results = []
+
+    def run():
+        try:
+            results.append(services.publish_due())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(pk for result in results for pk in result) == sorted(articles)
+    assert sorted(announced) == sorted(articles)
+    assert Article.objects.filter(pk__in=articles, status="published").count() == 20
