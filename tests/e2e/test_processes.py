@@ -172,8 +172,8 @@ def test_run_script_starts_web_worker_and_beat_and_stops_them_all(site_env, tmp_
         # Views sent now reach the rail within 20 s: beat schedules the refresh, the worker runs it.
         target = _call("GET", f"{base}/api/v1/articles/?page_size=1")[2]["results"][0]["id"]
         agent = {"User-Agent": "Mozilla/5.0 (Android 14; Mobile) Chrome/131.0 Mobile Safari/537.36"}
-        for batch in range(10):
-            events = [{"article": target, "visitor": f"e2e-{uuid.uuid4().hex}"} for n in range(100)]
+        for _batch in range(10):
+            events = [{"article": target, "visitor": f"e2e-{uuid.uuid4().hex}"} for _ in range(100)]
             status, _, tally = _call("POST", f"{base}/api/v1/trending/events/", {"events": events}, agent)
             assert (status, tally["accepted"]) == (202, 100)
         sent_at = time.monotonic()
