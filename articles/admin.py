@@ -14,7 +14,7 @@ from media.admin import thumbnail_url
 from portal import roles
 
 from . import services
-from .models import Article, Author, Block, Byline, Correction, Outlet, RelatedPick, Section, Tag
+from .models import Article, Author, Block, Byline, Correction, Outlet, RelatedPick, Section, StatusChange, Tag
 
 
 class PositionedForm(forms.ModelForm):
@@ -115,6 +115,35 @@ class CorrectionInline(admin.TabularInline):
     fields = ["text", "created_at"]
 
 
+class StatusChangeInline(admin.TabularInline):
+    """The article's workflow trail, read-only."""
+
+    model = StatusChange
+    extra = 0
+    can_delete = False
+    fields = ["at", "from_label", "to_label", "who"]
+    readonly_fields = fields
+    verbose_name_plural = _("status changes")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("from"))
+    def from_label(self, change: StatusChange) -> str:
+        return Article.Status(change.from_status).label if change.from_status else "—"
+
+    @admin.display(description=_("to"))
+    def to_label(self, change: StatusChange) -> str:
+        return Article.Status(change.to_status).label
+
+    @admin.display(description=_("by"))
+    def who(self, change: StatusChange) -> str:
+        return change.by.get_username() if change.by_id else _("schedule")
+
+
 class ArticleForm(forms.ModelForm):
     original_url = forms.URLField(label=_("original URL"), max_length=500, required=False, assume_scheme="https")
     slug = forms.SlugField(
@@ -156,7 +185,7 @@ class ArticleAdmin(admin.ModelAdmin):
     search_help_text = _("Search title, summary, slug or author name")
     date_hierarchy = "published_at"
     autocomplete_fields = ["section", "tags", "source", "lead_image"]
-    inlines = [BylineInline, BlockInline, RelatedPickInline, CorrectionInline]
+    inlines = [BylineInline, BlockInline, RelatedPickInline, CorrectionInline, StatusChangeInline]
     readonly_fields = [
         "status_label",
         "published_at",

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db.models import Case, Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
-from .models import Article, Author, Block, Byline, RelatedPick
+from .models import Article, Author, Block, Byline, RelatedPick, StatusChange
 
 
 def public_q(now: datetime | None = None) -> Q:
@@ -146,7 +146,11 @@ def authors_of(article: Article) -> list[Author]:
 def article_list_for_editor(user) -> QuerySet[Article]:
     from portal import roles
 
-    queryset = article_detail_queryset(Article.objects.all()).select_related("created_by", "updated_by")
+    queryset = (
+        article_detail_queryset(Article.objects.all())
+        .select_related("created_by", "updated_by")
+        .prefetch_related(Prefetch("status_changes", queryset=StatusChange.objects.select_related("by")))
+    )
     if roles.is_editor(user):
         return queryset
     return queryset.filter(created_by=user)

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from portal import api_cache, roles
 
-from .models import Article, Block, Byline, Correction, RelatedPick
+from .models import Article, Block, Byline, Correction, RelatedPick, StatusChange
 from .signals import article_changed, article_published, article_unpublished
 from .text import clean_plain, cut, html_to_text, sanitize_inline_html, slug_from_title
 
@@ -301,6 +301,7 @@ def article_create(
     _assign_slug(article, requested=slug or None, title_changed=True)
     article.derived_summary = summary_from_blocks(blocks)
     _save_with_id_slug(article)
+    StatusChange.objects.create(article=article, from_status="", to_status=article.status, by=by)
     _write_relations(article, tags=tags, bylines=bylines, body=blocks, related=related)
     _announce(article, was_public=False)
     return article
@@ -352,6 +353,7 @@ def article_update(
 
 def _transition(article: Article, *, by, status: str, extra_fields: Sequence[str] = ()) -> Article:
     was_public = article.is_published
+    StatusChange.objects.create(article=article, from_status=article.status, to_status=status, by=by)
     article.status = status
     article.version = models.F("version") + 1
     article.updated_by = by
@@ -438,6 +440,7 @@ def publish_due(*, now=None) -> list[int]:
             )
             if article is None:
                 continue  # another run has it, or it was changed meanwhile
+            StatusChange.objects.create(article=article, from_status=article.status, to_status="published", by=None)
             article.status = Article.Status.PUBLISHED
             fields = ["status"]
             if article.first_published_at is None:
@@ -507,6 +510,8 @@ def article_prepare_admin_save(*, article: Article, by, is_new: bool, slug_given
     _validate_row(article, slug_given=slug_given)
     _assign_slug(article, requested=article.slug if slug_given else None, title_changed=title_changed)
     _save_with_id_slug(article)
+    if is_new:
+        StatusChange.objects.create(article=article, from_status="", to_status=article.status, by=by)
     article.refresh_from_db(fields=["version"])
 
 

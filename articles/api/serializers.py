@@ -161,6 +161,19 @@ class EditorArticleSerializer(ArticleDetailSerializer):
     updated_by = serializers.CharField(source="updated_by.username", read_only=True, default=None)
     editor_summary = serializers.CharField(source="summary", read_only=True)
     related_picks = serializers.SerializerMethodField()
+    transitions = serializers.SerializerMethodField()
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_transitions(self, article: Article) -> list[dict]:
+        return [
+            {
+                "from": c.from_status or None,
+                "to": c.to_status,
+                "by": c.by.username if c.by_id else None,
+                "at": c.at.isoformat(),
+            }
+            for c in article.status_changes.all()
+        ]
 
     @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
     def get_related_picks(self, article: Article) -> list[int]:

@@ -1,0 +1,68 @@
+"""Every workflow transition is recorded (who, when, from, to) and shown to editors."""
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from articles import services
+from articles.models import Article, StatusChange
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/editor/articles/"
+
+
+def test_api_transitions_are_recorded_with_who_and_states(writer_api, editor_api, writer, editor):
+    article_id = writer_api.post(URL, {"title": "流程稿件"}, format="json").json()["id"]
+    writer_api.post(f"{URL}{article_id}/submit/")
+    editor_api.post(f"{URL}{article_id}/publish/")
+    editor_api.post(f"{URL}{article_id}/unpublish/")
+
+    trail = [(c.from_status, c.to_status, c.by) for c in StatusChange.objects.filter(article_id=article_id)]
+    shown = editor_api.get(f"{URL}{article_id}/").json()["transitions"]
+
+    assert trail == [
+        ("", "draft", writer),
+        ("draft", "review", writer),
+        ("review", "published", editor),
+        ("published", "archived", editor),
+    ]
+    assert [(t["from"], t["to"], t["by"]) for t in shown] == [
+        (None, "draft", "writer1"),
+        ("draft", "review", "writer1"),
+        ("review", "published", "editor1"),
+        ("published", "archived", "editor1"),
+    ]
+
+
+def test_refused_transitions_record_nothing(writer_api, editor_api):
+    article_id = writer_api.post(URL, {"title": "稿件"}, format="json").json()["id"]
+
+    assert writer_api.post(f"{URL}{article_id}/publish/").status_code == 403
+    assert editor_api.post(f"{URL}{article_id}/unpublish/").status_code == 409
+
+    assert StatusChange.objects.filter(article_id=article_id).count() == 1
+
+
+def test_the_schedule_publishing_is_recorded_without_a_person(editor):
+    article = services.article_create(by=editor, title="定时稿件")
+    services.article_schedule(article_id=article.pk, by=editor, at=timezone.now() + timedelta(minutes=5))
+    Article.objects.filter(pk=article.pk).update(published_at=timezone.now() - timedelta(seconds=1))
+
+    services.publish_due()
+
+    last = StatusChange.objects.filter(article=article).last()
+    assert (last.from_status, last.to_status, last.by) == ("scheduled", "published", None)
+
+
+def test_admin_shows_the_trail(editor):
+    article = services.article_create(by=editor, title="看记录")
+    services.article_publish(article_id=article.pk, by=editor)
+    client = Client()
+    client.force_login(editor)
+
+    page = client.get(f"/admin/articles/article/{article.pk}/change/").content.decode()
+
+    assert "editor1" in page and "已发布" in page
