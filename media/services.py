@@ -95,10 +95,7 @@ def image_read_upload(upload) -> tuple[bytes, imaging.Probe]:
 def _validate(image: Image) -> None:
     if not (0 <= image.focal_x <= 1 and 0 <= image.focal_y <= 1):
         raise ValidationError({"focal_x": ["The focal point is given as x and y from 0 to 1."]})
-    try:
-        image.full_clean(exclude=["file", "sha256", "format", "width", "height", "bytes"])
-    except ValidationError:
-        raise
+    image.full_clean(exclude=["file", "sha256", "format", "width", "height", "bytes"])
 
 
 def image_create(*, data: bytes, probe: imaging.Probe, by, **fields: Any) -> tuple[Image, bool]:
@@ -160,13 +157,10 @@ def image_update(*, image_id: int, by, data: dict[str, Any]) -> Image:
     _ensure_photo_editor(by, "change image credits and rights")
     image = Image.objects.select_for_update().get(pk=image_id)
     old_focal = (image.focal_x, image.focal_y)
+    nullable = ("agency", "creator_author", "rights_expire_at")
     for key, value in data.items():
         if key in EDITABLE:
-            setattr(
-                image,
-                key,
-                value if value is not None or key in ("agency", "creator_author", "rights_expire_at") else "",
-            )
+            setattr(image, key, "" if value is None and key not in nullable else value)
     _validate(image)
     image.save()
     if (image.focal_x, image.focal_y) != old_focal:

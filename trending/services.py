@@ -41,6 +41,12 @@ def is_crawler(user_agent: str) -> bool:
     return crawleruseragents.is_crawler(user_agent[:512])
 
 
+@lru_cache(maxsize=4)
+def _daily_salt(day: str) -> bytes:
+    """A salt that changes every day, so yesterday's hashes cannot be linked to today's."""
+    return hmac.new(settings.SECRET_KEY.encode(), f"trending-visitor:{day}".encode(), hashlib.sha256).digest()
+
+
 def visitor_key(*, sent: str | None, cookie: str | None, address: str, user_agent: str, day: str) -> str:
     """A bounded opaque key: the visitor id as sent, else the cookie, else a salted daily hash of
     address and user agent (so neither is ever stored)."""
@@ -49,8 +55,7 @@ def visitor_key(*, sent: str | None, cookie: str | None, address: str, user_agen
     elif cookie:
         base = "c:" + cookie[:200]
     else:
-        salt = hmac.new(settings.SECRET_KEY.encode(), f"trending-visitor:{day}".encode(), hashlib.sha256).digest()
-        base = "h:" + hmac.new(salt, f"{address}\n{user_agent}".encode(), hashlib.sha256).hexdigest()
+        base = "h:" + hmac.new(_daily_salt(day), f"{address}\n{user_agent}".encode(), hashlib.sha256).hexdigest()
     return hashlib.blake2b(base.encode(), digest_size=10).hexdigest()
 
 

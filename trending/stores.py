@@ -212,7 +212,8 @@ class RedisStore(TrendingStore):
         for start in range(0, len(items), 1000):
             pipe.hset(staging, mapping=dict(items[start : start + 1000]))
         sections = {section for section in mapping.values() if section}
-        pipe.sadd(f"{self.prefix}:now-keys", *[f"{self.prefix}:now:s:{s}" for s in sections]) if sections else None
+        if sections:
+            pipe.sadd(f"{self.prefix}:now-keys", *[f"{self.prefix}:now:s:{s}" for s in sections])
         if items:
             pipe.rename(staging, key)  # atomic swap: writers see the old set or the new one
         else:

@@ -9,7 +9,7 @@ from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, permissions, serializers, status, viewsets
-from rest_framework.exceptions import APIException, NotFound, ParseError, ValidationError
+from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
@@ -83,16 +83,12 @@ class RailView(APIView):
         return response
 
 
-class EventsThrottle(ScopedRateThrottle):
-    scope_attr = "throttle_scope"
-
-
 class EventsView(APIView):
     """`POST /api/v1/trending/events/`: one event or `{"events": [...]}` (at most 100); 202 with the tally."""
 
     authentication_classes = ()
     permission_classes = (permissions.AllowAny,)
-    throttle_classes = (EventsThrottle,)
+    throttle_classes = (ScopedRateThrottle,)
     throttle_scope = "trending-events"
 
     @extend_schema(
@@ -105,10 +101,7 @@ class EventsView(APIView):
         },
     )
     def post(self, request):
-        try:
-            body = request.data
-        except ParseError:
-            raise
+        body = request.data  # malformed JSON raises ParseError: a 400
         if isinstance(body, dict) and "events" in body:
             events = body["events"]
             if not isinstance(events, list):
