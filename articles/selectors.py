@@ -4,9 +4,10 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Case, Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
+from django.db.models.fields.json import KT
 from django.utils import timezone
 
-from .models import Article, Author, Block, Byline, RelatedPick, StatusChange
+from .models import Article, Author, Block, Byline, EditSession, RelatedPick, Revision, StatusChange
 
 
 def public_q(now: datetime | None = None) -> Q:
@@ -183,3 +184,56 @@ def image_uses(image_ids) -> dict:
         url = reverse("admin:articles_author_change", args=[author_id])
         found.setdefault(image_id, []).append(Use("author avatar", name, url))
     return found
+
+
+def revision_list(*, article_id: int) -> QuerySet[Revision]:
+    """Newest first, without the stored content but with its title (one query per page)."""
+    return (
+        Revision.objects.filter(article_id=article_id)
+        .select_related("created_by")
+        .defer("data")
+        .annotate(title=KT("data__title"))
+        .order_by("-number")
+    )
+
+
+def revision_get(*, article_id: int, number: int) -> Revision | None:
+    return Revision.objects.filter(article_id=article_id, number=number).select_related("created_by").first()
+
+
+def revision_before(revision: Revision) -> Revision | None:
+    return (
+        Revision.objects.filter(article_id=revision.article_id, number__lt=revision.number).order_by("-number").first()
+    )
+
+
+def revisions_since(*, article_id: int, version: int) -> list[Revision]:
+    """Saves that made the article newer than `version`: what an editor holding `version` has not seen."""
+    return list(
+        Revision.objects.filter(article_id=article_id, version__gt=version)
+        .select_related("created_by")
+        .order_by("number")
+        .defer("data")
+    )
+
+
+def others_editing(*, article_id: int, user, now: datetime | None = None) -> list[EditSession]:
+    """Who else has the article open: sessions the page kept alive within EDIT_SESSION_SECONDS."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.EDIT_SESSION_SECONDS)
+    return list(
+        EditSession.objects.filter(article_id=article_id, seen_at__gte=cutoff)
+        .exclude(user=user)
+        .select_related("user")
+        .order_by("opened_at")
+    )
+
+
+def upcoming_scheduled() -> QuerySet[Article]:
+    """What goes out next, soonest first, with anything already due but not yet flipped first of all."""
+    return (
+        Article.objects.filter(status=Article.Status.SCHEDULED)
+        .select_related("section", "updated_by")
+        .prefetch_related("bylines__author")
+        .order_by("published_at", "id")
+    )

@@ -7,6 +7,7 @@ The admin, the editor API and Celery tasks all call these, so each rule
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -16,7 +17,20 @@ from django.utils import timezone
 
 from portal import api_cache, roles
 
-from .models import Article, Block, Byline, Correction, RelatedPick, StatusChange
+from .models import (
+    Article,
+    Author,
+    Block,
+    Byline,
+    Correction,
+    EditSession,
+    Outlet,
+    RelatedPick,
+    Revision,
+    Section,
+    StatusChange,
+    Tag,
+)
 from .signals import article_changed, article_published, article_unpublished
 from .text import clean_plain, cut, html_to_text, sanitize_inline_html, slug_from_title
 
@@ -196,6 +210,144 @@ def _assign_slug(article: Article, *, requested: str | None, title_changed: bool
     article.slug = _unique_slug(base, exclude_pk=article.pk) if base else ""
 
 
+# --- revisions --------------------------------------------------------------
+
+
+def _snapshot(article_id: int) -> dict[str, Any]:
+    """Everything an editor set on the article, with names beside ids so it reads on its own."""
+    article = Article.objects.select_related("section", "source").get(pk=article_id)
+    return {
+        "title": article.title,
+        "slug": article.slug,
+        "summary": article.summary,
+        "derived_summary": article.derived_summary,
+        "section": {"id": article.section_id, "name": article.section.name} if article.section_id else None,
+        "tags": [{"id": t.pk, "name": t.name} for t in article.tags.order_by("name", "id")],
+        "source": {"id": article.source_id, "name": article.source.name} if article.source_id else None,
+        "original_url": article.original_url,
+        "lead_image": article.lead_image_id,
+        "lead_image_caption": article.lead_image_caption,
+        "bylines": [
+            {"author": b.author_id, "name": b.author.name, "role": b.role}
+            for b in Byline.objects.filter(article_id=article_id).select_related("author").order_by("position", "id")
+        ],
+        "body": [
+            {"type": b.type, "text": b.text, "attribution": b.attribution, "image": b.image_id}
+            for b in Block.objects.filter(article_id=article_id).order_by("position", "id")
+        ],
+        "related": [
+            {"id": p.to_article_id, "name": p.to_article.title}
+            for p in RelatedPick.objects.filter(from_article_id=article_id).select_related("to_article")
+        ],
+        "corrections": [
+            {"text": c.text, "created_at": c.created_at.isoformat()}
+            for c in Correction.objects.filter(article_id=article_id)
+        ],
+        "status": article.status,
+        "published_at": article.published_at.isoformat() if article.published_at else None,
+    }
+
+
+def _record_revision(article_id: int, *, by, action: str, restored_from: int | None = None, note: str = "") -> Revision:
+    """Keep what the article is now. Callers hold the article's row lock, so numbers don't collide."""
+    last = Revision.objects.filter(article_id=article_id).order_by("-number").values_list("number", flat=True).first()
+    return Revision.objects.create(
+        article_id=article_id,
+        number=(last or 0) + 1,
+        version=Article.objects.filter(pk=article_id).values_list("version", flat=True).get(),
+        action=action,
+        restored_from=restored_from,
+        note=note[:500],
+        created_by=by,
+        data=_snapshot(article_id),
+    )
+
+
+def _restorable(data: dict[str, Any], article: Article) -> tuple[dict[str, Any], list[str]]:
+    """`article_update` input from a snapshot; things deleted since are left out and named."""
+    image_model = Article._meta.get_field("lead_image").related_model
+    gone: list[str] = []
+
+    def existing(model, ids) -> dict[int, Any]:
+        return model._default_manager.in_bulk([i for i in ids if i is not None])
+
+    out: dict[str, Any] = {
+        "title": data.get("title", ""),
+        "summary": data.get("summary", ""),
+        "original_url": data.get("original_url", ""),
+        "lead_image_caption": data.get("lead_image_caption", ""),
+    }
+    slug = data.get("slug") or ""
+    if (
+        slug
+        and not article.has_been_published
+        and not Article.objects.filter(slug=slug).exclude(pk=article.pk).exists()
+    ):
+        out["slug"] = slug
+    for field, model, label in (("section", Section, "section"), ("source", Outlet, "outlet")):
+        ref = data.get(field)
+        found = existing(model, [ref["id"]]).get(ref["id"]) if ref else None
+        if ref and found is None:
+            gone.append(f"{label} {ref.get('name')}")
+        out[field] = found
+    lead = data.get("lead_image")
+    out["lead_image"] = existing(image_model, [lead]).get(lead) if lead else None
+    if lead and out["lead_image"] is None:
+        gone.append(f"lead photo {lead}")
+    tags = existing(Tag, [t["id"] for t in data.get("tags", [])])
+    out["tags"] = list(tags.values())
+    gone += [f"tag {t['name']}" for t in data.get("tags", []) if t["id"] not in tags]
+    authors = existing(Author, [b["author"] for b in data.get("bylines", [])])
+    out["bylines"] = [
+        BylineInput(author=authors[b["author"]], role=b["role"])
+        for b in data.get("bylines", [])
+        if b["author"] in authors
+    ]
+    gone += [f"author {b['name']}" for b in data.get("bylines", []) if b["author"] not in authors]
+    images = existing(image_model, [b.get("image") for b in data.get("body", [])])
+    body = []
+    for block in data.get("body", []):
+        if block["type"] == Block.Type.IMAGE and block.get("image") not in images:
+            gone.append(f"photo {block.get('image')}")
+            continue
+        body.append(
+            BlockInput(
+                type=block["type"],
+                text=block.get("text", ""),
+                attribution=block.get("attribution", ""),
+                image=images.get(block.get("image")),
+            )
+        )
+    out["body"] = body
+    related = existing(Article, [r["id"] for r in data.get("related", [])])
+    out["related"] = [related[r["id"]] for r in data.get("related", []) if r["id"] in related]
+    gone += [f"related article {r['name']}" for r in data.get("related", []) if r["id"] not in related]
+    return out, gone
+
+
+@transaction.atomic
+def article_restore(*, article_id: int, number: int, by, expected_version: int | None = None) -> Article:
+    """Make revision `number` the article's content again, as a new revision.
+
+    The workflow state, times and corrections stay as they are: restoring brings back
+    what was written, not whether it was public. Raises Revision.DoesNotExist (404).
+    """
+    article = Article.objects.select_for_update().get(pk=article_id)
+    _ensure_can_edit(article, by)
+    revision = Revision.objects.get(article_id=article_id, number=number)
+    data, gone = _restorable(revision.data, article)
+    note = ("not restored, deleted since: " + "; ".join(gone)) if gone else ""
+    return article_update(
+        article_id=article_id,
+        by=by,
+        expected_version=expected_version,
+        data=data,
+        action=Revision.Action.RESTORED,
+        restored_from=number,
+        note=note,
+    )
+
+
 # --- writes -----------------------------------------------------------------
 
 
@@ -303,6 +455,7 @@ def article_create(
     _save_with_id_slug(article)
     StatusChange.objects.create(article=article, from_status="", to_status=article.status, by=by)
     _write_relations(article, tags=tags, bylines=bylines, body=blocks, related=related)
+    _record_revision(article.pk, by=by, action=Revision.Action.CREATED)
     _announce(article, was_public=False)
     return article
 
@@ -314,6 +467,9 @@ def article_update(
     by,
     expected_version: int | None,
     data: dict[str, Any],
+    action: str = Revision.Action.EDITED,
+    restored_from: int | None = None,
+    note: str = "",
 ) -> Article:
     """Change an article. `expected_version` guards against overwriting a newer edit."""
     article = Article.objects.select_for_update().get(pk=article_id)
@@ -347,8 +503,18 @@ def article_update(
         body=blocks,
         related=data.get("related"),
     )
+    _record_revision(article.pk, by=by, action=action, restored_from=restored_from, note=note)
     _announce(article, was_public=was_public)
     return article
+
+
+_ACTION_FOR_STATUS = {
+    Article.Status.REVIEW: Revision.Action.SUBMITTED,
+    Article.Status.PUBLISHED: Revision.Action.PUBLISHED,
+    Article.Status.SCHEDULED: Revision.Action.SCHEDULED,
+    Article.Status.DRAFT: Revision.Action.UNSCHEDULED,
+    Article.Status.ARCHIVED: Revision.Action.UNPUBLISHED,
+}
 
 
 def _transition(article: Article, *, by, status: str, extra_fields: Sequence[str] = ()) -> Article:
@@ -360,6 +526,7 @@ def _transition(article: Article, *, by, status: str, extra_fields: Sequence[str
     article.updated_at = timezone.now()
     article.save(update_fields=["status", "version", "updated_by", "updated_at", *extra_fields])
     article.refresh_from_db(fields=["version"])
+    _record_revision(article.pk, by=by, action=_ACTION_FOR_STATUS[status])
     _announce(article, was_public=was_public)
     return article
 
@@ -447,6 +614,7 @@ def publish_due(*, now=None) -> list[int]:
                 article.first_published_at = article.published_at
                 fields.append("first_published_at")
             article.save(update_fields=fields)
+            _record_revision(article_id, by=None, action=Revision.Action.PUBLISHED, note="published on schedule")
             transaction.on_commit(lambda article_id=article_id: article_published.send(Article, article_id=article_id))
             transaction.on_commit(lambda article_id=article_id: article_changed.send(Article, article_id=article_id))
             published.append(article_id)
@@ -483,27 +651,35 @@ def correction_add(*, article_id: int, by, text: str) -> Correction:
         raise ValidationError({"text": ["A correction needs its text."]})
     correction = Correction.objects.create(article=article, text=text, created_by=by)
     Article.objects.filter(pk=article.pk).update(updated_at=timezone.now(), version=models.F("version") + 1)
+    _record_revision(article.pk, by=by, action=Revision.Action.CORRECTED)
     _announce(article, was_public=article.is_published)
     return correction
 
 
-def article_after_admin_save(*, article: Article, by, was_public: bool) -> None:
-    """Recompute what the admin's inlines change (summary from the body) and announce."""
+def article_after_admin_save(*, article: Article, by, was_public: bool, is_new: bool = False) -> None:
+    """Recompute what the admin's inlines change (summary from the body), keep a revision, announce."""
     blocks = [BlockInput(type=b.type, text=b.text, attribution=b.attribution) for b in article.blocks.all()]
     derived = summary_from_blocks(blocks)
     if derived != article.derived_summary:
         article.derived_summary = derived
         Article.objects.filter(pk=article.pk).update(derived_summary=derived)
+    Article.objects.select_for_update().filter(pk=article.pk).first()
+    _record_revision(article.pk, by=by, action=Revision.Action.CREATED if is_new else Revision.Action.EDITED)
     _announce(article, was_public=was_public)
 
 
-def article_prepare_admin_save(*, article: Article, by, is_new: bool, slug_given: bool, title_changed: bool) -> None:
+def article_prepare_admin_save(
+    *, article: Article, by, is_new: bool, slug_given: bool, title_changed: bool, expected_version: int | None = None
+) -> None:
     """Apply the same rules as the API to an article saved from the admin form."""
     if is_new:
         _ensure_can_create(by)
         article.created_by = by
     else:
-        _ensure_can_edit(Article.objects.get(pk=article.pk), by)
+        current = Article.objects.select_for_update().get(pk=article.pk)
+        _ensure_can_edit(current, by)
+        if expected_version is not None and expected_version != current.version:
+            raise ArticleVersionConflict(current_version=current.version)
         article.version = models.F("version") + 1
     article.updated_by = by
     article.updated_at = timezone.now()
@@ -574,3 +750,21 @@ def taxonomy_delete(*, instance: models.Model, by) -> None:
         count = len(error.protected_objects)
         raise InUse(f"{instance} is still used by {count} article(s) or byline(s); change those first.") from error
     transaction.on_commit(api_cache.invalidate)
+
+
+# --- who has an article open (admin soft lock) --------------------------------
+
+
+def edit_session_touch(*, article_id: int, user, opened_version: int | None = None) -> None:
+    """Say `user` has the article open now; `opened_version` is given when the page is (re)loaded."""
+    now = timezone.now()
+    defaults: dict[str, Any] = {"seen_at": now}
+    if opened_version is not None:
+        defaults.update(opened_at=now, opened_version=opened_version)
+    EditSession.objects.update_or_create(article_id=article_id, user=user, defaults=defaults)
+    # Lapsed sessions are only history; keep the table small.
+    EditSession.objects.filter(seen_at__lt=now - timedelta(days=1)).delete()
+
+
+def edit_session_leave(*, article_id: int, user) -> None:
+    EditSession.objects.filter(article_id=article_id, user=user).delete()

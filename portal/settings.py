@@ -245,6 +245,10 @@ ARTICLE_SLUG_MAX_CHARS = 100
 ARTICLE_RELATED_LIMIT = 5
 # Shared tags are counted among articles of this many recent days, to bound the query.
 ARTICLE_RELATED_WINDOW_DAYS = env.int("ARTICLE_RELATED_WINDOW_DAYS", default=365)
+# An admin page that stops saying "still open" for this long no longer counts as someone editing.
+EDIT_SESSION_SECONDS = env.int("EDIT_SESSION_SECONDS", default=90)
+# How long a signed preview link works.
+PREVIEW_MAX_AGE_SECONDS = env.int("PREVIEW_MAX_AGE_SECONDS", default=2 * 24 * 3600)
 API_PAGE_SIZE = 20
 API_MAX_PAGE_SIZE = 100
 API_MAX_QUERY_CHARS = 200

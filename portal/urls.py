@@ -9,7 +9,7 @@ from articles.api import urls as articles_urls
 from media.api import urls as media_urls
 from trending.api import urls as trending_urls
 
-from . import views
+from . import pages, views
 
 admin.site.site_header = "Portal 新闻内容管理"
 admin.site.site_title = "Portal"
@@ -33,6 +33,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
+    path("preview/<str:token>/", pages.article_preview, name="article-preview"),
     path("healthz", views.HealthView.as_view(), name="healthz"),
     path("readyz", views.ReadyView.as_view(), name="readyz"),
 ]

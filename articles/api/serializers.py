@@ -284,3 +284,43 @@ class CorrectionInputSerializer(serializers.Serializer):
 
 class ScheduleInputSerializer(serializers.Serializer):
     at = serializers.DateTimeField(help_text="ISO 8601 with offset, in the future")
+
+
+# --- revisions ----------------------------------------------------------------
+
+
+class RevisionSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    version = serializers.IntegerField()
+    action = serializers.CharField()
+    restored_from = serializers.IntegerField(allow_null=True)
+    note = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    created_by = serializers.CharField(source="created_by.username", default=None)
+    title = serializers.CharField()
+
+
+class RevisionDetailSerializer(RevisionSerializer):
+    """One revision: everything it kept, and what changed from the one before (or `?against=n`)."""
+
+    title = serializers.CharField(source="data.title")
+    data = serializers.JSONField()
+    diff = serializers.SerializerMethodField()
+    against = serializers.SerializerMethodField()
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_against(self, revision) -> int | None:
+        previous = self.context.get("previous")
+        return previous.number if previous else None
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_diff(self, revision) -> dict:
+        from ..diff import revision_diff
+
+        previous = self.context.get("previous")
+        return revision_diff(previous.data if previous else None, revision.data)
+
+
+class PreviewSerializer(serializers.Serializer):
+    url = serializers.URLField()
+    expires_at = serializers.DateTimeField()

@@ -8,7 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -17,7 +17,7 @@ from portal.api_cache import CacheFirstMixin, cached_response
 from portal.exceptions import Conflict, PreconditionFailed, PreconditionRequired
 from portal.pagination import StrictCursorPagination
 
-from .. import selectors, services
+from .. import preview, selectors, services
 from ..models import Article, Author, Outlet, RelatedPick, Section, Tag
 from .filters import EditorArticleFilter, PublicArticleFilter
 from .serializers import (
@@ -29,6 +29,9 @@ from .serializers import (
     CorrectionInputSerializer,
     EditorArticleSerializer,
     OutletInputSerializer,
+    PreviewSerializer,
+    RevisionDetailSerializer,
+    RevisionSerializer,
     ScheduleInputSerializer,
     SectionInputSerializer,
     SectionSerializer,
@@ -197,6 +200,20 @@ class EditorArticlePagination(StrictCursorPagination):
     ordering = ("-updated_at", "-id")
 
 
+class RevisionPagination(StrictCursorPagination):
+    ordering = ("-number",)
+
+
+REVISION_NUMBER = r"[0-9]{1,9}"
+
+
+def optional_version(request: Request, article_id: int) -> int | None:
+    """Actions take If-Match when the client has one; without it they act on the current version."""
+    if not request.headers.get("If-Match"):
+        return None
+    return expected_version(request, article_id)
+
+
 @extend_schema_view(
     list=extend_schema(parameters=[PAGE_SIZE_PARAMETER]),
     create=extend_schema(request=ArticleInputSerializer, responses={201: EditorArticleSerializer}),
@@ -340,6 +357,63 @@ class EditorArticleViewSet(
     def unpublish(self, request, pk=None):
         """Take down a published article; it becomes archived (editors)."""
         return self._act(services.article_unpublish, request)
+
+    @extend_schema(parameters=[PAGE_SIZE_PARAMETER], responses=RevisionSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def revisions(self, request, pk=None):
+        """Every save kept, newest first."""
+        article = self.get_object()
+        paginator = RevisionPagination()
+        page = paginator.paginate_queryset(selectors.revision_list(article_id=article.pk), request, self)
+        return paginator.get_paginated_response(RevisionSerializer(page, many=True).data)
+
+    def _revision(self, article: Article, number: str):
+        revision = selectors.revision_get(article_id=article.pk, number=int(number))
+        if revision is None:
+            count = selectors.revision_list(article_id=article.pk).count()
+            raise NotFound(f"This article has no revision {int(number)}; it has revisions 1 to {count}.")
+        return revision
+
+    @extend_schema(
+        parameters=[OpenApiParameter("against", OpenApiTypes.INT, description="compare with this revision")],
+        responses=RevisionDetailSerializer,
+    )
+    @action(detail=True, methods=["get"], url_path=rf"revisions/(?P<number>{REVISION_NUMBER})")
+    def revision(self, request, pk=None, number=None):
+        """One revision with its whole content and the change from the one before it."""
+        article = self.get_object()
+        revision = self._revision(article, number)
+        against = request.query_params.get("against")
+        if against is None:
+            previous = selectors.revision_before(revision)
+        elif not re.fullmatch(REVISION_NUMBER, against):
+            raise ValidationError({"against": ["Give a revision number."]})
+        else:
+            previous = self._revision(article, against)
+        return Response(RevisionDetailSerializer(revision, context={"previous": previous}).data)
+
+    @extend_schema(request=None, responses=EditorArticleSerializer)
+    @action(detail=True, methods=["post"], url_path=rf"revisions/(?P<number>{REVISION_NUMBER})/restore")
+    def restore(self, request, pk=None, number=None):
+        """Make an old revision the content again; this is saved as a new revision. If-Match is optional."""
+        article = self.get_object()
+        revision = self._revision(article, number)
+        with service_errors():
+            services.article_restore(
+                article_id=article.pk,
+                number=revision.number,
+                by=request.user,
+                expected_version=optional_version(request, article.pk),
+            )
+        return self._answer(article.pk)
+
+    @extend_schema(request=None, responses=PreviewSerializer)
+    @action(detail=True, methods=["post"])
+    def preview(self, request, pk=None):
+        """A signed link that shows the article as a page, whatever its status, until it expires."""
+        article = self.get_object()
+        path, expires = preview.preview_path(article.pk)
+        return Response({"url": request.build_absolute_uri(path), "expires_at": expires})
 
     @extend_schema(request=CorrectionInputSerializer, responses={201: EditorArticleSerializer})
     @action(detail=True, methods=["post"])

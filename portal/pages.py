@@ -1,0 +1,70 @@
+"""HTML pages for people rather than frontends: the editors' signed article preview."""
+
+from django.core import signing
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+
+from articles import selectors as article_selectors
+from articles.api.serializers import ArticleDetailSerializer
+from articles.models import Article
+from articles.preview import PreviewExpired, article_id_from
+from trending import selectors as trending_selectors
+
+
+def _picture(image: dict | None) -> dict | None:
+    """The rendition a plain page shows: 640 wide, JPEG, else the first there is."""
+    if not image:
+        return None
+    renditions = image.get("renditions") or []
+    chosen = next((r for r in renditions if r["name"] == "640w" and r["format"] == "jpeg"), None)
+    chosen = chosen or (renditions[0] if renditions else None)
+    return {**image, "src": chosen["url"] if chosen else ""}
+
+
+def _refusal(request, status: int, message: str):
+    response = render(request, "preview/refused.html", {"message": message}, status=status)
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+@never_cache
+@require_safe
+def article_preview(request, token: str):
+    """The article as readers will get it from the API, laid out like a news page, whatever its status."""
+    try:
+        article_id = article_id_from(token)
+    except PreviewExpired:
+        return _refusal(request, 410, "这个预览链接已过期，请在后台重新生成。")
+    except signing.BadSignature:
+        return _refusal(request, 404, "预览链接无效。")
+    article = (
+        article_selectors.article_detail_queryset(Article.objects.filter(pk=article_id))
+        .select_related("created_by")
+        .first()
+    )
+    if article is None:
+        return _refusal(request, 404, "这篇文章已被删除。")
+    related = article_selectors.article_related(article=article)
+    data = ArticleDetailSerializer(article, context={"related": {article.pk: related}}).data
+    hidden_photos = sum(1 for b in article.blocks.all() if b.type == "image") - sum(
+        1 for b in data["body"] if b["type"] == "image"
+    )
+    body = [{**block, "image": _picture(block.get("image"))} for block in data["body"]]
+    rail = trending_selectors.snapshot_read("now", "") or {"items": []}
+    context = {
+        "article": data,
+        "status": article.get_status_display(),
+        "is_public": article.is_published,
+        "published_at": article.published_at,
+        "lead": _picture(data.get("lead_image")),
+        "body": body,
+        "hidden_photos": hidden_photos,
+        "rail": rail["items"][:20],
+        "now": timezone.now(),
+    }
+    response = render(request, "preview/article.html", context)
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
