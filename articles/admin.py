@@ -1,11 +1,14 @@
 """The newsroom's article desk: every save and transition goes through articles.services."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -13,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from media.admin import thumbnail_url
 from portal import roles
 
-from . import services
+from . import diff, preview, selectors, services
 from .models import Article, Author, Block, Byline, Correction, Outlet, RelatedPick, Section, StatusChange, Tag
 
 
@@ -144,7 +147,70 @@ class StatusChangeInline(admin.TabularInline):
         return change.by.get_username() if change.by_id else _("schedule")
 
 
+def _who(user) -> str:
+    if user is None:
+        return "排期任务"
+    return user.get_full_name() or user.get_username()
+
+
+def _change_line(revision) -> str:
+    when = timezone.localtime(revision.created_at).strftime("%m-%d %H:%M:%S")
+    return f"{_who(revision.created_by)} 于 {when} {revision.get_action_display()}（第 {revision.version} 版）"
+
+
 class ArticleForm(forms.ModelForm):
+    """The article's own fields, plus the version the editor opened and an optional schedule time."""
+
+    opened_version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    schedule_at = forms.DateTimeField(
+        label=_("publish at"),
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local", "step": "1"}, format="%Y-%m-%dT%H:%M:%S"),
+        help_text=_("For “Save and schedule”: the time, to the second, in the newsroom's time zone."),
+    )
+
+    # Set by ArticleAdmin when the page was opened on an older version than the one saved now.
+    conflict: list | None = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.initial["opened_version"] = self.instance.version
+        if self.instance.pk and self.instance.status == Article.Status.SCHEDULED:
+            self.initial.setdefault("schedule_at", timezone.localtime(self.instance.published_at))
+
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk:
+            self._check_version(data.get("opened_version"))
+        if "_schedule" in self.data:
+            at = data.get("schedule_at")
+            if at is None and "schedule_at" not in self.errors:
+                self.add_error("schedule_at", "请填写定时发布的时间。")
+            elif at is not None and at <= timezone.now():
+                self.add_error("schedule_at", "定时发布的时间必须在将来。")
+        return data
+
+    def _check_version(self, opened) -> None:
+        """Lock the row for the rest of the save and refuse if someone saved since the page was opened."""
+        current = Article.objects.select_for_update().filter(pk=self.instance.pk).values_list("version", flat=True)
+        current = current.first()
+        if self.conflict is None and opened is not None and opened == current:
+            return
+        if self.conflict is not None:
+            changes = self.conflict
+        elif opened is None:
+            changes = []
+        else:
+            changes = selectors.revisions_since(article_id=self.instance.pk, version=opened)
+        lines = "；".join(_change_line(r) for r in changes) or "页面没有带上打开时的版本号"
+        raise forms.ValidationError(
+            f"没有保存：你打开这篇文章之后，它已被修改（{lines}）。你的内容仍在下面的表单里，没有丢失。"
+            "请先在新窗口查看最新版本或修订记录并合并，再点保存——再次保存将以你的内容为准。",
+            code="stale",
+        )
+
     original_url = forms.URLField(label=_("original URL"), max_length=500, required=False, assume_scheme="https")
     slug = forms.SlugField(
         widget=forms.TextInput(attrs={"size": 80}),
@@ -200,10 +266,13 @@ class ArticleAdmin(admin.ModelAdmin):
         "view_count",
     ]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "summary", "derived_summary", "section", "tags"]}),
+        (None, {"fields": ["opened_version", "title", "slug", "summary", "derived_summary", "section", "tags"]}),
         (_("Lead image"), {"fields": ["lead_image", "lead_image_caption"]}),
         (_("Syndication"), {"fields": ["source", "original_url"], "classes": ["collapse"]}),
-        (_("Status"), {"fields": ["status_label", "published_at", "first_published_at", "public_link"]}),
+        (
+            _("Status"),
+            {"fields": ["status_label", "published_at", "schedule_at", "first_published_at", "public_link"]},
+        ),
         (
             _("Audit"),
             {
@@ -212,7 +281,7 @@ class ArticleAdmin(admin.ModelAdmin):
             },
         ),
     ]
-    actions = ["publish_selected", "submit_selected", "unpublish_selected"]
+    actions = ["publish_selected", "submit_selected", "unpublish_selected", "unschedule_selected"]
     change_form_template = "admin/articles/article/change_form.html"
 
     class Media:
@@ -267,7 +336,78 @@ class ArticleAdmin(admin.ModelAdmin):
         )
         context["can_submit"] = obj is None or obj.status == "draft"
         context["can_unpublish"] = obj is not None and roles.is_editor(request.user) and obj.is_published
+        context["can_schedule"] = roles.is_editor(request.user) and (
+            obj is None or obj.status in ("draft", "review", "scheduled")
+        )
+        context["can_unschedule"] = (
+            obj is not None and roles.is_editor(request.user) and obj.status == "scheduled" and not obj.is_published
+        )
+        if obj is not None and obj.pk:
+            context["others_editing"] = [
+                {"name": _who(s.user), "since": timezone.localtime(s.opened_at)}
+                for s in selectors.others_editing(article_id=obj.pk, user=request.user)
+            ]
+            context["preview_url"] = preview.preview_path(obj.pk)[0]
+            context["presence_url"] = reverse("admin:articles_article_presence", args=[obj.pk])
+            context["revisions_url"] = reverse("admin:articles_article_revisions", args=[obj.pk])
+            opened = context["adminform"].form["opened_version"].value()
+            context["presence_config"] = {
+                "url": context["presence_url"],
+                "version": int(opened) if str(opened).isdigit() else obj.version,
+                "every": max(5, settings.EDIT_SESSION_SECONDS // 3),
+            }
+            context["replace_inlines"] = bool(request.POST.get("_replace_inlines"))
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    # --- conflict-safe editing ---------------------------------------------------
+
+    # Inlines whose rows the services may replace wholesale (the API writes them anew).
+    REPLACEABLE_INLINES = ("bylines", "blocks", "picks")
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        conflict = getattr(request, "_article_conflict", None)
+        if conflict is None:
+            return form
+        return type(form.__name__, (form,), {"conflict": conflict})
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "POST" and object_id:
+            self._catch_stale_post(request, object_id)
+        elif request.method == "GET" and object_id and object_id.isdigit():
+            article = Article.objects.filter(pk=object_id).only("version").first()
+            if article is not None and self.has_view_or_change_permission(request, article):
+                services.edit_session_touch(article_id=article.pk, user=request.user, opened_version=article.version)
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def _catch_stale_post(self, request, object_id: str) -> None:
+        """A form opened on an older version is refused, and comes back as the editor's text on the newest one.
+
+        The posted rows of the body, bylines and related picks become new rows and `_replace_inlines`
+        is set, so saving that page again replaces what the other save wrote instead of mixing the two.
+        """
+        if not object_id.isdigit():
+            return
+        current = Article.objects.filter(pk=object_id).values_list("version", flat=True).first()
+        opened = request.POST.get("opened_version", "")
+        if current is None or opened == str(current):
+            return
+        changes = selectors.revisions_since(article_id=int(object_id), version=int(opened) if opened.isdigit() else 0)
+        data = request.POST.copy()
+        data["opened_version"] = str(current)
+        data["_replace_inlines"] = "1"
+        for prefix in self.REPLACEABLE_INLINES:
+            total = int(data.get(f"{prefix}-TOTAL_FORMS", "0") or 0)
+            if f"{prefix}-INITIAL_FORMS" in data:
+                data[f"{prefix}-INITIAL_FORMS"] = "0"
+            for index in range(total):
+                data[f"{prefix}-{index}-id"] = ""
+                if data.get(f"{prefix}-{index}-DELETE"):
+                    # A row the editor deleted stays deleted: blank it so it is an empty extra row.
+                    for key in [k for k in data if k.startswith(f"{prefix}-{index}-")]:
+                        data[key] = ""
+        request.POST = data
+        request._article_conflict = changes
 
     def save_model(self, request, obj: Article, form, change):
         request._article_was_public = change and Article.objects.get(pk=obj.pk).is_published
@@ -277,9 +417,16 @@ class ArticleAdmin(admin.ModelAdmin):
             is_new=not change,
             slug_given=bool(form.cleaned_data.get("slug")) and "slug" in form.changed_data,
             title_changed="title" in form.changed_data,
+            expected_version=form.cleaned_data.get("opened_version") if change else None,
         )
+        request._article_is_new = not change
+        request._schedule_at = form.cleaned_data.get("schedule_at")
 
     def save_formset(self, request, form, formset, change):
+        if change and request.POST.get("_replace_inlines") and formset.prefix in self.REPLACEABLE_INLINES:
+            # The editor chose to save their page over a newer version: their rows replace the stored ones.
+            field = "from_article" if formset.model is RelatedPick else "article"
+            formset.model._default_manager.filter(**{field: form.instance}).delete()
         instances = formset.save(commit=False)
         for deleted in formset.deleted_objects:
             deleted.delete()
@@ -297,7 +444,10 @@ class ArticleAdmin(admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         services.article_after_admin_save(
-            article=form.instance, by=request.user, was_public=getattr(request, "_article_was_public", False)
+            article=form.instance,
+            by=request.user,
+            was_public=getattr(request, "_article_was_public", False),
+            is_new=getattr(request, "_article_is_new", False),
         )
 
     def _run_transition(self, request, article: Article, service, done: str) -> bool:
@@ -312,7 +462,27 @@ class ArticleAdmin(admin.ModelAdmin):
             return True
         return False
 
+    def _schedule_button(self, request, obj) -> bool:
+        if "_schedule" in request.POST:
+            at = request._schedule_at
+            try:
+                services.article_schedule(article_id=obj.pk, by=request.user, at=at)
+            except (services.ArticleStateError, PermissionDenied, ValidationError) as error:
+                self.message_user(
+                    request, f"《{obj.title}》：{'; '.join(getattr(error, 'messages', [str(error)]))}", messages.ERROR
+                )
+            else:
+                when = timezone.localtime(at).strftime("%Y-%m-%d %H:%M:%S")
+                self.message_user(request, f"《{obj.title}》将于 {when} 发布。", messages.SUCCESS)
+            return True
+        if "_unschedule" in request.POST:
+            self._run_transition(request, obj, services.article_unschedule, "已取消定时发布，回到草稿。")
+            return True
+        return False
+
     def response_change(self, request, obj):
+        if self._schedule_button(request, obj):
+            return HttpResponseRedirect(request.path)
         for name, service, done in self._buttons():
             if name in request.POST:
                 self._run_transition(request, obj, service, done)
@@ -320,6 +490,8 @@ class ArticleAdmin(admin.ModelAdmin):
         return super().response_change(request, obj)
 
     def response_add(self, request, obj, post_url_continue=None):
+        if self._schedule_button(request, obj):
+            return HttpResponseRedirect(f"../{obj.pk}/change/")
         for name, service, done in self._buttons():
             if name in request.POST:
                 self._run_transition(request, obj, service, done)
@@ -350,6 +522,129 @@ class ArticleAdmin(admin.ModelAdmin):
     @admin.action(description=_("Unpublish selected articles"), permissions=["change"])
     def unpublish_selected(self, request, queryset):
         self._bulk(request, queryset, services.article_unpublish, "已撤回（归档）。")
+
+    @admin.action(description=_("Cancel the schedule of selected articles"), permissions=["change"])
+    def unschedule_selected(self, request, queryset):
+        self._bulk(request, queryset, services.article_unschedule, "已取消定时发布，回到草稿。")
+
+    # --- extra pages: revisions, presence, schedule ------------------------------------
+
+    def get_urls(self):
+        own = [
+            path("schedule/", self.admin_site.admin_view(self.schedule_view), name="articles_article_schedule"),
+            path(
+                "<int:object_id>/revisions/",
+                self.admin_site.admin_view(self.revisions_view),
+                name="articles_article_revisions",
+            ),
+            path(
+                "<int:object_id>/revisions/<int:number>/",
+                self.admin_site.admin_view(self.revision_view),
+                name="articles_article_revision",
+            ),
+            path(
+                "<int:object_id>/presence/",
+                self.admin_site.admin_view(self.presence_view),
+                name="articles_article_presence",
+            ),
+        ]
+        return own + super().get_urls()
+
+    def _article_or_404(self, request, object_id: int) -> Article:
+        article = self.get_queryset(request).filter(pk=object_id).first()
+        if article is None or not self.has_view_or_change_permission(request, article):
+            raise Http404("没有这篇文章，或你无权查看。")
+        return article
+
+    def revisions_view(self, request, object_id: int):
+        article = self._article_or_404(request, object_id)
+        revisions = list(selectors.revision_list(article_id=article.pk)[:200])
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"修订记录：{article.title}",
+            "article": article,
+            "revisions": revisions,
+        }
+        return TemplateResponse(request, "admin/articles/article/revisions.html", context)
+
+    def revision_view(self, request, object_id: int, number: int):
+        article = self._article_or_404(request, object_id)
+        revision = selectors.revision_get(article_id=article.pk, number=number)
+        if revision is None:
+            raise Http404(f"这篇文章没有第 {number} 个修订。")
+        if request.method == "POST":
+            return self._restore(request, article, revision)
+        previous = selectors.revision_before(revision)
+        changes = diff.revision_diff(previous.data if previous else None, revision.data)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"修订 #{revision.number}：{article.title}",
+            "article": article,
+            "revision": revision,
+            "previous": previous,
+            "title_diff": diff.segments_html(changes["title"]),
+            "summary_diff": diff.segments_html(changes["summary"]),
+            "summary_changed": diff.has_changes(changes["summary"]),
+            "body_diff": diff.body_html(changes["body"]),
+            "field_changes": changes["fields"],
+            "can_restore": self.has_change_permission(request, article),
+        }
+        return TemplateResponse(request, "admin/articles/article/revision.html", context)
+
+    def _restore(self, request, article: Article, revision):
+        try:
+            services.article_restore(article_id=article.pk, number=revision.number, by=request.user)
+        except PermissionDenied as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return HttpResponseRedirect(request.path)
+        self.message_user(request, f"已恢复到修订 #{revision.number}，并保存为新的修订。", messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:articles_article_change", args=[article.pk]))
+
+    def presence_view(self, request, object_id: int):
+        """The page's heartbeat: keeps this user's soft lock, answers who else is here and what changed."""
+        if request.method != "POST":
+            return JsonResponse({"detail": "POST only"}, status=405)
+        article = self.get_queryset(request).filter(pk=object_id).only("id", "version").first()
+        if article is None:
+            return JsonResponse({"detail": "not found"}, status=404)
+        if request.POST.get("leave"):
+            services.edit_session_leave(article_id=article.pk, user=request.user)
+            return JsonResponse({"left": True})
+        services.edit_session_touch(article_id=article.pk, user=request.user)
+        seen = request.POST.get("version", "")
+        changes = selectors.revisions_since(article_id=article.pk, version=int(seen)) if seen.isdigit() else []
+        return JsonResponse(
+            {
+                "version": article.version,
+                "others": [
+                    {"name": _who(s.user), "since": timezone.localtime(s.opened_at).strftime("%H:%M")}
+                    for s in selectors.others_editing(article_id=article.pk, user=request.user)
+                ],
+                "changes": [_change_line(r) for r in changes],
+            }
+        )
+
+    def schedule_view(self, request):
+        """What goes out next, soonest first; anything already due but not flipped yet is flagged."""
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        now = timezone.now()
+        articles = list(
+            self.get_queryset(request)
+            .filter(status=Article.Status.SCHEDULED)
+            .select_related("updated_by")
+            .order_by("published_at", "id")
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "定时发布排期",
+            "rows": [{"article": a, "due": a.published_at <= now} for a in articles],
+            "now": now,
+        }
+        return TemplateResponse(request, "admin/articles/article/schedule.html", context)
 
     def delete_model(self, request, obj):
         services.article_delete(article_id=obj.pk, by=request.user)

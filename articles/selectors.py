@@ -227,13 +227,3 @@ def others_editing(*, article_id: int, user, now: datetime | None = None) -> lis
         .select_related("user")
         .order_by("opened_at")
     )
-
-
-def upcoming_scheduled() -> QuerySet[Article]:
-    """What goes out next, soonest first, with anything already due but not yet flipped first of all."""
-    return (
-        Article.objects.filter(status=Article.Status.SCHEDULED)
-        .select_related("section", "updated_by")
-        .prefetch_related("bylines__author")
-        .order_by("published_at", "id")
-    )

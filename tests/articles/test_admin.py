@@ -33,6 +33,9 @@ def _form(client, url=ADD_URL, **fields) -> dict:
             }
         )
     data.update({"title": "", "slug": "", "summary": "", "original_url": ""})
+    opened = re.search(r'name="opened_version" value="(\d+)"', page)
+    if opened:
+        data["opened_version"] = opened.group(1)
     data.update(fields)
     return data
 

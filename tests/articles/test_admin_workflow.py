@@ -1,0 +1,256 @@
+"""The admin as a newsroom desk: stale forms refused without losing text, who else is here,
+revisions with a diff and restore, scheduling and what goes out next."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from articles import services
+from articles.models import Article, EditSession, Revision
+from articles.services import BlockInput
+
+from .test_admin import _client, _form, _with_blocks
+
+pytestmark = pytest.mark.django_db
+
+
+def change_url(article) -> str:
+    return f"/admin/articles/article/{article.pk}/change/"
+
+
+def _page_form(client, article, **fields) -> dict:
+    """What the change page would post back: its current fields and body rows, plus our changes."""
+    page = client.get(change_url(article)).content.decode()
+    data = _form(client, change_url(article))
+    data.update({"title": article.title, "slug": article.slug})
+    blocks = list(article.blocks.all())
+    data.update({"blocks-TOTAL_FORMS": str(len(blocks)), "blocks-INITIAL_FORMS": str(len(blocks))})
+    for index, block in enumerate(blocks):
+        data.update(
+            {
+                f"blocks-{index}-id": str(block.pk),
+                f"blocks-{index}-article": str(article.pk),
+                f"blocks-{index}-type": block.type,
+                f"blocks-{index}-text": block.text,
+                f"blocks-{index}-attribution": block.attribution,
+                f"blocks-{index}-position": str(block.position),
+            }
+        )
+    assert 'name="opened_version"' in page
+    data.update(fields)
+    return data
+
+
+def _edited_elsewhere(article, by, **data):
+    version = Article.objects.get(pk=article.pk).version
+    services.article_update(article_id=article.pk, by=by, expected_version=version, data=data)
+
+
+@pytest.fixture
+def second_editor(django_user_model):
+    from django.contrib.auth.models import Group
+
+    user = django_user_model.objects.create_user("editor2", password="x", first_name="王编辑", is_staff=True)
+    user.groups.add(Group.objects.get(name="editor"))
+    return user
+
+
+def test_a_stale_form_is_refused_and_the_editors_text_comes_back(editor, second_editor):
+    article = services.article_create(by=editor, title="原标题", body=[BlockInput(type="paragraph", text="原文。")])
+    mine = _client(editor)
+    data = _page_form(mine, article)  # opened at version 1
+    # Meanwhile another editor saves through the API's service (which writes the body anew).
+    _edited_elsewhere(
+        article, second_editor, title="别人改的标题", body=[BlockInput(type="paragraph", text="别人的正文。")]
+    )
+    data["title"] = "我的标题"
+    data["blocks-0-text"] = "我写了很久的一段正文。"
+
+    response = mine.post(change_url(article), data)
+
+    assert response.status_code == 200  # the form again, not a redirect
+    page = response.content.decode()
+    assert "没有保存" in page
+    assert "王编辑" in page and "第 2 版" in page
+    assert "我的标题" in page and "我写了很久的一段正文。" in page
+    stored = Article.objects.get(pk=article.pk)
+    assert stored.title == "别人改的标题"
+    assert [b.text for b in stored.blocks.all()] == ["别人的正文。"]
+    assert 'name="opened_version" value="2"' in page
+    assert 'name="_replace_inlines"' in page
+
+
+def test_saving_the_refused_page_again_replaces_the_other_version_cleanly(editor, second_editor):
+    article = services.article_create(by=editor, title="原标题", body=[BlockInput(type="paragraph", text="原文。")])
+    mine = _client(editor)
+    data = _page_form(mine, article)
+    _edited_elsewhere(article, second_editor, body=[BlockInput(type="paragraph", text="别人的正文。")])
+    data["blocks-0-text"] = "我的正文。"
+    page = mine.post(change_url(article), data).content.decode()
+
+    # The browser posts the refused page back as it was shown.
+    again = dict(data)
+    again["opened_version"] = re.search(r'name="opened_version" value="(\d+)"', page).group(1)
+    again["_replace_inlines"] = "1"
+    again["blocks-INITIAL_FORMS"] = "0"
+    again["blocks-0-id"] = ""
+    response = mine.post(change_url(article), again)
+
+    assert response.status_code == 302
+    stored = Article.objects.get(pk=article.pk)
+    assert [b.text for b in stored.blocks.all()] == ["我的正文。"]
+    assert stored.version == 3
+    assert Revision.objects.filter(article=article).order_by("-number").first().created_by == editor
+
+
+def test_a_form_without_its_version_is_refused(editor):
+    article = services.article_create(by=editor, title="原标题")
+    client = _client(editor)
+    data = _page_form(client, article, title="新标题")
+    del data["opened_version"]
+
+    response = client.post(change_url(article), data)
+
+    assert response.status_code == 200
+    assert "没有保存" in response.content.decode()
+    assert Article.objects.get(pk=article.pk).title == "原标题"
+
+
+def test_an_up_to_date_form_saves_and_keeps_a_revision(editor):
+    article = services.article_create(by=editor, title="原标题", body=[BlockInput(type="paragraph", text="原文。")])
+    client = _client(editor)
+
+    response = client.post(change_url(article), _page_form(client, article, title="新标题"))
+
+    assert response.status_code == 302
+    latest = Revision.objects.filter(article=article).order_by("-number").first()
+    assert (latest.number, latest.action, latest.data["title"]) == (2, "edited", "新标题")
+    assert latest.data["body"][0]["text"] == "原文。"
+
+
+def test_the_page_shows_who_else_has_the_article_open(editor, second_editor):
+    article = services.article_create(by=editor, title="大家都在看")
+    _client(second_editor).get(change_url(article))
+
+    page = _client(editor).get(change_url(article)).content.decode()
+
+    assert "王编辑 也打开了这篇文章" in page
+
+
+def test_the_soft_lock_lapses_when_the_page_stops_beating(editor, second_editor, settings):
+    article = services.article_create(by=editor, title="大家都在看")
+    _client(second_editor).get(change_url(article))
+    EditSession.objects.filter(user=second_editor).update(
+        seen_at=timezone.now() - timedelta(seconds=settings.EDIT_SESSION_SECONDS + 1)
+    )
+
+    page = _client(editor).get(change_url(article)).content.decode()
+
+    assert "也打开了这篇文章" not in page
+
+
+def test_presence_heartbeat_answers_others_and_changes_since_the_page_loaded(editor, second_editor):
+    article = services.article_create(by=editor, title="心跳")
+    theirs = _client(second_editor)
+    theirs.get(change_url(article))
+    mine = _client(editor)
+    mine.get(change_url(article))
+    _edited_elsewhere(article, second_editor, title="心跳2")
+    url = f"/admin/articles/article/{article.pk}/presence/"
+
+    answer = mine.post(url, {"version": "1"}).json()
+
+    assert answer["version"] == 2
+    assert [o["name"] for o in answer["others"]] == ["王编辑"]
+    assert len(answer["changes"]) == 1 and "王编辑" in answer["changes"][0]
+
+    theirs.post(url, {"leave": "1"})
+    assert mine.post(url, {"version": "2"}).json() == {"version": 2, "others": [], "changes": []}
+    assert mine.get(url).status_code == 405
+    assert mine.post("/admin/articles/article/999999/presence/", {"version": "1"}).status_code == 404
+
+
+def test_writers_get_no_presence_for_articles_that_are_not_theirs(editor, writer):
+    article = services.article_create(by=editor, title="编辑稿")
+    assert _client(writer).post(f"/admin/articles/article/{article.pk}/presence/").status_code == 404
+
+
+def test_revisions_pages_show_a_readable_diff_and_restore(editor):
+    article = services.article_create(
+        by=editor, title="普京抵达巴库", body=[BlockInput(type="paragraph", text="当地时间8月18日晚。")]
+    )
+    _edited_elsewhere(
+        article, editor, title="普京今晚抵达巴库", body=[BlockInput(type="paragraph", text="当地时间8月19日晚。")]
+    )
+    client = _client(editor)
+
+    listing = client.get(f"/admin/articles/article/{article.pk}/revisions/").content.decode()
+    assert "#1" in listing and "#2" in listing and "普京今晚抵达巴库" in listing
+
+    page = client.get(f"/admin/articles/article/{article.pk}/revisions/2/").content.decode()
+    assert "<ins>今晚</ins>" in page
+    assert "<del>18</del><ins>19</ins>" in page  # numbers change as a whole
+
+    response = client.post(f"/admin/articles/article/{article.pk}/revisions/1/")
+    assert response.status_code == 302
+    assert Article.objects.get(pk=article.pk).title == "普京抵达巴库"
+    latest = Revision.objects.filter(article=article).order_by("-number").first()
+    assert (latest.number, latest.action, latest.restored_from) == (3, "restored", 1)
+
+    assert client.get(f"/admin/articles/article/{article.pk}/revisions/9/").status_code == 404
+    assert client.post(f"/admin/articles/article/{article.pk}/revisions/9/").status_code == 404
+
+
+def test_schedule_and_cancel_from_the_admin_and_the_list_of_what_goes_out_next(editor):
+    article = services.article_create(by=editor, title="明早发布")
+    later = services.article_create(by=editor, title="后天发布")
+    services.article_schedule(article_id=later.pk, by=editor, at=timezone.now() + timedelta(days=2))
+    client = _client(editor)
+    at = timezone.localtime(timezone.now() + timedelta(hours=10)).replace(microsecond=0)
+
+    response = client.post(
+        change_url(article), _page_form(client, article, schedule_at=at.strftime("%Y-%m-%dT%H:%M:%S"), _schedule="1")
+    )
+
+    assert response.status_code == 302
+    stored = Article.objects.get(pk=article.pk)
+    assert (stored.status, stored.published_at) == ("scheduled", at)
+    schedule = client.get("/admin/articles/article/schedule/").content.decode()
+    assert schedule.index("明早发布") < schedule.index("后天发布")
+
+    client.post(change_url(article), _page_form(client, stored, _unschedule="1"))
+    assert Article.objects.get(pk=article.pk).status == "draft"
+    schedule = client.get("/admin/articles/article/schedule/").content.decode()
+    assert "明早发布" not in schedule.split('id="content-main"')[1]
+
+
+@pytest.mark.parametrize("value", ["", "2001-01-01T08:00", "明天早上"])
+def test_scheduling_in_the_past_or_without_a_time_is_refused_on_the_form(editor, value):
+    article = services.article_create(by=editor, title="不能排期")
+    client = _client(editor)
+
+    response = client.post(change_url(article), _page_form(client, article, schedule_at=value, _schedule="1"))
+
+    assert response.status_code == 200
+    assert "errorlist" in response.content.decode()
+    assert Article.objects.get(pk=article.pk).status == "draft"
+
+
+def test_the_change_page_links_a_working_preview(editor):
+    article = services.article_create(by=editor, title="预览我")
+    page = _client(editor).get(change_url(article)).content.decode()
+    link = re.search(r'href="(/preview/[^"]+)"', page).group(1)
+    assert "<h1>预览我</h1>" in Client().get(link).content.decode()
+
+
+def test_a_new_article_from_the_admin_keeps_its_first_revision(editor):
+    client = _client(editor)
+    data = _with_blocks(_form(client, title="后台新稿"), ("paragraph", "第一段。", ""))
+
+    assert client.post("/admin/articles/article/add/", data).status_code == 302
+
+    revision = Revision.objects.get(article__title="后台新稿")
+    assert (revision.number, revision.action, revision.data["body"][0]["text"]) == (1, "created", "第一段。")
