@@ -1,0 +1,125 @@
+"""In a real headless browser (Debian's chromium through Selenium), as an editor works:
+log in to the admin, write a draft, preview it, publish it; and see another save arrive live.
+
+Without chromium and chromedriver the test is skipped with the reason printed by `make test`
+(`-ra`); with REQUIRE_SERVICES=1, as CI runs it, a missing browser is a failure instead.
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Group
+
+from articles import services
+from articles.models import Article, Revision
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+MISSING = "no headless browser here: install Debian's chromium and chromium-driver (.ci/run does) to run this test"
+
+
+@pytest.fixture
+def browser(tmp_path):
+    if not (CHROMIUM and CHROMEDRIVER):
+        if os.environ.get("REQUIRE_SERVICES") == "1":
+            pytest.fail(MISSING + " (REQUIRE_SERVICES=1)")
+        pytest.skip(MISSING)
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1600"):
+        options.add_argument(argument)
+    options.add_argument(f"--user-data-dir={tmp_path / 'profile'}")
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.implicitly_wait(0)
+    yield driver
+    Path(tmp_path / "last-page.png").write_bytes(driver.get_screenshot_as_png())
+    driver.quit()
+
+
+def _wait(driver, condition, seconds: float = 15):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, seconds).until(condition)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_editor_writes_previews_and_publishes_in_a_browser(browser, live_server, django_user_model, settings):
+    from selenium.webdriver.common.by import By
+
+    settings.EDIT_SESSION_SECONDS = 15  # the page then beats every 5 s
+    editor = django_user_model.objects.create_user("zhang", password="portal-test-pw", is_staff=True)
+    editor.groups.add(Group.objects.get(name="editor"))
+    colleague = django_user_model.objects.create_user("wang", password="x", first_name="王编辑", is_staff=True)
+    colleague.groups.add(Group.objects.get(name="editor"))
+    driver = browser
+    find = driver.find_element
+
+    # Log in.
+    driver.get(f"{live_server.url}/admin/login/?next=/admin/articles/article/add/")
+    find(By.NAME, "username").send_keys("zhang")
+    find(By.NAME, "password").send_keys("portal-test-pw")
+    find(By.CSS_SELECTOR, "input[type=submit]").click()
+    _wait(driver, lambda d: "/admin/articles/article/add/" in d.current_url)
+
+    # Write a draft: a title and two body blocks, typed as an editor types them.
+    find(By.NAME, "title").send_keys("济南发布暴雪橙色预警")
+    find(By.NAME, "blocks-0-text").send_keys("受强冷空气影响，济南今夜起将迎来<b>大雪</b>。")
+    find(By.NAME, "blocks-1-text").send_keys("气象部门提醒市民减少外出。")
+    find(By.NAME, "_continue").click()
+    _wait(driver, lambda d: "/change/" in d.current_url)
+    article = Article.objects.get(title="济南发布暴雪橙色预警")
+    assert article.status == "draft"
+    assert [b.text for b in article.blocks.all()] == [
+        "受强冷空气影响，济南今夜起将迎来<b>大雪</b>。",
+        "气象部门提醒市民减少外出。",
+    ]
+    change_page = driver.current_url
+
+    # Preview it: the signed link renders the page as readers will see it.
+    preview = find(By.ID, "preview-link").get_attribute("href")
+    driver.get(preview)
+    assert find(By.TAG_NAME, "h1").text == "济南发布暴雪橙色预警"
+    assert find(By.CSS_SELECTOR, ".body p b").text == "大雪"
+    assert "草稿" in find(By.CSS_SELECTOR, "[data-testid=status]").text
+    assert "热门资讯" in find(By.TAG_NAME, "aside").text
+
+    # Back in the admin, a colleague saves meanwhile: the page says so without a reload.
+    driver.get(change_page)
+    services.article_update(
+        article_id=article.pk, by=colleague, expected_version=article.version, data={"summary": "王编辑加的摘要"}
+    )
+    _wait(driver, lambda d: "王编辑" in d.find_element(By.ID, "presence-changes").text, seconds=20)
+
+    # Saving this page now is refused and the text stays in the form.
+    title = find(By.NAME, "title")
+    title.clear()
+    title.send_keys("济南发布暴雪橙色预警（更新）")
+    find(By.NAME, "_continue").click()
+    _wait(driver, lambda d: "没有保存" in d.find_element(By.CSS_SELECTOR, "ul.errorlist.nonfield").text)
+    assert find(By.NAME, "title").get_attribute("value") == "济南发布暴雪橙色预警（更新）"
+    assert Article.objects.get(pk=article.pk).title == "济南发布暴雪橙色预警"
+
+    # Having seen the change, the editor publishes their page: it replaces the other save.
+    find(By.NAME, "_publish").click()
+    _wait(driver, lambda d: "已发布" in d.find_element(By.CSS_SELECTOR, ".messagelist").text)
+    article.refresh_from_db()
+    assert article.status == "published" and article.title == "济南发布暴雪橙色预警（更新）"
+    assert [b.text for b in article.blocks.all()] == [
+        "受强冷空气影响，济南今夜起将迎来<b>大雪</b>。",
+        "气象部门提醒市民减少外出。",
+    ]
+    assert list(Revision.objects.filter(article=article).values_list("action", flat=True)) == [
+        "created",
+        "edited",
+        "edited",
+        "published",
+    ]
+
+    # Readers get it from the public API.
+    driver.get(f"{live_server.url}/api/v1/articles/{article.pk}/")
+    assert "济南发布暴雪橙色预警（更新）" in find(By.TAG_NAME, "body").text
