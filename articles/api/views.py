@@ -8,7 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -239,6 +239,9 @@ class EditorArticleViewSet(
         article_id = _parse_id(self.kwargs["pk"])
         article = self.get_queryset().filter(pk=article_id).first()
         if article is None:
+            if Article.objects.filter(pk=article_id).exists():
+                # It exists but is someone else's: say so rather than pretend it is not there.
+                raise PermissionDenied("Writers can see and change only their own articles.")
             raise NotFound()
         return article
 

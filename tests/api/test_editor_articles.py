@@ -191,8 +191,12 @@ def test_writer_edits_own_draft_but_cannot_publish(writer_api):
 def test_writer_cannot_see_or_touch_others_drafts(editor_api, writer_api):
     article_id = _create(editor_api).json()["id"]
 
-    assert writer_api.get(f"{URL}{article_id}/").status_code == 404
-    assert writer_api.post(f"{URL}{article_id}/submit/").status_code == 404
+    assert writer_api.get(f"{URL}{article_id}/").status_code == 403
+    response = writer_api.post(f"{URL}{article_id}/submit/")
+    assert response.status_code == 403
+    assert "own" in response.json()["detail"]
+    assert Article.objects.get(pk=article_id).status == "draft"
+    assert writer_api.post(f"{URL}99999/submit/").status_code == 404
 
 
 def test_submit_then_publish_actions_answer_200_with_the_article(writer_api, editor_api, api):

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.utils import timezone
 
@@ -66,3 +67,23 @@ def test_admin_shows_the_trail(editor):
     page = client.get(f"/admin/articles/article/{article.pk}/change/").content.decode()
 
     assert "editor1" in page and "已发布" in page
+
+
+def test_publishing_an_archived_article_is_409_with_its_state(editor_api, editor):
+    article = services.article_create(by=editor, title="已归档")
+    services.article_publish(article_id=article.pk, by=editor)
+    services.article_unpublish(article_id=article.pk, by=editor)
+
+    for action in ("publish", "submit", "unpublish", "unschedule"):
+        response = editor_api.post(f"{URL}{article.pk}/{action}/")
+        assert response.status_code == 409, action
+        assert response.json()["status"] == "archived"
+    assert Article.objects.get(pk=article.pk).status == "archived"
+
+
+def test_submitting_someone_elses_draft_is_refused_in_the_service_too(writer, other_writer):
+    article = services.article_create(by=writer, title="别人的稿")
+    with pytest.raises(PermissionDenied):
+        services.article_submit(article_id=article.pk, by=other_writer)
+    assert Article.objects.get(pk=article.pk).status == "draft"
+    assert StatusChange.objects.filter(article=article).count() == 1
