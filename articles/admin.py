@@ -630,6 +630,14 @@ class ArticleAdmin(admin.ModelAdmin):
         """What goes out next, soonest first; anything already due but not flipped yet is flagged."""
         if not self.has_view_or_change_permission(request):
             raise PermissionDenied
+        if request.method == "POST":
+            chosen = request.POST.get("cancel", "")
+            article = self.get_queryset(request).filter(pk=chosen).first() if chosen.isdigit() else None
+            if article is None:
+                self.message_user(request, "没有这篇文章。", messages.ERROR)
+            else:
+                self._run_transition(request, article, services.article_unschedule, "已取消定时发布，回到草稿。")
+            return HttpResponseRedirect(request.path)
         now = timezone.now()
         articles = list(
             self.get_queryset(request)

@@ -19,6 +19,7 @@ from media import services as media_services
 from media.models import Agency, Image
 from portal import roles
 
+from . import services
 from .models import Article, Author, Block, Byline, Outlet, Section, Tag
 from .services import BlockInput, summary_from_blocks
 from .text import slug_from_title
@@ -346,6 +347,7 @@ def load(*, articles: int = 64, seed: int = 2024) -> int:
     Byline.objects.bulk_create(bylines, batch_size=1000)
     Block.objects.bulk_create(blocks, batch_size=1000)
     through.objects.bulk_create(tag_links, batch_size=1000)
+    services.revision_baseline(article_ids=[a.pk for a in created], by=editor)
     return len(created)
 
 
@@ -373,3 +375,41 @@ def demo_readers(*, readers: int = 400, seed: int = 11) -> int:
         counted += tally["accepted"]
     trending_services.trending_refresh()
     return counted
+
+
+def demo_workflow() -> int:
+    """A few articles with a life through the services: edits, review, schedules; returns how many."""
+    users = get_user_model().objects
+    editor, writer = users.filter(username="editor").first(), users.filter(username="writer").first()
+    if editor is None or writer is None:
+        return 0
+    section = Section.objects.order_by("order").first()
+    draft = services.article_create(
+        by=writer,
+        title="暴雪过后 济南城区主干道恢复通行",
+        section=section,
+        body=[BlockInput(type="paragraph", text="受强冷空气影响，济南昨夜普降大雪。")],
+    )
+    services.article_update(
+        article_id=draft.pk,
+        by=writer,
+        expected_version=draft.version,
+        data={
+            "title": "暴雪过后 济南城区主干道全部恢复通行",
+            "body": [
+                BlockInput(type="paragraph", text="受强冷空气影响，济南昨夜普降大雪，积雪最深处达12厘米。"),
+                BlockInput(type="paragraph", text="今晨6时起，环卫工人对主干道进行了清扫。"),
+            ],
+        },
+    )
+    services.article_submit(article_id=draft.pk, by=writer)
+    now = timezone.now().replace(microsecond=0)
+    for title, hours in (("明日早高峰出行提示：多条公交线路调整", 2), ("周末天气展望：气温回升 雨雪停歇", 26)):
+        article = services.article_create(
+            by=editor,
+            title=title,
+            section=section,
+            body=[BlockInput(type="paragraph", text=f"{title}。详细内容以发布时为准。")],
+        )
+        services.article_schedule(article_id=article.pk, by=editor, at=now + timedelta(hours=hours))
+    return 3

@@ -171,6 +171,10 @@ def test_presence_heartbeat_answers_others_and_changes_since_the_page_loaded(edi
     assert mine.post(url, {"version": "2"}).json() == {"version": 2, "others": [], "changes": []}
     assert mine.get(url).status_code == 405
     assert mine.post("/admin/articles/article/999999/presence/", {"version": "1"}).status_code == 404
+    huge = "99999999999999999999999"
+    assert mine.post(f"/admin/articles/article/{huge}/presence/", {"version": huge}).status_code == 404
+    assert mine.post(url, {"version": huge}).json()["changes"] == []
+    assert mine.get(f"/admin/articles/article/{article.pk}/revisions/{huge}/").status_code == 404
 
 
 def test_writers_get_no_presence_for_articles_that_are_not_theirs(editor, writer):
@@ -254,3 +258,19 @@ def test_a_new_article_from_the_admin_keeps_its_first_revision(editor):
 
     revision = Revision.objects.get(article__title="后台新稿")
     assert (revision.number, revision.action, revision.data["body"][0]["text"]) == (1, "created", "第一段。")
+
+
+def test_the_schedule_page_cancels_a_schedule(editor, writer):
+    article = services.article_create(by=editor, title="取消这一篇")
+    services.article_schedule(article_id=article.pk, by=editor, at=timezone.now() + timedelta(hours=3))
+    url = "/admin/articles/article/schedule/"
+
+    assert _client(writer).post(url, {"cancel": str(article.pk)}).status_code == 302
+    assert Article.objects.get(pk=article.pk).status == "scheduled"  # writers see only their own rows
+
+    response = _client(editor).post(url, {"cancel": str(article.pk)}, follow=True)
+
+    assert "已取消定时发布" in response.content.decode()
+    assert Article.objects.get(pk=article.pk).status == "draft"
+    for bad in ("abc", "", "99999999999999999999999"):
+        assert "没有这篇文章" in _client(editor).post(url, {"cancel": bad}, follow=True).content.decode()

@@ -21,6 +21,7 @@ class Command(BaseCommand):
             self.stdout.write("Demo content is already there (use --force to add more).")
         else:
             made = demo.load(articles=articles)
+            made += demo.demo_workflow()
             api_cache.invalidate()
             self.stdout.write(self.style.SUCCESS(f"Loaded {made} demo articles."))
             counted = demo.demo_readers()
