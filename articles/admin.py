@@ -113,9 +113,19 @@ class RelatedPickInline(admin.TabularInline):
 
 
 class CorrectionInline(admin.TabularInline):
+    """Correction notes printed under a published article; editors add them."""
+
     model = Correction
     extra = 0
     fields = ["text", "created_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return obj is not None and obj.is_published and roles.is_editor(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return roles.is_editor(request.user)
+
+    has_delete_permission = has_change_permission
 
 
 class StatusChangeInline(admin.TabularInline):

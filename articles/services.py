@@ -674,6 +674,11 @@ def article_delete(*, article_id: int, by) -> None:
 def correction_add(*, article_id: int, by, text: str) -> Correction:
     article = Article.objects.select_for_update().get(pk=article_id)
     _ensure_editor(by, "correct")
+    if not article.is_published:
+        raise ArticleStateError(
+            f"Corrections go on published articles; this one is {article.status}. Edit it instead.",
+            status=article.status,
+        )
     text = clean_plain(text)
     if not text:
         raise ValidationError({"text": ["A correction needs its text."]})
