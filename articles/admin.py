@@ -411,11 +411,8 @@ class ArticleAdmin(admin.ModelAdmin):
             if f"{prefix}-INITIAL_FORMS" in data:
                 data[f"{prefix}-INITIAL_FORMS"] = "0"
             for index in range(total):
+                # A row the editor marked for deletion keeps its mark: as a new row it is then not saved.
                 data[f"{prefix}-{index}-id"] = ""
-                if data.get(f"{prefix}-{index}-DELETE"):
-                    # A row the editor deleted stays deleted: blank it so it is an empty extra row.
-                    for key in [k for k in data if k.startswith(f"{prefix}-{index}-")]:
-                        data[key] = ""
         request.POST = data
         request._article_conflict = changes
 

@@ -274,3 +274,30 @@ def test_the_schedule_page_cancels_a_schedule(editor, writer):
     assert Article.objects.get(pk=article.pk).status == "draft"
     for bad in ("abc", "", "99999999999999999999999"):
         assert "没有这篇文章" in _client(editor).post(url, {"cancel": bad}, follow=True).content.decode()
+
+
+def test_a_row_deleted_on_a_stale_page_stays_deleted_when_saved_again(editor, second_editor):
+    article = services.article_create(
+        by=editor,
+        title="两段",
+        body=[BlockInput(type="paragraph", text="留下这段。"), BlockInput(type="paragraph", text="删掉这段。")],
+    )
+    mine = _client(editor)
+    data = _page_form(mine, article)
+    _edited_elsewhere(article, second_editor, title="两段（改）")
+    data["blocks-1-DELETE"] = "on"
+    page = mine.post(change_url(article), data).content.decode()
+    assert "没有保存" in page
+
+    again = dict(data)
+    again.update(
+        {
+            "opened_version": re.search(r'name="opened_version" value="(\d+)"', page).group(1),
+            "_replace_inlines": "1",
+            "blocks-INITIAL_FORMS": "0",
+            "blocks-0-id": "",
+            "blocks-1-id": "",
+        }
+    )
+    assert mine.post(change_url(article), again).status_code == 302
+    assert [b.text for b in Article.objects.get(pk=article.pk).blocks.all()] == ["留下这段。"]
