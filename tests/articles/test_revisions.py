@@ -282,3 +282,21 @@ def test_restore_drops_a_deleted_photo_block_and_keeps_the_rest(editor, photo_ed
 
     assert [b.type for b in Article.objects.get(pk=article.pk).blocks.all()] == ["paragraph"]
     assert f"photo {image.pk}" in Revision.objects.filter(article=article).order_by("-number").first().note
+
+
+def test_baseline_command_keeps_a_first_revision_of_articles_without_one(editor, capsys):
+    from django.core.management import call_command
+
+    from .factories import ArticleFactory, with_body
+
+    bare = with_body(ArticleFactory(title="导入的旧稿"), "旧稿正文。")
+    kept = services.article_create(by=editor, title="已有修订")
+
+    call_command("revisions_baseline")
+    call_command("revisions_baseline")
+
+    assert "Kept a first revision of 1 article(s)." in capsys.readouterr().out
+    revision = Revision.objects.get(article=bare)
+    assert (revision.number, revision.action, revision.created_by) == (1, "created", None)
+    assert revision.data["body"][0]["text"] == "旧稿正文。"
+    assert Revision.objects.filter(article=kept).count() == 1
