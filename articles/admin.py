@@ -1,5 +1,7 @@
 """The newsroom's article desk: every save and transition goes through articles.services."""
 
+from datetime import timedelta
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
@@ -17,7 +19,19 @@ from media.admin import thumbnail_url
 from portal import roles
 
 from . import diff, preview, selectors, services
-from .models import Article, Author, Block, Byline, Correction, Outlet, RelatedPick, Section, StatusChange, Tag
+from .models import (
+    Article,
+    Author,
+    Block,
+    Byline,
+    Correction,
+    EditSession,
+    Outlet,
+    RelatedPick,
+    Section,
+    StatusChange,
+    Tag,
+)
 
 
 class PositionedForm(forms.ModelForm):
@@ -253,7 +267,16 @@ class ArticleForm(forms.ModelForm):
 class ArticleAdmin(admin.ModelAdmin):
     form = ArticleForm
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-    list_display = ["title", "status_label", "section", "byline_text", "published_at", "updated_at", "view_count"]
+    list_display = [
+        "title",
+        "status_label",
+        "section",
+        "byline_text",
+        "published_at",
+        "updated_at",
+        "view_count",
+        "editing_now",
+    ]
     list_display_links = ["title"]
     list_filter = ["status", "section", ("source", admin.RelatedOnlyFieldListFilter), "published_at"]
     list_select_related = ["section"]
@@ -302,6 +325,16 @@ class ArticleAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request).prefetch_related("bylines__author")
+        match = getattr(request, "resolver_match", None)
+        if match is not None and match.url_name == "articles_article_changelist":
+            cutoff = timezone.now() - timedelta(seconds=settings.EDIT_SESSION_SECONDS)
+            queryset = queryset.prefetch_related(
+                models.Prefetch(
+                    "edit_sessions",
+                    queryset=EditSession.objects.filter(seen_at__gte=cutoff).select_related("user"),
+                    to_attr="open_sessions",
+                )
+            )
         if roles.is_editor(request.user):
             return queryset
         return queryset.filter(created_by=request.user)
@@ -329,6 +362,11 @@ class ArticleAdmin(admin.ModelAdmin):
             colours.get(obj.status, "#000"),
             obj.get_status_display(),
         )
+
+    @admin.display(description=_("open by"))
+    def editing_now(self, obj: Article) -> str:
+        """Who has the article open in the admin right now (the soft lock)."""
+        return "、".join(_who(s.user) for s in getattr(obj, "open_sessions", [])) or ""
 
     @admin.display(description=_("bylines"))
     def byline_text(self, obj: Article) -> str:

@@ -301,3 +301,12 @@ def test_a_row_deleted_on_a_stale_page_stays_deleted_when_saved_again(editor, se
     )
     assert mine.post(change_url(article), again).status_code == 302
     assert [b.text for b in Article.objects.get(pk=article.pk).blocks.all()] == ["留下这段。"]
+
+
+def test_the_article_list_shows_who_has_each_article_open(editor, second_editor):
+    article = services.article_create(by=editor, title="列表里的稿件")
+    _client(second_editor).get(change_url(article))
+
+    page = _client(editor).get("/admin/articles/article/").content.decode()
+
+    assert "王编辑" in page
