@@ -214,6 +214,10 @@ class ArticleForm(forms.ModelForm):
                 self.add_error("schedule_at", "请填写定时发布的时间。")
             elif at is not None and at <= timezone.now():
                 self.add_error("schedule_at", "定时发布的时间必须在将来。")
+            elif at is not None and at > timezone.now() + timedelta(days=settings.SCHEDULE_MAX_DAYS_AHEAD):
+                self.add_error(
+                    "schedule_at", f"定时发布不能晚于 {settings.SCHEDULE_MAX_DAYS_AHEAD} 天之后，请检查年份。"
+                )
         return data
 
     def _check_version(self, opened) -> None:

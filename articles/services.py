@@ -593,8 +593,13 @@ def article_schedule(*, article_id: int, by, at) -> Article:
     nothing waits for a worker; `publish_due` then flips the state and runs the effects once."""
     article = Article.objects.select_for_update().get(pk=article_id)
     _ensure_editor(by, "schedule")
-    if at is None or at <= timezone.now():
+    now = timezone.now()
+    if at is None or at <= now:
         raise ValidationError({"at": ["Give a time in the future, with its offset (e.g. 2026-12-01T08:00:00+08:00)."]})
+    if at > now + timedelta(days=settings.SCHEDULE_MAX_DAYS_AHEAD):
+        raise ValidationError(
+            {"at": [f"That is more than {settings.SCHEDULE_MAX_DAYS_AHEAD} days ahead; check the year."]}
+        )
     if article.status not in (Article.Status.DRAFT, Article.Status.REVIEW, Article.Status.SCHEDULED):
         raise ArticleStateError(f"Cannot schedule an article that is {article.status}.", status=article.status)
     article.published_at = at

@@ -247,6 +247,8 @@ ARTICLE_RELATED_LIMIT = 5
 ARTICLE_RELATED_WINDOW_DAYS = env.int("ARTICLE_RELATED_WINDOW_DAYS", default=365)
 # An admin page that stops saying "still open" for this long no longer counts as someone editing.
 EDIT_SESSION_SECONDS = env.int("EDIT_SESSION_SECONDS", default=90)
+# A schedule further ahead than this is refused as a likely typo in the year.
+SCHEDULE_MAX_DAYS_AHEAD = env.int("SCHEDULE_MAX_DAYS_AHEAD", default=366)
 # How long a signed preview link works.
 PREVIEW_MAX_AGE_SECONDS = env.int("PREVIEW_MAX_AGE_SECONDS", default=2 * 24 * 3600)
 API_PAGE_SIZE = 20

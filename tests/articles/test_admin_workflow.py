@@ -231,7 +231,7 @@ def test_schedule_and_cancel_from_the_admin_and_the_list_of_what_goes_out_next(e
     assert "明早发布" not in schedule.split('id="content-main"')[1]
 
 
-@pytest.mark.parametrize("value", ["", "2001-01-01T08:00", "明天早上"])
+@pytest.mark.parametrize("value", ["", "2001-01-01T08:00", "明天早上", "2206-01-01T08:00", "2026-02-30T08:00"])
 def test_scheduling_in_the_past_or_without_a_time_is_refused_on_the_form(editor, value):
     article = services.article_create(by=editor, title="不能排期")
     client = _client(editor)

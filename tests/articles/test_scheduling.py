@@ -42,7 +42,21 @@ def test_schedule_through_the_api(editor_api, api):
     assert api.get(f"/api/v1/articles/{article_id}/").status_code == 404
 
 
-@pytest.mark.parametrize("at", ["2001-01-01T08:00:00+08:00", "tomorrow", "", "2026-13-40T99:00:00"])
+@pytest.mark.parametrize(
+    "at",
+    [
+        "2001-01-01T08:00:00+08:00",
+        "tomorrow",
+        "",
+        "2026-13-40T99:00:00",
+        "9999-12-31T23:59:59",  # more than a year ahead: a typo in the year
+        "9999-12-31T23:59:59-12:00",  # beyond what a datetime holds once in UTC
+        "2030-01-01T00:00:00+25:00",
+        None,
+        ["2030-01-01T00:00:00Z"],
+        1e308,
+    ],
+)
 def test_schedule_in_the_past_or_malformed_is_400(editor_api, at):
     article_id = editor_api.post(URL, {"title": "稿件"}, format="json").json()["id"]
 
