@@ -427,7 +427,7 @@ class ArticleAdmin(admin.ModelAdmin):
         if request.method == "POST" and object_id:
             self._catch_stale_post(request, object_id)
         elif request.method == "GET" and object_id and object_id.isdigit():
-            article = Article.objects.filter(pk=object_id).only("version").first()
+            article = self.get_queryset(request).filter(pk=object_id).only("version", "status", "created_by").first()
             if article is not None and self.has_view_or_change_permission(request, article):
                 services.edit_session_touch(article_id=article.pk, user=request.user, opened_version=article.version)
         return super().changeform_view(request, object_id, form_url, extra_context)

@@ -179,7 +179,10 @@ def test_presence_heartbeat_answers_others_and_changes_since_the_page_loaded(edi
 
 def test_writers_get_no_presence_for_articles_that_are_not_theirs(editor, writer):
     article = services.article_create(by=editor, title="编辑稿")
-    assert _client(writer).post(f"/admin/articles/article/{article.pk}/presence/").status_code == 404
+    writer_client = _client(writer)
+    assert writer_client.post(f"/admin/articles/article/{article.pk}/presence/").status_code == 404
+    writer_client.get(change_url(article))
+    assert not EditSession.objects.filter(article=article, user=writer).exists()
 
 
 def test_revisions_pages_show_a_readable_diff_and_restore(editor):
