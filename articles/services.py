@@ -701,7 +701,7 @@ def article_after_admin_save(*, article: Article, by, was_public: bool, is_new: 
     if derived != article.derived_summary:
         article.derived_summary = derived
         Article.objects.filter(pk=article.pk).update(derived_summary=derived)
-    Article.objects.select_for_update().filter(pk=article.pk).first()
+    # Same transaction as article_prepare_admin_save, whose row lock keeps revision numbers unique.
     _record_revision(article.pk, by=by, action=Revision.Action.CREATED if is_new else Revision.Action.EDITED)
     _announce(article, was_public=was_public)
 
