@@ -99,7 +99,7 @@ def _store_child() -> None:
     rng = random.Random(5)
     batches, size = 300, 100
     ids = list(range(1, 5001))
-    store.eligible_replace({i: (i % 6) + 1 for i in ids})
+    store.eligible_add_many({i: (i % 6) + 1 for i in ids})
     now = time.time()
     batch_events = [[Event(rng.choice(ids), "view", 1.0, f"v{b}-{i}") for i in range(size)] for b in range(batches)]
 
@@ -122,7 +122,7 @@ def _store_child() -> None:
     store.clear()
     before = client.info("memory")["used_memory"]
     tracked_ids = list(range(1, TRACKED + 1))
-    store.eligible_replace({i: (i % 6) + 1 for i in tracked_ids})
+    store.eligible_add_many({i: (i % 6) + 1 for i in tracked_ids})
     for start in range(0, TRACKED, 100):
         store.record([Event(i, "view", 1.0, f"r{i}") for i in tracked_ids[start : start + 100]], now=now)
     after = client.info("memory")["used_memory"]
@@ -132,7 +132,7 @@ def _store_child() -> None:
     from articles.models import Article
 
     real = list(Article.objects.filter(status="published").values_list("id", "section_id")[:300])
-    store.eligible_replace({**{i: (i % 6) + 1 for i in tracked_ids}, **dict(real)})
+    store.eligible_add_many({**{i: (i % 6) + 1 for i in tracked_ids}, **dict(real)})
     for rank, (article, _) in enumerate(real):
         store.record([Event(article, "view", 1.0, f"top{rank}-{n}") for n in range(3)], now=now)
     from django.core.cache import cache

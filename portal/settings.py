@@ -181,6 +181,9 @@ TRENDING_REDIS_PREFIX = env.str("TRENDING_REDIS_PREFIX", default="{trending}")  
 TRENDING_WEIGHTS = {"view": 1.0, "share": 5.0, "comment": 3.0}
 TRENDING_HALF_LIFE_SECONDS = env.int("TRENDING_HALF_LIFE_SECONDS", default=2 * 60 * 60)
 TRENDING_DEDUPE_SECONDS = env.int("TRENDING_DEDUPE_SECONDS", default=30 * 60)
+# How long the Redis store remembers "not public" for an article it looked up (a scheduled one:
+# never past its second; a publication clears it at once).
+TRENDING_INELIGIBLE_SECONDS = env.float("TRENDING_INELIGIBLE_SECONDS", default=5.0)
 TRENDING_MAX_BATCH = 100
 TRENDING_RAILS = {
     "now": {"kind": "decayed", "max_age_hours": 72, "size": 20},

@@ -78,9 +78,7 @@ def trending_keys(settings, private_cache):
     """The Redis trending store, when configured, writes under a hash tag of the test's own."""
     settings.TRENDING_REDIS_PREFIX = "{" + private_cache + "-trending}"
     from trending.api.views import _RailMemory
-    from trending.stores import DatabaseStore
 
-    DatabaseStore._eligible = None
     _RailMemory.entries.clear()
     yield settings.TRENDING_REDIS_PREFIX
     if REDIS_URL:

@@ -13,11 +13,6 @@ from .models import Exclusion, Pin, Snapshot
 SNAPSHOT_KEY = "trending:snapshot:{rail}:{section}"
 
 
-def eligible_articles() -> dict[int, int | None]:
-    """Published articles that may count, with their sections (one query, for the stores)."""
-    return dict(Article.objects.filter(public_q()).values_list("id", "section_id"))
-
-
 def active_exclusions(now: datetime) -> set[int]:
     return set(Exclusion.objects.filter(Q(until__isnull=True) | Q(until__gt=now)).values_list("article_id", flat=True))
 
@@ -62,3 +57,18 @@ def snapshot_read(rail: str, section: str) -> dict | None:
     except Exception:
         pass
     return data
+
+
+def public_times(ids: list[int]) -> dict[int, tuple[int | None, float | None]]:
+    """Articles among `ids`: {id: (section id, public from in epoch seconds, or None if not published
+    or scheduled)}; ids with no article are left out.
+
+    One query by primary key; the stores decide against their own clock, so a scheduled
+    article counts from its second.
+    """
+    public = {Article.Status.PUBLISHED, Article.Status.SCHEDULED}
+    rows = Article.objects.filter(pk__in=ids).values_list("id", "section_id", "status", "published_at")
+    return {
+        article: (section, published_at.timestamp() if status in public and published_at else None)
+        for article, section, status, published_at in rows
+    }

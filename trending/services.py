@@ -20,7 +20,7 @@ from articles.models import Article
 from portal import roles
 
 from . import selectors
-from .models import Exclusion, Pin, Snapshot
+from .models import Exclusion, Pin, Snapshot, StoredMeta
 from .stores import Event, Recorded, StoreUnavailable, get_store
 from .text import cut
 
@@ -108,6 +108,11 @@ def events_record(
 
 
 def eligibility_update(*, article_id: int) -> None:
+    """Tell the store at once that an article became public or stopped being public.
+
+    Only a head start: a store asks the database about any article it does not know,
+    so a failure here delays nothing. A removal that fails is retried by the next prune.
+    """
     article = Article.objects.filter(pk=article_id).only("id", "status", "published_at", "section_id").first()
     store = get_store()
     try:
@@ -116,17 +121,30 @@ def eligibility_update(*, article_id: int) -> None:
         else:
             store.eligible_remove(article_id)
     except StoreUnavailable:
-        logger.warning("trending store down; article %s will be synced at the next refresh", article_id)
-        cache.delete(ELIGIBLE_SYNCED)
+        logger.warning("trending store down; article %s will be checked at the next prune", article_id)
+        _forget_quietly(ELIGIBLE_SYNCED)
 
 
-def eligibility_sync(*, force: bool = False) -> bool:
-    """Rebuild the eligible set from the database (every 10 minutes, or when forced)."""
-    if not force and cache.get(ELIGIBLE_SYNCED):
-        return False
-    get_store().eligible_replace(selectors.eligible_articles())
-    cache.set(ELIGIBLE_SYNCED, True, 600)
-    return True
+def _forget_quietly(key: str) -> None:
+    try:
+        cache.delete(key)
+    except Exception:  # the cache may be the same Redis that just failed
+        logger.warning("could not clear %s in the cache", key, exc_info=True)
+
+
+def eligibility_sync(*, force: bool = False) -> int:
+    """Forget remembered articles that are no longer public (every 10 minutes, or when forced)."""
+    try:
+        if not force and cache.get(ELIGIBLE_SYNCED):
+            return 0
+    except Exception:
+        logger.warning("cache unreachable; pruning the eligible set now", exc_info=True)
+    removed = get_store().eligible_prune()
+    try:
+        cache.set(ELIGIBLE_SYNCED, True, 600)
+    except Exception:
+        logger.warning("could not record the eligible set's prune in the cache", exc_info=True)
+    return removed
 
 
 # --- refresh -------------------------------------------------------------------------------------
@@ -224,15 +242,45 @@ def _refresh(now: datetime) -> dict[str, int]:
 
 
 def view_counts_flush() -> int:
-    """Add the views counted in the store to `Article.view_count`, in bulk; `updated_at` stays."""
-    counts = get_store().drain_views()
+    """Add the views counted in the store to `Article.view_count`, in bulk; `updated_at` stays.
+
+    Exactly once: the store hands out a numbered batch and forgets it only after the
+    database committed it; the batch number is committed with the counts, so a batch
+    whose release failed is recognised and not added twice.
+    """
+    store = get_store()
+    flushed = 0
+    for _ in range(2):  # a leftover batch from a failed flush first, then what was counted since
+        with transaction.atomic():
+            batch, counts = store.views_claim()
+            if not counts:
+                break
+            if not _batch_recorded(batch):
+                _view_counts_add(counts)
+                flushed += sum(counts.values())
+        store.views_release(batch)
+    return flushed
+
+
+def _batch_recorded(batch: int) -> bool:
+    """Whether `batch` was added already; records it as added otherwise (in the caller's transaction)."""
+    if not batch:
+        return False  # the database store's claims commit with the counts themselves
+    row, _ = StoredMeta.objects.select_for_update().get_or_create(name="views-batch", defaults={"value": 0})
+    if int(row.value) == batch:
+        return True
+    row.value = batch
+    row.save(update_fields=["value"])
+    return False
+
+
+def _view_counts_add(counts: dict[int, int]) -> None:
     items = sorted(counts.items())
     for start in range(0, len(items), 500):
         chunk = items[start : start + 500]
         Article.objects.filter(pk__in=[aid for aid, _ in chunk]).update(
             view_count=F("view_count") + Case(*[When(pk=aid, then=n) for aid, n in chunk], default=0)
         )
-    return sum(counts.values())
 
 
 def store_maintain(*, now: float | None = None) -> int:

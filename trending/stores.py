@@ -10,9 +10,9 @@ flushed to `Article.view_count`. One contract test suite runs against both.
 from __future__ import annotations
 
 import math
-import threading
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -37,6 +37,17 @@ class Recorded:
     ineligible: int = 0
 
 
+# {article id: (section id, public from in epoch seconds or None)} for the ids that exist.
+Resolver = Callable[[list[int]], dict[int, tuple[int | None, float | None]]]
+
+
+def database_resolver(ids: list[int]) -> dict[int, tuple[int | None, float | None]]:
+    """What the database says of `ids` (see `trending.selectors.public_times`)."""
+    from .selectors import public_times
+
+    return public_times(ids)
+
+
 class StoreUnavailable(Exception):
     """The store's server does not answer (answered 503 on ingest)."""
 
@@ -47,6 +58,11 @@ def decay_rate() -> float:
 
 
 class TrendingStore(ABC):
+    """Where events are counted. Whether an article may count is the database's word
+    (`resolver`, one query per batch at most); a store only remembers answers."""
+
+    resolver: Resolver = staticmethod(database_resolver)
+
     @abstractmethod
     def record(self, events: list[Event], *, now: float, bots: int = 0, invalid: int = 0) -> Recorded:
         """Count `events` (deduplicated, eligible only); `bots` and `invalid` are only tallied."""
@@ -56,22 +72,43 @@ class TrendingStore(ABC):
         """Totals of accepted, duplicate, ineligible, bot and invalid events."""
 
     @abstractmethod
-    def eligible_replace(self, mapping: dict[int, int | None]) -> None:
-        """The full set of articles that may count, with their sections."""
+    def eligible_add(self, article_id: int, section_id: int | None) -> None:
+        """A hint that `article_id` became public: counting it needs no look-up."""
 
     @abstractmethod
-    def eligible_add(self, article_id: int, section_id: int | None) -> None: ...
+    def eligible_remove(self, article_id: int) -> None:
+        """`article_id` stopped being public: its events no longer count."""
 
     @abstractmethod
-    def eligible_remove(self, article_id: int) -> None: ...
+    def eligible_prune(self) -> int:
+        """Forget remembered articles the database no longer calls public; returns how many.
+
+        Never adds: an article is only ever added from a fresh look-up or a publication,
+        so a prune working from an older read cannot bring back an unpublished one.
+        """
 
     @abstractmethod
     def top(self, kind: str, section_id: int | None, limit: int, *, now: float) -> list[tuple[int, float]]:
         """Best (article id, score) first; decayed scores are given as of `now`."""
 
     @abstractmethod
+    def views_claim(self) -> tuple[int, dict[int, int]]:
+        """Views counted since the last release, per article, as a numbered batch.
+
+        The same batch, unchanged, comes back until `views_release` is called with its number,
+        so a flush whose database write fails loses nothing and the number names its counts;
+        views counted meanwhile wait for the next batch.
+        """
+
+    @abstractmethod
+    def views_release(self, batch: int) -> None:
+        """Forget batch `batch`: its views are in the database."""
+
     def drain_views(self) -> dict[int, int]:
-        """Views counted since the last drain, per article, and reset them."""
+        """Claim and release at once (tests and tools that do not write the counts anywhere)."""
+        batch, counts = self.views_claim()
+        self.views_release(batch)
+        return counts
 
     @abstractmethod
     def rebase(self, *, now: float) -> None:
@@ -110,12 +147,18 @@ if not t0 then
 end
 local factor = math.exp(lambda * (now - t0))
 local accepted, duplicates, ineligible = 0, 0, 0
+local misses = {}
 local hour_key = p .. ':hour:' .. hour
 for i = 8, #ARGV, 4 do
   local article, weight, visitor, kind = ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2], ARGV[i + 3]
   local section = redis.call('HGET', p .. ':eligible', article)
   if not section then
-    ineligible = ineligible + 1
+    -- not remembered: a recent look-up said no, or the caller must ask the database
+    if redis.call('EXISTS', p .. ':ineligible:' .. article) == 1 then
+      ineligible = ineligible + 1
+    else
+      table.insert(misses, (i - 8) / 4 + 1)
+    end
   elseif redis.call('SET', p .. ':seen:' .. kind .. ':' .. visitor .. ':' .. article, '1', 'NX', 'EX', ttl) then
     local add = weight * factor
     redis.call('ZINCRBY', p .. ':now', add, article)
@@ -143,7 +186,7 @@ if duplicates > 0 then redis.call('HINCRBY', stats, 'duplicates', duplicates) en
 if ineligible > 0 then redis.call('HINCRBY', stats, 'ineligible', ineligible) end
 if bots > 0 then redis.call('HINCRBY', stats, 'bots', bots) end
 if invalid > 0 then redis.call('HINCRBY', stats, 'invalid', invalid) end
-return {accepted, duplicates, ineligible}
+return {accepted, duplicates, ineligible, misses}
 """
 
 REBASE_SCRIPT = """
@@ -168,8 +211,42 @@ return #keys
 """
 
 
+# Claim pending views as a numbered batch. A batch left by a failed flush is handed out again,
+# unchanged, until it is released; only then are the views counted since renamed into a new one.
+# So a leftover is never overwritten, and a batch number names the same counts every time.
+# Numbers come from the server's clock in microseconds: unique, and exact in a float.
+CLAIM_SCRIPT = """
+local p = ARGV[1]
+local views, draining = p .. ':views', p .. ':views-draining'
+if redis.call('EXISTS', draining) == 0 then
+  if redis.call('EXISTS', views) == 0 then
+    return {0, {}}
+  end
+  redis.call('RENAME', views, draining)
+  local now = redis.call('TIME')
+  redis.call('HSET', draining, '#batch', now[1] .. string.format('%06d', tonumber(now[2])))
+end
+return {redis.call('HGET', draining, '#batch'), redis.call('HGETALL', draining)}
+"""
+
+RELEASE_SCRIPT = """
+local p = ARGV[1]
+local draining = p .. ':views-draining'
+if redis.call('HGET', draining, '#batch') == ARGV[2] then
+  redis.call('DEL', draining)
+  return 1
+end
+return 0
+"""
+
+
 class RedisStore(TrendingStore):
-    """All keys share one hash tag (`{trending}`), so the scripts work on Redis Cluster too."""
+    """All keys share one hash tag (`{trending}`), so the scripts work on Redis Cluster too.
+
+    `:eligible` remembers public articles (section per id); an article it does not hold is
+    looked up in the database on its first event, so a restart that empties Redis, or a
+    publication racing a prune, delays nothing.
+    """
 
     def __init__(self, url: str, prefix: str) -> None:
         import redis
@@ -179,6 +256,8 @@ class RedisStore(TrendingStore):
         self.prefix = prefix
         self._record = self.client.register_script(RECORD_SCRIPT)
         self._rebase = self.client.register_script(REBASE_SCRIPT)
+        self._claim = self.client.register_script(CLAIM_SCRIPT)
+        self._release = self.client.register_script(RELEASE_SCRIPT)
 
     def _call(self, function, *args, **kwargs):
         try:
@@ -186,7 +265,9 @@ class RedisStore(TrendingStore):
         except self._redis_module.RedisError as error:
             raise StoreUnavailable(f"Redis does not answer: {error}") from error
 
-    def record(self, events: list[Event], *, now: float, bots: int = 0, invalid: int = 0) -> Recorded:
+    def record(
+        self, events: list[Event], *, now: float, bots: int = 0, invalid: int = 0, _looked_up: bool = False
+    ) -> Recorded:
         if not events and not bots and not invalid:
             return Recorded()
         argv: list = [
@@ -200,35 +281,90 @@ class RedisStore(TrendingStore):
         ]
         for event in events:
             argv += [event.article_id, repr(event.weight), event.visitor, event.kind]
-        accepted, duplicates, ineligible = self._call(self._record, keys=[f"{self.prefix}:meta"], args=argv)
-        return Recorded(int(accepted), int(duplicates), int(ineligible))
+        accepted, duplicates, ineligible, misses = self._call(self._record, keys=[f"{self.prefix}:meta"], args=argv)
+        result = Recorded(int(accepted), int(duplicates), int(ineligible))
+        if misses:
+            # Articles Redis does not know (new, scheduled, or Redis restarted empty): the database
+            # decides, once per article, and only these events go round again.
+            missed = [events[int(index) - 1] for index in misses]
+            eligible = self._learn(sorted({event.article_id for event in missed}), now=now)
+            again = [event for event in missed if event.article_id in eligible]
+            refused = len(missed) - len(again)
+            if refused:
+                self._call(self.client.hincrby, f"{self.prefix}:stats", "ineligible", refused)
+                result.ineligible += refused
+            if again and not _looked_up:
+                more = self.record(again, now=now, _looked_up=True)
+                result.accepted += more.accepted
+                result.duplicates += more.duplicates
+                result.ineligible += more.ineligible
+        return result
 
-    def eligible_replace(self, mapping: dict[int, int | None]) -> None:
-        key = f"{self.prefix}:eligible"
-        staging = f"{self.prefix}:eligible-next"
+    def _learn(self, ids: list[int], *, now: float) -> set[int]:
+        """Ask the database about `ids` and remember the public ones.
+
+        "Not public" is remembered only where it cannot hide a publication: an id with no
+        article (briefly) and a scheduled article (until its second). A draft is asked about
+        again each time, so however its publication is announced, or not, it counts at once.
+        """
+        known = self.resolver(ids)
         pipe = self.client.pipeline(transaction=False)
-        pipe.delete(staging)
-        items = [(article, section or "") for article, section in mapping.items()]
-        for start in range(0, len(items), 1000):
-            pipe.hset(staging, mapping=dict(items[start : start + 1000]))
-        sections = {section for section in mapping.values() if section}
-        if sections:
-            pipe.sadd(f"{self.prefix}:now-keys", *[f"{self.prefix}:now:s:{s}" for s in sections])
-        if items:
-            pipe.rename(staging, key)  # atomic swap: writers see the old set or the new one
-        else:
-            pipe.delete(key)
+        eligible = set()
+        for article_id in ids:
+            if article_id in known:
+                section, public_from = known[article_id]
+                if public_from is None:
+                    continue
+                if public_from <= now:
+                    eligible.add(article_id)
+                    self._remember(pipe, article_id, section)
+                    continue
+                seconds = min(settings.TRENDING_INELIGIBLE_SECONDS, public_from - now)
+            else:
+                seconds = settings.TRENDING_INELIGIBLE_SECONDS
+            if seconds >= 0.001:
+                pipe.set(f"{self.prefix}:ineligible:{article_id}", "1", px=int(seconds * 1000))
         self._call(pipe.execute)
+        return eligible
+
+    def _remember(self, pipe, article_id: int, section_id: int | None) -> None:
+        pipe.hset(f"{self.prefix}:eligible", article_id, section_id or "")
+        pipe.delete(f"{self.prefix}:ineligible:{article_id}")
+        if section_id:
+            pipe.sadd(f"{self.prefix}:now-keys", f"{self.prefix}:now:s:{section_id}")
 
     def eligible_add(self, article_id: int, section_id: int | None) -> None:
         pipe = self.client.pipeline(transaction=False)
-        pipe.hset(f"{self.prefix}:eligible", article_id, section_id or "")
-        if section_id:
-            pipe.sadd(f"{self.prefix}:now-keys", f"{self.prefix}:now:s:{section_id}")
+        self._remember(pipe, article_id, section_id)
         self._call(pipe.execute)
+
+    def eligible_add_many(self, mapping: dict[int, int | None]) -> None:
+        """Remember many public articles at once (benchmarks, warm-up after a restart)."""
+        items = list(mapping.items())
+        for start in range(0, len(items), 1000):
+            pipe = self.client.pipeline(transaction=False)
+            for article_id, section_id in items[start : start + 1000]:
+                self._remember(pipe, article_id, section_id)
+            self._call(pipe.execute)
 
     def eligible_remove(self, article_id: int) -> None:
         self._call(self.client.hdel, f"{self.prefix}:eligible", article_id)
+
+    def eligible_prune(self) -> int:
+        key = f"{self.prefix}:eligible"
+        now = time.time()
+        removed = 0
+        cursor = 0
+        while True:
+            cursor, rows = self._call(self.client.hscan, key, cursor, count=1000)
+            ids = [int(article) for article in rows]
+            if ids:
+                known = self.resolver(ids)
+                gone = [a for a in ids if a not in known or known[a][1] is None or known[a][1] > now]
+                if gone:
+                    removed += int(self._call(self.client.hdel, key, *gone))
+            if cursor == 0:
+                return removed
 
     def _t0(self) -> float:
         value = self._call(self.client.hget, f"{self.prefix}:meta", "t0")
@@ -241,17 +377,17 @@ class RedisStore(TrendingStore):
         scale = math.exp(-decay_rate() * (now - self._t0())) if kind == "decayed" else 1.0
         return [(int(member), score * scale) for member, score in rows if score > 0]
 
-    def drain_views(self) -> dict[int, int]:
-        key, draining = f"{self.prefix}:views", f"{self.prefix}:views-draining"
-        try:
-            self.client.rename(key, draining)
-        except self._redis_module.ResponseError:
-            return {}  # nothing counted since the last drain
-        except self._redis_module.RedisError as error:
-            raise StoreUnavailable(str(error)) from error
-        counts = self._call(self.client.hgetall, draining)
-        self._call(self.client.delete, draining)
-        return {int(article): int(views) for article, views in counts.items()}
+    def views_claim(self) -> tuple[int, dict[int, int]]:
+        batch, rows = self._call(self._claim, keys=[f"{self.prefix}:meta"], args=[self.prefix])
+        counts = {}
+        for field, value in zip(rows[::2], rows[1::2], strict=True):
+            if not field.startswith(b"#"):
+                counts[int(field)] = int(value)
+        return int(batch), counts
+
+    def views_release(self, batch: int) -> None:
+        if batch:
+            self._call(self._release, keys=[f"{self.prefix}:meta"], args=[self.prefix, str(batch)])
 
     def rebase(self, *, now: float) -> None:
         self._call(self._rebase, keys=[f"{self.prefix}:meta"], args=[self.prefix, repr(now), repr(decay_rate())])
@@ -314,51 +450,17 @@ class RedisStore(TrendingStore):
 
 
 class DatabaseStore(TrendingStore):
-    """The embedded default: a few writes per batch, eligibility kept in process memory."""
-
-    _eligible: dict[int, int | None] | None = None
-    _eligible_version: str | None = None
-    _checked_at = 0.0
-    _lock = threading.Lock()
-
-    def _eligibility(self) -> dict[int, int | None]:
-        from django.core.cache import cache
-
-        now = time.monotonic()
-        if self._eligible is not None and now - DatabaseStore._checked_at < 1.0:
-            return self._eligible
-        version = cache.get("trending:eligible-version")
-        if self._eligible is None or version != DatabaseStore._eligible_version:
-            from .selectors import eligible_articles
-
-            DatabaseStore._eligible = eligible_articles()
-            DatabaseStore._eligible_version = version
-        DatabaseStore._checked_at = now
-        return DatabaseStore._eligible
-
-    @staticmethod
-    def _changed(mapping: dict[int, int | None]) -> None:
-        """Keep this process's copy and tell the others (they reload it from the articles)."""
-        import uuid
-
-        from django.core.cache import cache
-
-        version = uuid.uuid4().hex
-        cache.set("trending:eligible-version", version, None)
-        DatabaseStore._eligible = mapping
-        DatabaseStore._eligible_version = version
-        DatabaseStore._checked_at = time.monotonic()
-
-    def eligible_replace(self, mapping: dict[int, int | None]) -> None:
-        self._changed(dict(mapping))
+    """The embedded default: a few writes per batch. Whether an article may count is read from
+    the database with each batch (one query), so every process agrees at once."""
 
     def eligible_add(self, article_id: int, section_id: int | None) -> None:
-        self._changed({**self._eligibility(), article_id: section_id})
+        pass  # the database is read with every batch
 
     def eligible_remove(self, article_id: int) -> None:
-        mapping = dict(self._eligibility())
-        mapping.pop(article_id, None)
-        self._changed(mapping)
+        pass
+
+    def eligible_prune(self) -> int:
+        return 0
 
     def _t0(self) -> float:
         from .models import StoredMeta
@@ -371,7 +473,12 @@ class DatabaseStore(TrendingStore):
     def record(self, events: list[Event], *, now: float, bots: int = 0, invalid: int = 0) -> Recorded:
         from .models import StoredHour, StoredScore, StoredSeen
 
-        eligible = self._eligibility()
+        known = self.resolver(sorted({event.article_id for event in events})) if events else {}
+        eligible = {
+            article: section
+            for article, (section, public_from) in known.items()
+            if public_from is not None and public_from <= now
+        }
         result = Recorded()
         factor = math.exp(decay_rate() * (now - self._t0()))
         hour = int(now // HOUR)
@@ -467,7 +574,8 @@ class DatabaseStore(TrendingStore):
         totals = rows.values("article_id").annotate(total=Sum("views")).order_by("-total", "article_id")[:limit]
         return [(row["article_id"], float(row["total"])) for row in totals]
 
-    def drain_views(self) -> dict[int, int]:
+    def views_claim(self) -> tuple[int, dict[int, int]]:
+        """Run inside the caller's transaction: the reset is undone with it if the flush fails."""
         from .models import StoredScore
 
         with transaction.atomic():
@@ -477,7 +585,10 @@ class DatabaseStore(TrendingStore):
                 .values_list("article_id", "pending_views")
             )
             StoredScore.objects.filter(article_id__in=list(rows)).update(pending_views=0)
-        return rows
+        return 0, rows
+
+    def views_release(self, batch: int) -> None:
+        pass  # the claim committed (or rolled back) with the caller's transaction
 
     def rebase(self, *, now: float) -> None:
         from .models import StoredMeta, StoredScore

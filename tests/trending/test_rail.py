@@ -28,7 +28,6 @@ def newsroom(store):
         )
         for i in range(5)
     ]
-    store.eligible_replace({a.pk: a.section_id for a in articles})
     # Article i gets 5 - i readers: article 0 leads.
     for index, article in enumerate(articles):
         events = [{"article": article.pk, "visitor": f"r{n}"} for n in range(5 - index)]
@@ -217,7 +216,6 @@ def test_refresh_command(newsroom, capsys):
 def test_fresh_within_20_seconds_is_one_refresh_away(api, newsroom, store):
     services.trending_refresh()
     late = ArticleFactory(section=newsroom[0].section)
-    store.eligible_add(late.pk, late.section_id)
     services.events_record(
         events=[{"article": late.pk, "visitor": f"x{i}"} for i in range(50)],
         address="192.0.2.1",

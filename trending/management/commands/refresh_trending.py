@@ -9,7 +9,9 @@ class Command(BaseCommand):
     help = "Rebuild every trending rail snapshot from the store, and flush counted views to articles."
 
     def add_arguments(self, parser):
-        parser.add_argument("--sync", action="store_true", help="rebuild the eligible set from the database first")
+        parser.add_argument(
+            "--sync", action="store_true", help="first forget remembered articles that are no longer public"
+        )
 
     def handle(self, *args, sync: bool, **options):
         if sync:

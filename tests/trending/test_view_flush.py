@@ -1,0 +1,91 @@
+"""Counted views reach `Article.view_count` exactly once, whatever fails on the way (defect 13.2)."""
+
+import contextlib
+
+import pytest
+from django.db import OperationalError, connection, connections, transaction
+
+from tests.articles.factories import ArticleFactory
+from trending import services, stores
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+AGENT = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36"
+
+
+def read(article_id: int, readers: int, prefix: str) -> None:
+    events = [{"article": article_id, "visitor": f"{prefix}{n}"} for n in range(readers)]
+    services.events_record(events=events, address="198.51.100.7", user_agent=AGENT, cookie=None)
+
+
+def views(article) -> int:
+    article.refresh_from_db(fields=["view_count"])
+    return article.view_count
+
+
+def test_a_flush_adds_every_counted_view_once(store):
+    article = ArticleFactory()
+    read(article.pk, 5, "a")
+
+    first, second = services.view_counts_flush(), services.view_counts_flush()
+
+    assert (first, second) == (5, 0)
+    assert views(article) == 5
+
+
+def test_a_batch_claimed_by_a_flush_that_died_is_not_lost_or_overwritten(store):
+    article = ArticleFactory()
+    read(article.pk, 4, "a")
+    with contextlib.suppress(RuntimeError), transaction.atomic():
+        store.views_claim()
+        raise RuntimeError("the worker died before writing them")
+    read(article.pk, 3, "b")  # counted meanwhile
+
+    flushed = services.view_counts_flush()
+
+    assert flushed == 7
+    assert views(article) == 7
+    assert services.view_counts_flush() == 0
+
+
+def test_a_batch_written_but_not_released_is_not_added_twice(store):
+    article = ArticleFactory()
+    read(article.pk, 6, "a")
+    # What a flush leaves when the database committed and the store then went away.
+    with transaction.atomic():
+        batch, counts = store.views_claim()
+        if not services._batch_recorded(batch):
+            services._view_counts_add(counts)
+
+    services.view_counts_flush()
+
+    assert views(article) == 6
+
+
+@pytest.mark.redis
+def test_postgresql_failing_during_the_flush_loses_no_view(redis_url, settings, trending_keys):
+    if connection.vendor != "postgresql":
+        pytest.skip("row lock time-outs are PostgreSQL's; run with DATABASE_URL=postgres://...")
+    settings.REDIS_URL = redis_url
+    settings.TRENDING_STORE = "redis"
+    article = ArticleFactory()
+    read(article.pk, 58, "a")
+    blocker = connections.create_connection("default")
+    blocker.set_autocommit(False)
+    with blocker.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM articles_article WHERE id = %s FOR UPDATE", [article.pk])
+    with connection.cursor() as cursor:
+        cursor.execute("SET lock_timeout = '200ms'")
+
+    with pytest.raises(OperationalError):
+        services.view_counts_flush()
+    blocker.rollback()
+    blocker.close()
+    with connection.cursor() as cursor:
+        cursor.execute("SET lock_timeout = 0")
+    read(article.pk, 2, "b")
+    flushed = services.view_counts_flush()
+
+    assert flushed == 60
+    assert views(article) == 60
+    assert stores.get_store().views_claim() == (0, {})
