@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
+from core import announce
 from portal import api_cache, roles
 
 from .models import (
@@ -426,11 +427,11 @@ def _write_relations(
 def _announce(article: Article, *, was_public: bool) -> None:
     article_id = article.pk
     is_public = article.is_published
-    transaction.on_commit(lambda: article_changed.send(Article, article_id=article_id))
+    announce.after_commit(article_changed, Article, article_id=article_id)
     if is_public and not was_public:
-        transaction.on_commit(lambda: article_published.send(Article, article_id=article_id))
+        announce.after_commit(article_published, Article, article_id=article_id)
     elif was_public and not is_public:
-        transaction.on_commit(lambda: article_unpublished.send(Article, article_id=article_id))
+        announce.after_commit(article_unpublished, Article, article_id=article_id)
 
 
 def _save_with_id_slug(article: Article) -> None:
@@ -648,8 +649,8 @@ def publish_due(*, now=None) -> list[int]:
                 fields.append("first_published_at")
             article.save(update_fields=fields)
             _record_revision(article_id, by=None, action=Revision.Action.PUBLISHED, note="published on schedule")
-            transaction.on_commit(lambda article_id=article_id: article_published.send(Article, article_id=article_id))
-            transaction.on_commit(lambda article_id=article_id: article_changed.send(Article, article_id=article_id))
+            announce.after_commit(article_published, Article, article_id=article_id)
+            announce.after_commit(article_changed, Article, article_id=article_id)
             published.append(article_id)
     return published
 
@@ -670,9 +671,9 @@ def article_delete(*, article_id: int, by) -> None:
     _ensure_can_edit(article, by)
     was_public = article.is_published
     article.delete()
-    transaction.on_commit(lambda: article_changed.send(Article, article_id=article_id))
+    announce.after_commit(article_changed, Article, article_id=article_id)
     if was_public:
-        transaction.on_commit(lambda: article_unpublished.send(Article, article_id=article_id))
+        announce.after_commit(article_unpublished, Article, article_id=article_id)
 
 
 @transaction.atomic
@@ -770,7 +771,7 @@ def taxonomy_save(*, instance: models.Model, by) -> models.Model:
         instance.slug = taxonomy_slug(instance, source=instance.name)
     instance.full_clean()
     instance.save()
-    transaction.on_commit(api_cache.invalidate)
+    announce.run_after_commit(api_cache.invalidate)
     return instance
 
 
@@ -787,7 +788,7 @@ def taxonomy_delete(*, instance: models.Model, by) -> None:
     except models.ProtectedError as error:
         count = len(error.protected_objects)
         raise InUse(f"{instance} is still used by {count} article(s) or byline(s); change those first.") from error
-    transaction.on_commit(api_cache.invalidate)
+    announce.run_after_commit(api_cache.invalidate)
 
 
 # --- who has an article open (admin soft lock) --------------------------------

@@ -12,6 +12,7 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core import announce
 from portal import api_cache, roles
 
 from . import imaging, selectors, uses
@@ -126,7 +127,7 @@ def image_create(*, data: bytes, probe: imaging.Probe, by, **fields: Any) -> tup
     try:
         with transaction.atomic():
             image.save()
-            transaction.on_commit(lambda: _enqueue_renditions(image.pk))
+            announce.run_after_commit(lambda: _enqueue_renditions(image.pk))
     except IntegrityError:
         # The same bytes were stored by a concurrent upload; the unique hash guards the race.
         existing = Image.objects.filter(sha256=sha256).first()
@@ -170,9 +171,9 @@ def image_update(*, image_id: int, by, data: dict[str, Any]) -> Image:
         Image.objects.filter(pk=image.pk).update(renditions_ready=False)
         image.renditions_ready = False
         names = [r.file for r in stale]
-        transaction.on_commit(lambda: _delete_files(names))
-        transaction.on_commit(lambda: _enqueue_renditions(image.pk))
-    transaction.on_commit(api_cache.invalidate)
+        announce.run_after_commit(lambda: _delete_files(names))
+        announce.run_after_commit(lambda: _enqueue_renditions(image.pk))
+    announce.run_after_commit(api_cache.invalidate)
     return image
 
 
@@ -186,8 +187,8 @@ def image_delete(*, image_id: int, by) -> None:
         raise ImageInUse(image, found)
     names = [image.file, *Rendition.objects.filter(image=image).values_list("file", flat=True)]
     image.delete()
-    transaction.on_commit(lambda: _delete_files(names))
-    transaction.on_commit(api_cache.invalidate)
+    announce.run_after_commit(lambda: _delete_files(names))
+    announce.run_after_commit(api_cache.invalidate)
 
 
 def renditions_generate(*, image_id: int) -> int:
@@ -220,7 +221,7 @@ def renditions_generate(*, image_id: int) -> int:
             made += _save_rendition(image, output)
     updated = Image.objects.filter(pk=image.pk, renditions_ready=False).update(renditions_ready=True)
     if updated:
-        transaction.on_commit(api_cache.invalidate)  # answers now point at the files themselves
+        announce.run_after_commit(api_cache.invalidate)  # answers now point at the files themselves
     return made
 
 
@@ -276,7 +277,7 @@ def images_sweep_expired(*, now: datetime | None = None) -> int:
             Rendition.objects.filter(pk__in=[r.pk for r in renditions]).delete()
             Image.objects.filter(pk=image.pk).update(renditions_ready=False)
             names = [r.file for r in renditions]
-            transaction.on_commit(lambda names=names: _delete_files(names))
+            announce.run_after_commit(lambda names=names: _delete_files(names))
     if expired:
         api_cache.invalidate()
         logger.info("removed renditions of %d image(s) whose rights expired", len(expired))
@@ -288,7 +289,7 @@ def agency_save(*, agency: Agency, by) -> Agency:
     _ensure_photo_editor(by, "manage agencies")
     agency.full_clean()
     agency.save()
-    transaction.on_commit(api_cache.invalidate)
+    announce.run_after_commit(api_cache.invalidate)
     return agency
 
 

@@ -5,10 +5,13 @@ import logging
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
+
+from core.errors import ServiceUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -53,9 +56,16 @@ def json_exception_handler(exc, context):
         exc = exceptions.PermissionDenied(str(exc) or None)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) or None)
+    elif isinstance(exc, OperationalError | InterfaceError):
+        # Refused connections, a failover, a lock or statement time-out: worth retrying.
+        logger.error("database unavailable: %s", exc)
+        exc = ServiceUnavailable("The database is unavailable; try again shortly.")
     response = exception_handler(exc, context)
     if response is not None and isinstance(response.data, list):
         response.data = {"detail": response.data}
+    retry_after = getattr(exc, "retry_after", None)
+    if response is not None and retry_after is not None and not isinstance(exc, exceptions.Throttled):
+        response["Retry-After"] = str(retry_after)
     return response
 
 

@@ -18,6 +18,9 @@ if not SECRET_KEY:
     SECRET_KEY = "insecure-development-key-only-for-the-embedded-setup"
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+# Proxies and CDN edges (addresses and CIDRs) whose X-Forwarded-For and X-Forwarded-Proto are
+# believed; from anyone else those headers are dropped (core.middleware.TrustedProxyMiddleware).
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -32,13 +35,16 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "core",
     "media",
     "articles",
     "trending",
 ]
 
 MIDDLEWARE = [
+    "core.middleware.TrustedProxyMiddleware",
     "portal.middleware.ApiJsonErrorsMiddleware",
+    "core.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

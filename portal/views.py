@@ -11,8 +11,9 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.settings import api_settings
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
+
+from core.throttling import ScopedRateThrottle
 
 logger = logging.getLogger(__name__)
 
@@ -77,13 +78,15 @@ class ReadyView(APIView):
                 check()
                 results[name] = "ok"
             except Exception as error:  # any failure is a reason to take this process out of rotation
-                logger.warning("readiness check %s failed: %s", name, error)
-                results[name] = f"failed: {type(error).__name__}: {error}"[:300]
+                # Hosts, ports and error texts go to the log only: the answer is public.
+                logger.warning("readiness check %s failed: %s: %s", name, type(error).__name__, error)
+                results[name] = "failed"
         failed = [name for name, result in results.items() if result != "ok"]
         if failed:
             return Response(
                 {"status": "unavailable", "detail": f"not ready: {', '.join(failed)}", "checks": results},
                 status=503,
+                headers={"Retry-After": "5"},
             )
         return Response({"status": "ok", "checks": results})
 

@@ -31,6 +31,14 @@ def candidates(ids: list[int], *, now: datetime, max_age: timedelta) -> dict[int
     return {article.pk: article for article in rows}
 
 
+def snapshot_rankings() -> dict[tuple[str, str], list[tuple[int, float]]]:
+    """Each snapshot's articles that are there by their readers (not pins), best first."""
+    return {
+        (rail, section): [(item["article"]["id"], item["score"]) for item in items or [] if not item.get("pinned")]
+        for rail, section, items in Snapshot.objects.values_list("rail", "section_slug", "items")
+    }
+
+
 def sections() -> list[Section]:
     return list(Section.objects.all())
 

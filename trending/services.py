@@ -17,6 +17,7 @@ from django.db.models import Case, F, When
 from django.utils import timezone
 
 from articles.models import Article
+from core import announce
 from portal import roles
 
 from . import selectors
@@ -207,6 +208,7 @@ def _refresh(now: datetime) -> dict[str, int]:
     excluded = selectors.active_exclusions(now)
     pins = selectors.active_pins(now)
     sections = selectors.sections()
+    previous = selectors.snapshot_rankings() if store.tracked() == 0 else {}
     plans = []
     wanted: set[int] = set()
     for rail, config in settings.TRENDING_RAILS.items():
@@ -214,6 +216,11 @@ def _refresh(now: datetime) -> dict[str, int]:
             rail_pins = [p for p in pins if p.rail == rail and p.section_id == (section.pk if section else None)]
             limit = config["size"] * 3 + len(excluded) + len(rail_pins)
             ranked = store.top(config["kind"], section.pk if section else None, limit, now=timestamp)
+            if not ranked and previous:
+                # Redis restarted empty (or was flushed): it knows nothing yet, so the rail keeps
+                # its last ranking, still checked for unpublished and too-old articles, until
+                # views arrive again.
+                ranked = previous.get((rail, section.slug if section else ""), [])
             plans.append((rail, config, section, ranked, rail_pins))
             wanted.update(aid for aid, _ in ranked)
             wanted.update(p.article_id for p in rail_pins)
@@ -327,7 +334,7 @@ def pin_create(*, article: Article, rail: str, position: int, by, section=None, 
     Pin.objects.filter(rail=rail, section=section, position=position).delete()
     Pin.objects.filter(rail=rail, section=section, article=article).delete()
     pin = Pin.objects.create(article=article, rail=rail, section=section, position=position, until=until, created_by=by)
-    transaction.on_commit(_refresh_soon)
+    announce.run_after_commit(_refresh_soon)
     return pin
 
 
@@ -335,7 +342,7 @@ def pin_create(*, article: Article, rail: str, position: int, by, section=None, 
 def pin_delete(*, pin: Pin, by) -> None:
     _ensure_editor(by)
     pin.delete()
-    transaction.on_commit(_refresh_soon)
+    announce.run_after_commit(_refresh_soon)
 
 
 @transaction.atomic
@@ -344,7 +351,7 @@ def exclusion_create(*, article: Article, by, until=None, reason: str = "") -> E
     if until is not None and until <= timezone.now():
         raise ValidationError({"until": ["The end time must be in the future."]})
     exclusion = Exclusion.objects.create(article=article, until=until, reason=reason.strip()[:200], created_by=by)
-    transaction.on_commit(_refresh_soon)
+    announce.run_after_commit(_refresh_soon)
     return exclusion
 
 
@@ -352,4 +359,4 @@ def exclusion_create(*, article: Article, by, until=None, reason: str = "") -> E
 def exclusion_delete(*, exclusion: Exclusion, by) -> None:
     _ensure_editor(by)
     exclusion.delete()
-    transaction.on_commit(_refresh_soon)
+    announce.run_after_commit(_refresh_soon)

@@ -9,8 +9,9 @@ from django.utils import timezone
 from articles import services as article_services
 from articles.models import Article
 from tests.articles.factories import ArticleFactory, SectionFactory
-from trending import services
-from trending.models import Exclusion, Pin, Snapshot
+from trending import services, stores
+from trending.api.views import _RailMemory
+from trending.models import Exclusion, Pin, Snapshot, StoredHour, StoredScore
 
 pytestmark = pytest.mark.django_db
 
@@ -261,3 +262,32 @@ def test_admin_pin_goes_through_the_service(newsroom, editor):
     assert response.status_code == 302
     pin = Pin.objects.get()
     assert (pin.article_id, pin.position, pin.created_by) == (newsroom[3].pk, 1, editor)
+
+
+def test_a_store_restarted_empty_keeps_the_last_good_rail(api, newsroom, store, editor):
+    services.trending_refresh()
+    before = [item["article"]["id"] for item in rail(api).json()["items"]]
+    Article.objects.filter(pk=newsroom[1].pk).update(status="archived")  # taken down meanwhile
+
+    if isinstance(store, stores.RedisStore):
+        store.clear()  # what a restart without persistence leaves
+    else:
+        StoredScore.objects.all().delete()
+        StoredHour.objects.all().delete()
+    _RailMemory.entries.clear()
+    services.trending_refresh()
+    _RailMemory.entries.clear()
+    after = [item["article"]["id"] for item in rail(api).json()["items"]]
+
+    assert before == [a.pk for a in newsroom]
+    assert after == [a.pk for a in newsroom if a.pk != newsroom[1].pk]
+    # Once views arrive again, the rail follows the store.
+    services.events_record(
+        events=[{"article": newsroom[4].pk, "visitor": "back"}],
+        address="192.0.2.9",
+        user_agent="Chrome/131",
+        cookie=None,
+    )
+    services.trending_refresh()
+    _RailMemory.entries.clear()
+    assert [item["article"]["id"] for item in rail(api).json()["items"]] == [newsroom[4].pk]

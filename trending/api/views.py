@@ -8,12 +8,13 @@ from django.conf import settings
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import mixins, permissions, serializers, status, viewsets
-from rest_framework.exceptions import APIException, NotFound, ValidationError
-from rest_framework.throttling import ScopedRateThrottle
+from rest_framework import mixins, permissions, serializers, viewsets
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.views import APIView
 
 from articles.models import Article, Section
+from core.errors import ServiceUnavailable
+from core.throttling import ScopedRateThrottle
 from portal import roles
 
 from .. import selectors, services
@@ -21,8 +22,7 @@ from ..models import Exclusion, Pin
 from ..stores import StoreUnavailable
 
 
-class StoreDown(APIException):
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+class StoreDown(ServiceUnavailable):
     default_detail = "The trending store is unavailable; these events were not counted. Send them again later."
     default_code = "store_unavailable"
 

@@ -1,0 +1,17 @@
+"""API errors every app may raise; the project's exception handler renders them as JSON."""
+
+from rest_framework import exceptions, status
+
+
+class ServiceUnavailable(exceptions.APIException):
+    """503 with `Retry-After`: a service we depend on is down; the request may be sent again."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "A service this request needs is unavailable; try again shortly."
+    default_code = "service_unavailable"
+    retry_after = 5
+
+    def __init__(self, detail=None, code=None, *, retry_after: int | None = None) -> None:
+        super().__init__(detail, code)
+        if retry_after is not None:
+            self.retry_after = retry_after

@@ -1,0 +1,65 @@
+"""Middleware of the floor: the client's real address, and 503s for a database that is down."""
+
+import logging
+
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, JsonResponse
+
+from .net import client_address
+
+logger = logging.getLogger(__name__)
+
+
+class TrustedProxyMiddleware:
+    """Sets `REMOTE_ADDR` to the client's address and drops forwarding headers nobody trusted.
+
+    First in the chain, so throttles, the visitor hash and the admin's login limit all see the
+    same address, and a client cannot pick one by sending `X-Forwarded-For` itself, nor claim
+    HTTPS with `X-Forwarded-Proto`.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        meta = request.META
+        peer = meta.get("REMOTE_ADDR", "")
+        client, trusted = client_address(peer, meta.get("HTTP_X_FORWARDED_FOR", ""))
+        meta["PORTAL_PEER_ADDR"] = peer
+        meta["REMOTE_ADDR"] = client
+        meta.pop("HTTP_X_FORWARDED_FOR", None)
+        if not trusted:
+            meta.pop("HTTP_X_FORWARDED_PROTO", None)
+            meta.pop("HTTP_X_FORWARDED_HOST", None)
+        return self.get_response(request)
+
+
+class DatabaseUnavailableMiddleware:
+    """A database that refuses connections is a 503 with `Retry-After`, never a 500.
+
+    DRF views get the same from the API's exception handler; this catches the rest (admin,
+    preview, pages). The details go to the log, not to the client.
+    """
+
+    retry_after = 5
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        logger.error("database unavailable at %s: %s", request.path, exception)
+        if request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", ""):
+            response = JsonResponse({"detail": "The database is unavailable; try again shortly."}, status=503)
+        else:
+            response = HttpResponse(
+                "数据库暂时不可用，请稍后再试。 The database is unavailable; try again shortly.",
+                status=503,
+                content_type="text/plain; charset=utf-8",
+            )
+        response["Retry-After"] = str(self.retry_after)
+        return response
