@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from core.fields import is_whole_number
 from media.admin import thumbnail_url
 from portal import roles
 
@@ -405,7 +406,7 @@ class ArticleAdmin(admin.ModelAdmin):
             opened = context["adminform"].form["opened_version"].value()
             context["presence_config"] = {
                 "url": context["presence_url"],
-                "version": int(opened) if str(opened).isdigit() else obj.version,
+                "version": int(opened) if is_whole_number(str(opened)) else obj.version,
                 "every": max(5, settings.EDIT_SESSION_SECONDS // 3),
             }
             context["replace_inlines"] = bool(request.POST.get("_replace_inlines"))
@@ -426,7 +427,7 @@ class ArticleAdmin(admin.ModelAdmin):
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         if request.method == "POST" and object_id:
             self._catch_stale_post(request, object_id)
-        elif request.method == "GET" and object_id and object_id.isdigit():
+        elif request.method == "GET" and object_id and is_whole_number(object_id):
             article = self.get_queryset(request).filter(pk=object_id).only("version", "status", "created_by").first()
             if article is not None and self.has_view_or_change_permission(request, article):
                 services.edit_session_touch(article_id=article.pk, user=request.user, opened_version=article.version)
@@ -438,13 +439,15 @@ class ArticleAdmin(admin.ModelAdmin):
         The posted rows of the body, bylines and related picks become new rows and `_replace_inlines`
         is set, so saving that page again replaces what the other save wrote instead of mixing the two.
         """
-        if not object_id.isdigit():
+        if not is_whole_number(object_id):
             return
         current = Article.objects.filter(pk=object_id).values_list("version", flat=True).first()
         opened = request.POST.get("opened_version", "")
         if current is None or opened == str(current):
             return
-        changes = selectors.revisions_since(article_id=int(object_id), version=int(opened) if opened.isdigit() else 0)
+        changes = selectors.revisions_since(
+            article_id=int(object_id), version=int(opened) if is_whole_number(opened) else 0
+        )
         data = request.POST.copy()
         data["opened_version"] = str(current)
         data["_replace_inlines"] = "1"
@@ -663,7 +666,7 @@ class ArticleAdmin(admin.ModelAdmin):
             return JsonResponse({"left": True})
         services.edit_session_touch(article_id=article.pk, user=request.user)
         seen = request.POST.get("version", "")
-        changes = selectors.revisions_since(article_id=article.pk, version=int(seen)) if seen.isdigit() else []
+        changes = selectors.revisions_since(article_id=article.pk, version=int(seen)) if is_whole_number(seen) else []
         return JsonResponse(
             {
                 "version": article.version,
@@ -681,7 +684,7 @@ class ArticleAdmin(admin.ModelAdmin):
             raise PermissionDenied
         if request.method == "POST":
             chosen = request.POST.get("cancel", "")
-            article = self.get_queryset(request).filter(pk=chosen).first() if chosen.isdigit() else None
+            article = self.get_queryset(request).filter(pk=chosen).first() if is_whole_number(chosen) else None
             if article is None:
                 self.message_user(request, "没有这篇文章。", messages.ERROR)
             else:

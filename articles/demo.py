@@ -371,7 +371,9 @@ def demo_readers(*, readers: int = 400, seed: int = 11) -> int:
         events = [{"article": article, "visitor": f"demo-reader-{reader}"} for article in picks]
         if rng.random() < 0.1:
             events.append({"article": next(iter(picks)), "type": "share", "visitor": f"demo-reader-{reader}"})
-        tally = trending_services.events_record(events=events, address="127.0.0.1", user_agent=agent, cookie=None)
+        # Each demo reader at an address of their own (IPv6 documentation range), as real readers are.
+        address = f"2001:db8::{reader + 1:x}"
+        tally = trending_services.events_record(events=events, address=address, user_agent=agent, cookie=None)
         counted += tally["accepted"]
     trending_services.trending_refresh()
     return counted

@@ -262,11 +262,25 @@ class Block(models.Model):
         return f"{self.get_type_display()}: {self.text[:30]}"
 
 
+def public_articles(now=None) -> Q:
+    """Published, or scheduled with its time passed: what readers can see at `now`.
+
+    Also the choices of a related pick, the admin's chooser included.
+    """
+    return Q(status__in=[Article.Status.PUBLISHED, Article.Status.SCHEDULED], published_at__lte=now or timezone.now())
+
+
 class RelatedPick(models.Model):
     """An editor's own choice of related article, shown before computed ones."""
 
     from_article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="picks")
-    to_article = models.ForeignKey(Article, verbose_name=_("article"), on_delete=models.CASCADE, related_name="+")
+    to_article = models.ForeignKey(
+        Article,
+        verbose_name=_("article"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        limit_choices_to=public_articles,
+    )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:

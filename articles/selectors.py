@@ -7,13 +7,12 @@ from django.db.models import Case, Count, F, IntegerField, OuterRef, Prefetch, Q
 from django.db.models.fields.json import KT
 from django.utils import timezone
 
-from .models import Article, Author, Block, Byline, EditSession, RelatedPick, Revision, StatusChange
+from .models import Article, Author, Block, Byline, EditSession, RelatedPick, Revision, StatusChange, public_articles
 
 
 def public_q(now: datetime | None = None) -> Q:
     """Published, or scheduled with its time passed: public to the second without a worker."""
-    now = now or timezone.now()
-    return Q(status__in=[Article.Status.PUBLISHED, Article.Status.SCHEDULED], published_at__lte=now)
+    return public_articles(now)
 
 
 IMAGE_FIELDS = (

@@ -349,6 +349,7 @@ def _restorable(data: dict[str, Any], article: Article) -> tuple[dict[str, Any],
         )
     out["body"] = body
     related = existing(Article, [r["id"] for r in data.get("related", [])])
+    related = {pk: item for pk, item in related.items() if item.is_published}  # picks must be public
     out["related"] = [related[r["id"]] for r in data.get("related", []) if r["id"] in related]
     gone += [f"related article {r['name']}" for r in data.get("related", []) if r["id"] not in related]
     return out, gone
@@ -414,6 +415,9 @@ def _write_relations(
         for item in related:
             if item.pk == article.pk:
                 raise ValidationError({"related": ["An article cannot be related to itself."]})
+            if not item.is_published:
+                # Picks are printed to readers and their titles kept in revisions: public ones only.
+                raise ValidationError({"related": [f"Article {item.pk} is not published; pick published articles."]})
             if item.pk not in {p.pk for p in picks}:
                 picks.append(item)
         if len(picks) > settings.ARTICLE_RELATED_LIMIT:

@@ -34,6 +34,24 @@ class TrustedProxyMiddleware:
         return self.get_response(request)
 
 
+class RejectNulMiddleware:
+    """A NUL character in the path (404) or the query string (400) is refused before any view runs.
+
+    No slug, id or search term contains one, and PostgreSQL refuses them in text, so
+    letting one through could only end in a 500.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path:
+            return JsonResponse({"detail": "Not found."}, status=404)  # no path has one
+        if any("\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()):
+            return JsonResponse({"detail": "The query string contains a NUL character."}, status=400)
+        return self.get_response(request)
+
+
 class DatabaseUnavailableMiddleware:
     """A database that refuses connections is a 503 with `Retry-After`, never a 500.
 

@@ -57,3 +57,13 @@ def client_address(peer: str, forwarded_for: str) -> tuple[str, bool]:
         if not is_trusted(address, networks):
             break
     return client, True
+
+
+def address_in(address: str, entries: list[str] | tuple[str, ...]) -> bool:
+    """Whether `address` falls in any of `entries` (addresses and CIDRs, as settings give them)."""
+    return bool(entries) and is_trusted(parse_address(address), _networks(tuple(entries)))
+
+
+def request_address(request) -> str:
+    """The client's address of a request that went through `TrustedProxyMiddleware`."""
+    return request.META.get("REMOTE_ADDR", "")

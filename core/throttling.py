@@ -17,6 +17,12 @@ class ScopedRateThrottle(throttling.ScopedRateThrottle):
     cannot be guessed at while Redis is down.
     """
 
+    def get_rate(self):
+        # DRF copies the rates once at import; read them now, so settings changes apply.
+        from rest_framework.settings import api_settings
+
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
     def get_ident(self, request):
         return request.META.get("REMOTE_ADDR", "")
 

@@ -2,7 +2,7 @@
 
 import hashlib
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from core import announce
@@ -282,6 +283,27 @@ def images_sweep_expired(*, now: datetime | None = None) -> int:
         api_cache.invalidate()
         logger.info("removed renditions of %d image(s) whose rights expired", len(expired))
     return len(expired)
+
+
+def renditions_sweep_missing(*, now: datetime | None = None, limit: int = 200) -> int:
+    """Enqueue rendition work for usable photos still without their renditions.
+
+    Catches what a lost message left behind (a broker down at upload, a worker killed
+    mid-task): renditions are made once whatever runs twice. Photos younger than a minute
+    are left to the task their upload enqueued.
+    """
+    now = now or timezone.now()
+    waiting = list(
+        Image.objects.filter(renditions_ready=False, uploaded_at__lte=now - timedelta(minutes=1))
+        .filter(Q(rights_expire_at__isnull=True) | Q(rights_expire_at__gt=now))
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for image_id in waiting:
+        _enqueue_renditions(image_id)
+    if waiting:
+        logger.info("re-enqueued renditions for %d photo(s) still without them", len(waiting))
+    return len(waiting)
 
 
 @transaction.atomic

@@ -18,3 +18,9 @@ def renditions_generate_task(image_id: int) -> int:
 @shared_task
 def images_sweep_expired_task() -> int:
     return services.images_sweep_expired()
+
+
+@shared_task
+def renditions_sweep_missing_task() -> int:
+    """Every few minutes (beat): photos whose rendition message was lost get it again."""
+    return services.renditions_sweep_missing()

@@ -5,6 +5,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
 
+from core.fields import parse_whole_number
+
 INVALID_CURSOR = "This cursor is not valid; use the next or previous link as given."
 
 
@@ -22,9 +24,10 @@ class StrictCursorPagination(CursorPagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+        size = parse_whole_number(raw, low=1, high=self.max_page_size)
+        if size is None:
             raise ValidationError({"page_size": [f"Give a whole number from 1 to {self.max_page_size}."]})
-        return int(raw)
+        return size
 
     def paginate_queryset(self, queryset, request, view=None):
         try:
@@ -35,8 +38,11 @@ class StrictCursorPagination(CursorPagination):
 
     def decode_cursor(self, request):
         try:
-            return super().decode_cursor(request)
+            cursor = super().decode_cursor(request)
         except NotFound:
             raise ValidationError({"cursor": [INVALID_CURSOR]})
         except (ValueError, TypeError, OverflowError):
             raise ValidationError({"cursor": [INVALID_CURSOR]})
+        if cursor is not None and cursor.position is not None and "\x00" in cursor.position:
+            raise ValidationError({"cursor": [INVALID_CURSOR]})  # PostgreSQL refuses NUL in text
+        return cursor

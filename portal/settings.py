@@ -1,5 +1,6 @@
 """Settings for Portal, all from the environment, defaulting to the embedded setup."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -35,6 +36,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "axes",
     "core",
     "media",
     "articles",
@@ -43,6 +45,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "core.middleware.TrustedProxyMiddleware",
+    "core.middleware.RejectNulMiddleware",
     "portal.middleware.ApiJsonErrorsMiddleware",
     "core.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -53,7 +56,25 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Logins (admin and token) are counted per account and address by django-axes: after
+# LOGIN_FAILURE_LIMIT wrong passwords that pair is locked for LOGIN_LOCKOUT_MINUTES. A
+# superuser unlocks early by deleting the attempt under 访问尝试 in the admin, or with
+# `manage.py axes_reset_username NAME`.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "core.net.request_address"  # REMOTE_ADDR, as TrustedProxyMiddleware left it
+AXES_LOCKOUT_CALLABLE = "portal.lockout.lockout_response"
+AXES_VERBOSE = False
 
 ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"
@@ -114,6 +135,12 @@ else:
     }
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
+CELERY_TASK_TIME_LIMIT = 5 * 60
+CELERY_TASK_SOFT_TIME_LIMIT = 60
+# A message taken by a worker that dies without acknowledging it goes back to the queue after
+# this long (Redis): longer than a task may run (CELERY_TASK_TIME_LIMIT), or a slow task would
+# run twice; far less than Redis's default hour, or a killed worker's rendition job waits that long.
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=CELERY_TASK_TIME_LIMIT + 60)
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # kombu's filesystem transport: a folder every process on the machine shares.
     _broker_dir = VAR_DIR / "broker"
@@ -125,12 +152,14 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
     }
+else:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 CELERY_TASK_IGNORE_RESULT = True
+# Tasks that acknowledge late go back to the queue when their worker process is killed.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
-CELERY_TASK_TIME_LIMIT = 5 * 60
-CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Periodic tasks live in the database (django-celery-beat), made by data migrations,
 # so editors' changes in the admin ("Periodic tasks") survive restarts.
@@ -201,6 +230,11 @@ TRENDING_CUT_MARKER = "..."
 TRENDING_CUT_BY_WIDTH = env.bool("TRENDING_CUT_BY_WIDTH", default=False)  # CJK counts 2, Latin 1
 TRENDING_EVENTS_RATE = env.str("TRENDING_EVENTS_RATE", default="1200/min")  # requests per client address
 TRENDING_VISITOR_COOKIE = "portal_vid"
+# One address may add at most this many events per article and type within the dedupe window,
+# however many visitor ids it sends: enough for an office or a school behind one address, too
+# few to push a story up the rail. Log shippers listed as trusted senders are not capped.
+TRENDING_VIEWS_PER_ADDRESS = env.int("TRENDING_VIEWS_PER_ADDRESS", default=50)
+TRENDING_TRUSTED_SENDERS = env.list("TRENDING_TRUSTED_SENDERS", default=[])
 
 # Request size limits: JSON bodies beyond this answer 413 instead of being read.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2 * 1024 * 1024)
@@ -208,7 +242,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2 *
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["portal.renderers.FastJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "core.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],

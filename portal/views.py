@@ -18,15 +18,33 @@ from core.throttling import ScopedRateThrottle
 logger = logging.getLogger(__name__)
 
 
+# What a rendition can be; anything else under uploads/ is never served (no HTML, no SVG).
+SERVED_IMAGE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp", ".avif": "image/avif"}
+
+
 def serve_upload(request, path: str):
-    """Uploaded files from MEDIA_ROOT (the embedded setup; production uses a CDN), cached for long:
-    their names change whenever their content does."""
+    """Renditions from MEDIA_ROOT (the embedded setup; production uses a CDN), cached for long:
+    their names change whenever their content does.
+
+    Only files inside `renditions/` with an image type: the path is judged after it is
+    normalised, so `renditions/../images/...` (or `%2e%2e`) cannot reach an original, which
+    keeps full metadata and outlives its rights.
+    """
+    import posixpath
+
     from django.http import Http404
     from django.views.static import serve
 
-    if not path.startswith("renditions/"):
+    if "\x00" in path or "\\" in path or any(part in ("..", ".") for part in path.split("/")):
+        raise Http404("Not found.")
+    normalised = posixpath.normpath(path).lstrip("/")
+    extension = posixpath.splitext(normalised)[1].lower()
+    if not normalised.startswith("renditions/") or extension not in SERVED_IMAGE_TYPES:
         raise Http404("Originals are not served; use a rendition.")  # they carry full metadata
-    response = serve(request, path, document_root=settings.MEDIA_ROOT)
+    response = serve(request, normalised, document_root=settings.MEDIA_ROOT)
+    response["Content-Type"] = SERVED_IMAGE_TYPES[extension]
+    response["Content-Disposition"] = "inline"
+    response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "public, max-age=31536000, immutable"
     return response
 
@@ -122,4 +140,13 @@ class TokenView(ObtainAuthToken):
         responses=inline_serializer("TokenResponse", {"token": serializers.CharField()}),
     )
     def post(self, request, *args, **kwargs):
-        return super().post(request, *args, **kwargs)
+        try:
+            return super().post(request, *args, **kwargs)
+        except serializers.ValidationError:
+            # django-axes marks the request it was given (DRF's wrapper) when the account is
+            # locked at this address: answer 429 as the admin does, not "wrong password".
+            if getattr(request, "axes_locked_out", False):
+                from .lockout import lockout_response
+
+                return lockout_response(request._request)
+            raise

@@ -144,6 +144,17 @@ class StoredSeen(models.Model):
         return self.key
 
 
+class StoredCap(models.Model):
+    """Events one address added for one article and type, until `expires_at` (the per-address cap)."""
+
+    key = models.CharField(max_length=64, primary_key=True)
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.FloatField()
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"
+
+
 class StoredMeta(models.Model):
     name = models.CharField(max_length=30, primary_key=True)
     value = models.FloatField()

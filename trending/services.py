@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from articles.models import Article
 from core import announce
+from core.net import address_in
 from portal import roles
 
 from . import selectors
@@ -60,6 +61,14 @@ def visitor_key(*, sent: str | None, cookie: str | None, address: str, user_agen
     return hashlib.blake2b(base.encode(), digest_size=10).hexdigest()
 
 
+def source_key(*, address: str, day: str) -> str:
+    """The sending address as the per-address cap knows it: a salted daily hash, or "" for a
+    trusted sender (a log shipper sending for many readers), which is not capped."""
+    if address_in(address, settings.TRENDING_TRUSTED_SENDERS):
+        return ""
+    return hmac.new(_daily_salt(day), f"source\n{address}".encode(), hashlib.sha256).hexdigest()[:24]
+
+
 def events_record(
     *, events: list[Any], address: str, user_agent: str, cookie: str | None, now: float | None = None
 ) -> dict[str, int]:
@@ -71,6 +80,7 @@ def events_record(
     now = now or time.time()
     day = time.strftime("%Y-%m-%d", time.gmtime(now))
     weights = settings.TRENDING_WEIGHTS
+    source = source_key(address=address, day=day)
     valid: list[Event] = []
     invalid = bots = 0
     for raw in events:
@@ -93,13 +103,14 @@ def events_record(
             bots += 1
             continue
         key = visitor_key(sent=visitor, cookie=cookie, address=address, user_agent=agent, day=day)
-        valid.append(Event(article_id=article, kind=kind, weight=weights[kind], visitor=key))
+        valid.append(Event(article_id=article, kind=kind, weight=weights[kind], visitor=key, source=source))
     result: Recorded = get_store().record(valid, now=now, bots=bots, invalid=invalid)
     return {
         "accepted": result.accepted,
         "rejected": len(events) - result.accepted,
         "duplicates": result.duplicates,
         "ineligible": result.ineligible,
+        "limited": result.limited,
         "bots": bots,
         "invalid": invalid,
     }

@@ -28,6 +28,7 @@ class Event:
     kind: str  # view, share, comment
     weight: float
     visitor: str  # already hashed, bounded length
+    source: str = ""  # the sending address, hashed; "" for trusted senders (no per-address cap)
 
 
 @dataclass
@@ -35,6 +36,7 @@ class Recorded:
     accepted: int = 0
     duplicates: int = 0
     ineligible: int = 0
+    limited: int = 0  # over the per-address cap (TRENDING_VIEWS_PER_ADDRESS)
 
 
 # {article id: (section id, public from in epoch seconds or None)} for the ids that exist.
@@ -140,26 +142,44 @@ local ttl = tonumber(ARGV[3])
 local hour = ARGV[4]
 local lambda = tonumber(ARGV[5])
 local bots, invalid = tonumber(ARGV[6]), tonumber(ARGV[7])
+local cap = tonumber(ARGV[8])
 local t0 = tonumber(redis.call('HGET', p .. ':meta', 't0'))
 if not t0 then
   t0 = now
   redis.call('HSET', p .. ':meta', 't0', now)
 end
 local factor = math.exp(lambda * (now - t0))
-local accepted, duplicates, ineligible = 0, 0, 0
+local accepted, duplicates, ineligible, limited = 0, 0, 0, 0
 local misses = {}
 local hour_key = p .. ':hour:' .. hour
-for i = 8, #ARGV, 4 do
-  local article, weight, visitor, kind = ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2], ARGV[i + 3]
+for i = 9, #ARGV, 5 do
+  local article, weight, visitor, kind, source = ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
+  local over = nil  -- stays nil unless the event is new: false counts it, true is over the cap
   local section = redis.call('HGET', p .. ':eligible', article)
   if not section then
     -- not remembered: a recent look-up said no, or the caller must ask the database
     if redis.call('EXISTS', p .. ':ineligible:' .. article) == 1 then
       ineligible = ineligible + 1
     else
-      table.insert(misses, (i - 8) / 4 + 1)
+      table.insert(misses, (i - 9) / 5 + 1)
     end
   elseif redis.call('SET', p .. ':seen:' .. kind .. ':' .. visitor .. ':' .. article, '1', 'NX', 'EX', ttl) then
+    over = false
+    if source ~= '' then
+      -- one address may add at most `cap` events per article and type in the dedupe window,
+      -- however many visitor ids it makes up
+      local capped = p .. ':cap:' .. kind .. ':' .. source .. ':' .. article
+      local sent = redis.call('INCR', capped)
+      if sent == 1 then redis.call('EXPIRE', capped, ttl) end
+      over = sent > cap
+    end
+  else
+    duplicates = duplicates + 1
+  end
+  if over == true then
+    limited = limited + 1
+    redis.call('DEL', p .. ':seen:' .. kind .. ':' .. visitor .. ':' .. article)
+  elseif over == false then
     local add = weight * factor
     redis.call('ZINCRBY', p .. ':now', add, article)
     if section ~= '' then redis.call('ZINCRBY', p .. ':now:s:' .. section, add, article) end
@@ -173,8 +193,6 @@ for i = 8, #ARGV, 4 do
       redis.call('HINCRBY', p .. ':views', article, 1)
     end
     accepted = accepted + 1
-  else
-    duplicates = duplicates + 1
   end
 end
 if accepted > 0 then
@@ -186,7 +204,8 @@ if duplicates > 0 then redis.call('HINCRBY', stats, 'duplicates', duplicates) en
 if ineligible > 0 then redis.call('HINCRBY', stats, 'ineligible', ineligible) end
 if bots > 0 then redis.call('HINCRBY', stats, 'bots', bots) end
 if invalid > 0 then redis.call('HINCRBY', stats, 'invalid', invalid) end
-return {accepted, duplicates, ineligible, misses}
+if limited > 0 then redis.call('HINCRBY', stats, 'limited', limited) end
+return {accepted, duplicates, ineligible, misses, limited}
 """
 
 REBASE_SCRIPT = """
@@ -278,11 +297,14 @@ class RedisStore(TrendingStore):
             repr(decay_rate()),
             bots,
             invalid,
+            settings.TRENDING_VIEWS_PER_ADDRESS,
         ]
         for event in events:
-            argv += [event.article_id, repr(event.weight), event.visitor, event.kind]
-        accepted, duplicates, ineligible, misses = self._call(self._record, keys=[f"{self.prefix}:meta"], args=argv)
-        result = Recorded(int(accepted), int(duplicates), int(ineligible))
+            argv += [event.article_id, repr(event.weight), event.visitor, event.kind, event.source]
+        accepted, duplicates, ineligible, misses, limited = self._call(
+            self._record, keys=[f"{self.prefix}:meta"], args=argv
+        )
+        result = Recorded(int(accepted), int(duplicates), int(ineligible), int(limited))
         if misses:
             # Articles Redis does not know (new, scheduled, or Redis restarted empty): the database
             # decides, once per article, and only these events go round again.
@@ -298,6 +320,7 @@ class RedisStore(TrendingStore):
                 result.accepted += more.accepted
                 result.duplicates += more.duplicates
                 result.ineligible += more.ineligible
+                result.limited += more.limited
         return result
 
     def _learn(self, ids: list[int], *, now: float) -> set[int]:
@@ -471,7 +494,7 @@ class DatabaseStore(TrendingStore):
         return row.value
 
     def record(self, events: list[Event], *, now: float, bots: int = 0, invalid: int = 0) -> Recorded:
-        from .models import StoredHour, StoredScore, StoredSeen
+        from .models import StoredCap, StoredHour, StoredScore, StoredSeen
 
         known = self.resolver(sorted({event.article_id for event in events})) if events else {}
         eligible = {
@@ -492,6 +515,12 @@ class DatabaseStore(TrendingStore):
                 key = f"{event.kind}:{event.visitor}:{event.article_id}"[:64]
                 if not self._mark_seen(StoredSeen, key, now):
                     result.duplicates += 1
+                    continue
+                if event.source and not self._within_cap(
+                    StoredCap, f"{event.kind}:{event.source}:{event.article_id}"[:64], now
+                ):
+                    StoredSeen.objects.filter(key=key).delete()
+                    result.limited += 1
                     continue
                 result.accepted += 1
                 scores[event.article_id] = scores.get(event.article_id, 0.0) + event.weight * factor
@@ -516,6 +545,7 @@ class DatabaseStore(TrendingStore):
                 accepted=result.accepted,
                 duplicates=result.duplicates,
                 ineligible=result.ineligible,
+                limited=result.limited,
                 bots=bots,
                 invalid=invalid,
             )
@@ -559,6 +589,21 @@ class DatabaseStore(TrendingStore):
         except IntegrityError:
             return False
 
+    @staticmethod
+    def _within_cap(model, key: str, now: float) -> bool:
+        """Count one more event from an address for an article; False once it is over the cap."""
+        cap, expires = settings.TRENDING_VIEWS_PER_ADDRESS, now + settings.TRENDING_DEDUPE_SECONDS
+        if model.objects.filter(key=key, expires_at__gt=now, count__lt=cap).update(count=F("count") + 1):
+            return True
+        if model.objects.filter(key=key, expires_at__lte=now).update(count=1, expires_at=expires):
+            return True
+        try:
+            with transaction.atomic():
+                model.objects.create(key=key, count=1, expires_at=expires)
+            return True
+        except IntegrityError:
+            return False  # the row is there, current and full
+
     def top(self, kind: str, section_id: int | None, limit: int, *, now: float) -> list[tuple[int, float]]:
         from .models import StoredHour, StoredScore
 
@@ -599,11 +644,12 @@ class DatabaseStore(TrendingStore):
             StoredMeta.objects.update_or_create(name="t0", defaults={"value": now})
 
     def prune(self, *, now: float, min_score: float) -> int:
-        from .models import StoredHour, StoredScore, StoredSeen
+        from .models import StoredCap, StoredHour, StoredScore, StoredSeen
 
         threshold = min_score * math.exp(decay_rate() * (now - self._t0()))
         removed, _ = StoredScore.objects.filter(score__lt=threshold, pending_views=0).delete()
         StoredSeen.objects.filter(expires_at__lte=now).delete()
+        StoredCap.objects.filter(expires_at__lte=now).delete()
         StoredHour.objects.filter(hour__lte=int(now // HOUR) - 25).delete()
         return removed
 

@@ -4,13 +4,21 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.fields import IdRelatedField
 from media.models import Image
 from media.selectors import image_public
 
 from ..models import Article, Author, Block, Outlet, Section, Tag
-from ..selectors import authors_of
+from ..selectors import authors_of, public_q
 
 # --- output -------------------------------------------------------------------
+
+
+class PublishedArticleField(IdRelatedField):
+    """A related pick: published articles only; another writer's draft reads as "does not exist"."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(public_q())
 
 
 class SectionSerializer(serializers.ModelSerializer):
@@ -184,7 +192,7 @@ class EditorArticleSerializer(ArticleDetailSerializer):
 
 
 class BylineInputSerializer(serializers.Serializer):
-    author = serializers.PrimaryKeyRelatedField(queryset=Author.objects.all())
+    author = IdRelatedField(queryset=Author.objects.all())
     role = serializers.CharField(max_length=20, required=False, default="文", allow_blank=True)
 
 
@@ -196,7 +204,7 @@ class BlockInputSerializer(serializers.Serializer):
     html = serializers.CharField(required=False, allow_blank=True, max_length=20000, trim_whitespace=False)
     text = serializers.CharField(required=False, allow_blank=True, max_length=20000)
     attribution = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    image = serializers.PrimaryKeyRelatedField(queryset=Image.objects.all(), required=False, allow_null=True)
+    image = IdRelatedField(queryset=Image.objects.all(), required=False, allow_null=True)
     caption = serializers.CharField(required=False, allow_blank=True, max_length=1000)
 
     def validate(self, data: dict) -> dict:
@@ -225,15 +233,15 @@ class ArticleInputSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     slug = serializers.SlugField(max_length=100, required=False, allow_blank=True)
     summary = serializers.CharField(max_length=120, required=False, allow_blank=True)
-    section = serializers.PrimaryKeyRelatedField(queryset=Section.objects.all(), required=False, allow_null=True)
-    source = serializers.PrimaryKeyRelatedField(queryset=Outlet.objects.all(), required=False, allow_null=True)
+    section = IdRelatedField(queryset=Section.objects.all(), required=False, allow_null=True)
+    source = IdRelatedField(queryset=Outlet.objects.all(), required=False, allow_null=True)
     original_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
-    lead_image = serializers.PrimaryKeyRelatedField(queryset=Image.objects.all(), required=False, allow_null=True)
+    lead_image = IdRelatedField(queryset=Image.objects.all(), required=False, allow_null=True)
     lead_image_caption = serializers.CharField(max_length=500, required=False, allow_blank=True)
-    tags = serializers.PrimaryKeyRelatedField(queryset=Tag.objects.all(), many=True, required=False)
+    tags = IdRelatedField(queryset=Tag.objects.all(), many=True, required=False)
     bylines = BylineInputSerializer(many=True, required=False)
     body = BlockInputSerializer(many=True, required=False)
-    related = serializers.PrimaryKeyRelatedField(queryset=Article.objects.all(), many=True, required=False)
+    related = PublishedArticleField(queryset=Article.objects.all(), many=True, required=False)
 
     def validate_bylines(self, value: list) -> list:
         if len(value) > 20:

@@ -239,8 +239,9 @@ class EditorArticleViewSet(
         article_id = _parse_id(self.kwargs["pk"])
         article = self.get_queryset().filter(pk=article_id).first()
         if article is None:
-            if Article.objects.filter(pk=article_id).exists():
-                # It exists but is someone else's: say so rather than pretend it is not there.
+            if Article.objects.filter(selectors.public_q(), pk=article_id).exists():
+                # Anyone may know a public article exists: say why it is refused. Someone else's
+                # draft or scheduled article is answered like one that does not exist.
                 raise PermissionDenied("Writers can see and change only their own articles.")
             raise NotFound()
         return article

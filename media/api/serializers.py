@@ -4,6 +4,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.fields import IdRelatedField
+
 from .. import selectors, uses
 from ..models import Agency, Image
 
@@ -104,7 +106,7 @@ class ImageInputSerializer(serializers.Serializer):
     caption = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     creator = serializers.CharField(max_length=100, required=False, allow_blank=True)
     creator_author = serializers.IntegerField(required=False, allow_null=True, min_value=1)
-    agency = serializers.PrimaryKeyRelatedField(queryset=Agency.objects.all(), required=False, allow_null=True)
+    agency = IdRelatedField(queryset=Agency.objects.all(), required=False, allow_null=True)
     credit_line = serializers.CharField(max_length=200, required=False, allow_blank=True)
     copyright = serializers.CharField(max_length=200, required=False, allow_blank=True)
     license = serializers.ChoiceField(choices=Image.License.choices, required=False)

@@ -4,6 +4,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 import django_filters
+from django import forms
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.files.storage import default_storage
 from django.db.models import Q
@@ -12,10 +13,12 @@ from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.exceptions import APIException, NotFound
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.fields import MAX_ID
+from core.parsers import JSONParser
 from portal import roles
 from portal.exceptions import Conflict
 from portal.pagination import StrictCursorPagination
@@ -59,11 +62,17 @@ def service_errors():
         raise NotFound() from error
 
 
+class WholeNumberFilter(django_filters.NumberFilter):
+    """An integer filter: `1.5`, `1e309` or `NaN` are a 400 ("Enter a whole number."), not a 500."""
+
+    field_class = forms.IntegerField
+
+
 class ImageFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", max_length=200)
     license = django_filters.ChoiceFilter(choices=Image.License.choices)
-    agency = django_filters.NumberFilter(field_name="agency_id")
-    expiring_within_days = django_filters.NumberFilter(method="filter_expiring", min_value=0, max_value=3650)
+    agency = WholeNumberFilter(field_name="agency_id", min_value=1, max_value=MAX_ID)
+    expiring_within_days = WholeNumberFilter(method="filter_expiring", min_value=0, max_value=3650)
 
     class Meta:
         model = Image

@@ -3,7 +3,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from articles.models import Article, Block
+from articles.models import Article, Block, Revision
 from tests.articles.factories import AuthorFactory, OutletFactory, SectionFactory, TagFactory
 
 pytestmark = pytest.mark.django_db
@@ -191,12 +191,39 @@ def test_writer_edits_own_draft_but_cannot_publish(writer_api):
 def test_writer_cannot_see_or_touch_others_drafts(editor_api, writer_api):
     article_id = _create(editor_api).json()["id"]
 
-    assert writer_api.get(f"{URL}{article_id}/").status_code == 403
-    response = writer_api.post(f"{URL}{article_id}/submit/")
+    # Someone else's draft is answered exactly like an article that does not exist.
+    seen, missing = writer_api.get(f"{URL}{article_id}/"), writer_api.get(f"{URL}99999/")
+    submitted = writer_api.post(f"{URL}{article_id}/submit/")
+    assert (seen.status_code, seen.json()) == (missing.status_code, missing.json())
+    assert seen.status_code == 404
+    assert submitted.status_code == 404
+    assert Article.objects.get(pk=article_id).status == "draft"
+
+
+def test_writer_is_told_why_a_published_article_of_someone_else_is_refused(editor_api, writer_api):
+    article_id = _create(editor_api).json()["id"]
+    editor_api.post(f"{URL}{article_id}/publish/")
+
+    response = writer_api.get(f"{URL}{article_id}/")
+
     assert response.status_code == 403
     assert "own" in response.json()["detail"]
-    assert Article.objects.get(pk=article_id).status == "draft"
-    assert writer_api.post(f"{URL}99999/submit/").status_code == 404
+
+
+def test_related_picks_must_be_published_and_never_leak_a_draft_title(editor_api, writer_api):
+    secret = _create(editor_api, title="尚未公布的独家新闻").json()["id"]
+    own = writer_api.post(URL, {"title": "写手稿"}, format="json")
+    url = f"{URL}{own.json()['id']}/"
+
+    draft_pick = writer_api.patch(url, {"related": [secret]}, format="json", HTTP_IF_MATCH=own["ETag"])
+    missing_pick = writer_api.patch(url, {"related": [99999]}, format="json", HTTP_IF_MATCH=own["ETag"])
+    editors_pick = editor_api.patch(url, {"related": [secret]}, format="json", HTTP_IF_MATCH=own["ETag"])
+
+    assert draft_pick.status_code == missing_pick.status_code == editors_pick.status_code == 400
+    assert draft_pick.json()["related"] == [m.replace("99999", str(secret)) for m in missing_pick.json()["related"]]
+    revisions = writer_api.get(f"{url}revisions/").json()["results"]
+    kept = [r.data for r in Revision.objects.filter(article_id=own.json()["id"])]
+    assert "尚未公布" not in str(revisions) and "尚未公布" not in str(kept)
 
 
 def test_submit_then_publish_actions_answer_200_with_the_article(writer_api, editor_api, api):
@@ -269,10 +296,8 @@ def test_outlets_crud(editor_api):
     assert editor_api.delete(f"/api/v1/editor/outlets/{outlet_id}/").status_code == 204
 
 
-def test_token_login_is_throttled_with_429(api, editor, monkeypatch):
-    from rest_framework.throttling import ScopedRateThrottle
-
-    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {**ScopedRateThrottle.THROTTLE_RATES, "auth": "3/min"})
+def test_token_login_is_throttled_with_429(api, editor, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"auth": "3/min"}}
 
     answers = [
         api.post("/api/v1/auth/token/", {"username": "editor1", "password": "wrong"}, format="json").status_code

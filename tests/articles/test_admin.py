@@ -150,3 +150,16 @@ def test_author_autocomplete_finds_chinese_names(editor):
     )
 
     assert [item["text"] for item in response.json()["results"]] == ["熊超然"]
+
+
+def test_the_related_article_chooser_offers_published_articles_only(editor):
+    ArticleFactory(title="已发布的新闻甲")
+    ArticleFactory(title="未发布的新闻乙", status="draft", published_at=None, first_published_at=None)
+
+    response = _client(editor).get(
+        "/admin/autocomplete/",
+        {"app_label": "articles", "model_name": "relatedpick", "field_name": "to_article", "term": "新闻"},
+    )
+
+    assert response.status_code == 200
+    assert [item["text"] for item in response.json()["results"]] == ["已发布的新闻甲"]

@@ -113,5 +113,5 @@ def test_writers_get_links_for_their_own_articles_only(writer_api, editor_api, w
     own = writer_api.post(URL, {"title": "写手稿"}, format="json").json()["id"]
     theirs = editor_api.post(URL, {"title": "编辑稿"}, format="json").json()["id"]
     assert Client().get(_link(writer_api, own)).status_code == 200
-    assert writer_api.post(f"{URL}{theirs}/preview/").status_code == 403
+    assert writer_api.post(f"{URL}{theirs}/preview/").status_code == 404  # someone else's draft
     assert Client().post(f"{URL}{own}/preview/").status_code in (401, 403)

@@ -72,6 +72,7 @@ def test_an_unpublished_article_stops_counting_at_once(store, editor, django_cap
         "rejected": 2,
         "duplicates": 0,
         "ineligible": 2,
+        "limited": 0,
         "bots": 0,
         "invalid": 0,
     }

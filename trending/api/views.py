@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from articles.models import Article, Section
 from core.errors import ServiceUnavailable
+from core.fields import IdRelatedField, parse_whole_number
 from core.throttling import ScopedRateThrottle
 from portal import roles
 
@@ -66,9 +67,9 @@ class RailView(APIView):
         raw_limit = request.query_params.get("limit")
         limit = config["size"]
         if raw_limit is not None:
-            if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= config["size"]:
+            limit = parse_whole_number(raw_limit, low=1, high=config["size"])
+            if limit is None:
                 raise ValidationError({"limit": [f"Give a whole number from 1 to {config['size']}."]})
-            limit = int(raw_limit)
         if len(section) > 50:
             raise ValidationError({"section": ["Unknown section."]})
         data = _snapshot(rail, section)
@@ -149,7 +150,7 @@ class IsEditorOrReadOnly(permissions.BasePermission):
 
 
 class PinSerializer(serializers.ModelSerializer):
-    article = serializers.PrimaryKeyRelatedField(queryset=Article.objects.all())
+    article = IdRelatedField(queryset=Article.objects.all())
     section = serializers.SlugRelatedField(
         slug_field="slug", queryset=Section.objects.all(), required=False, allow_null=True
     )
@@ -165,7 +166,7 @@ class PinSerializer(serializers.ModelSerializer):
 
 
 class ExclusionSerializer(serializers.ModelSerializer):
-    article = serializers.PrimaryKeyRelatedField(queryset=Article.objects.all())
+    article = IdRelatedField(queryset=Article.objects.all())
     created_by = serializers.CharField(source="created_by.username", read_only=True, default=None)
 
     class Meta:
