@@ -12,12 +12,8 @@ class ArticlesConfig(AppConfig):
         from media import uses
         from portal import api_cache
 
-        from . import selectors, signals
+        from . import selectors
 
         uses.register(selectors.image_uses)
         # Scheduled articles go public at their second without an edit: answers must not outlive that.
         api_cache.register_horizon(selectors.next_scheduled_at)
-
-        # Every editorial change makes cached public responses stale.
-        for signal in (signals.article_published, signals.article_unpublished, signals.article_changed):
-            signal.connect(api_cache.invalidate_on_signal, dispatch_uid=f"api-cache-{id(signal)}")

@@ -15,8 +15,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
-from core import announce
-from portal import api_cache, roles
+from core import outbox
+from portal import roles
 
 from .models import (
     Article,
@@ -32,7 +32,6 @@ from .models import (
     StatusChange,
     Tag,
 )
-from .signals import article_changed, article_published, article_unpublished
 from .text import clean_plain, cut, html_to_text, sanitize_inline_html, slug_from_title
 
 logger = logging.getLogger(__name__)
@@ -428,14 +427,44 @@ def _write_relations(
         )
 
 
-def _announce(article: Article, *, was_public: bool) -> None:
-    article_id = article.pk
-    is_public = article.is_published
-    announce.after_commit(article_changed, Article, article_id=article_id)
-    if is_public and not was_public:
-        announce.after_commit(article_published, Article, article_id=article_id)
+def _keys_of(article_id: int, section_id: int | None) -> list[str]:
+    """The surrogate keys a change of this article touches: itself, every list, what it embeds."""
+    keys = [f"article-{article_id}", "list"]
+    if section_id:
+        keys.append(f"section-{section_id}")
+    keys += [
+        f"tag-{tag}"
+        for tag in Article.tags.through.objects.filter(article_id=article_id).values_list("tag_id", flat=True)
+    ]
+    keys += [
+        f"author-{author}"
+        for author in Byline.objects.filter(article_id=article_id).values_list("author_id", flat=True)
+    ]
+    return keys
+
+
+def _record_change(article: Article, *, was_public: bool, deleted: bool = False) -> None:
+    """Put the change in the outbox, in this transaction, when the public can see it.
+
+    A draft's edits change nothing public and are not recorded.
+    """
+    is_public = not deleted and article.is_published
+    if deleted:
+        kind = "article.deleted"
+    elif is_public and not was_public:
+        kind = "article.published"
     elif was_public and not is_public:
-        announce.after_commit(article_unpublished, Article, article_id=article_id)
+        kind = "article.unpublished"
+    elif is_public:
+        kind = "article.updated"
+    else:
+        return
+    outbox.record(
+        type=kind,
+        subject=f"article:{article.pk}",
+        keys=_keys_of(article.pk, article.section_id),
+        data={"id": article.pk, "status": "deleted" if deleted else article.status},
+    )
 
 
 def _save_with_id_slug(article: Article) -> None:
@@ -489,7 +518,7 @@ def article_create(
     StatusChange.objects.create(article=article, from_status="", to_status=article.status, by=by)
     _write_relations(article, tags=tags, bylines=bylines, body=blocks, related=related)
     _record_revision(article.pk, by=by, action=Revision.Action.CREATED)
-    _announce(article, was_public=False)
+    _record_change(article, was_public=False)
     return article
 
 
@@ -537,7 +566,7 @@ def article_update(
         related=data.get("related"),
     )
     _record_revision(article.pk, by=by, action=action, restored_from=restored_from, note=note)
-    _announce(article, was_public=was_public)
+    _record_change(article, was_public=was_public)
     return article
 
 
@@ -560,7 +589,7 @@ def _transition(article: Article, *, by, status: str, extra_fields: Sequence[str
     article.save(update_fields=["status", "version", "updated_by", "updated_at", *extra_fields])
     article.refresh_from_db(fields=["version"])
     _record_revision(article.pk, by=by, action=_ACTION_FOR_STATUS[status])
-    _announce(article, was_public=was_public)
+    _record_change(article, was_public=was_public)
     return article
 
 
@@ -653,8 +682,7 @@ def publish_due(*, now=None) -> list[int]:
                 fields.append("first_published_at")
             article.save(update_fields=fields)
             _record_revision(article_id, by=None, action=Revision.Action.PUBLISHED, note="published on schedule")
-            announce.after_commit(article_published, Article, article_id=article_id)
-            announce.after_commit(article_changed, Article, article_id=article_id)
+            _record_change(article, was_public=False)
             published.append(article_id)
     return published
 
@@ -673,11 +701,9 @@ def article_unpublish(*, article_id: int, by) -> Article:
 def article_delete(*, article_id: int, by) -> None:
     article = Article.objects.select_for_update().get(pk=article_id)
     _ensure_can_edit(article, by)
-    was_public = article.is_published
+    if article.is_published:
+        _record_change(article, was_public=True, deleted=True)  # keys read before the rows go
     article.delete()
-    announce.after_commit(article_changed, Article, article_id=article_id)
-    if was_public:
-        announce.after_commit(article_unpublished, Article, article_id=article_id)
 
 
 @transaction.atomic
@@ -695,7 +721,7 @@ def correction_add(*, article_id: int, by, text: str) -> Correction:
     correction = Correction.objects.create(article=article, text=text, created_by=by)
     Article.objects.filter(pk=article.pk).update(updated_at=timezone.now(), version=models.F("version") + 1)
     _record_revision(article.pk, by=by, action=Revision.Action.CORRECTED)
-    _announce(article, was_public=article.is_published)
+    _record_change(article, was_public=article.is_published)
     return correction
 
 
@@ -708,7 +734,7 @@ def article_after_admin_save(*, article: Article, by, was_public: bool, is_new: 
         Article.objects.filter(pk=article.pk).update(derived_summary=derived)
     # Same transaction as article_prepare_admin_save, whose row lock keeps revision numbers unique.
     _record_revision(article.pk, by=by, action=Revision.Action.CREATED if is_new else Revision.Action.EDITED)
-    _announce(article, was_public=was_public)
+    _record_change(article, was_public=was_public)
 
 
 def article_prepare_admin_save(
@@ -775,8 +801,19 @@ def taxonomy_save(*, instance: models.Model, by) -> models.Model:
         instance.slug = taxonomy_slug(instance, source=instance.name)
     instance.full_clean()
     instance.save()
-    announce.run_after_commit(api_cache.invalidate)
+    _record_taxonomy(instance, "updated")
     return instance
+
+
+def _record_taxonomy(instance: models.Model, action: str) -> None:
+    """Authors, sections, tags and outlets are printed in list items and details."""
+    name = instance._meta.model_name
+    outbox.record(
+        type=f"{name}.{action}",
+        subject=f"{name}:{instance.pk}",
+        keys=[f"{name}-{instance.pk}", "list"],
+        data={"id": instance.pk},
+    )
 
 
 class InUse(Exception):
@@ -786,13 +823,15 @@ class InUse(Exception):
 @transaction.atomic
 def taxonomy_delete(*, instance: models.Model, by) -> None:
     _ensure_editor(by, "manage the names used by")
+    pk = instance.pk
     try:
         with transaction.atomic():
             instance.delete()
     except models.ProtectedError as error:
         count = len(error.protected_objects)
         raise InUse(f"{instance} is still used by {count} article(s) or byline(s); change those first.") from error
-    announce.run_after_commit(api_cache.invalidate)
+    instance.pk = pk
+    _record_taxonomy(instance, "deleted")
 
 
 # --- who has an article open (admin soft lock) --------------------------------

@@ -13,8 +13,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from core import announce
-from portal import api_cache, roles
+from core import announce, outbox
+from portal import roles
 
 from . import imaging, selectors, uses
 from .models import Agency, Image, Rendition
@@ -144,6 +144,13 @@ def image_create(*, data: bytes, probe: imaging.Probe, by, **fields: Any) -> tup
     return image, True
 
 
+def _record_image(image_id: int, action: str) -> None:
+    """Into the change stream, in this transaction: answers showing the photo must follow."""
+    outbox.record(
+        type=f"image.{action}", subject=f"image:{image_id}", keys=[f"image-{image_id}"], data={"id": image_id}
+    )
+
+
 def _enqueue_renditions(image_id: int) -> None:
     from .tasks import renditions_generate_task
 
@@ -174,7 +181,7 @@ def image_update(*, image_id: int, by, data: dict[str, Any]) -> Image:
         names = [r.file for r in stale]
         announce.run_after_commit(lambda: _delete_files(names))
         announce.run_after_commit(lambda: _enqueue_renditions(image.pk))
-    announce.run_after_commit(api_cache.invalidate)
+    _record_image(image.pk, "updated")
     return image
 
 
@@ -189,7 +196,7 @@ def image_delete(*, image_id: int, by) -> None:
     names = [image.file, *Rendition.objects.filter(image=image).values_list("file", flat=True)]
     image.delete()
     announce.run_after_commit(lambda: _delete_files(names))
-    announce.run_after_commit(api_cache.invalidate)
+    _record_image(image_id, "deleted")
 
 
 def renditions_generate(*, image_id: int) -> int:
@@ -220,9 +227,9 @@ def renditions_generate(*, image_id: int) -> int:
             if (output.spec.name, output.format) in have:
                 continue
             made += _save_rendition(image, output)
-    updated = Image.objects.filter(pk=image.pk, renditions_ready=False).update(renditions_ready=True)
-    if updated:
-        announce.run_after_commit(api_cache.invalidate)  # answers now point at the files themselves
+    with transaction.atomic():
+        if Image.objects.filter(pk=image.pk, renditions_ready=False).update(renditions_ready=True):
+            _record_image(image.pk, "renditions_ready")  # answers now point at the files themselves
     return made
 
 
@@ -279,8 +286,8 @@ def images_sweep_expired(*, now: datetime | None = None) -> int:
             Image.objects.filter(pk=image.pk).update(renditions_ready=False)
             names = [r.file for r in renditions]
             announce.run_after_commit(lambda names=names: _delete_files(names))
+            _record_image(image.pk, "rights_expired")
     if expired:
-        api_cache.invalidate()
         logger.info("removed renditions of %d image(s) whose rights expired", len(expired))
     return len(expired)
 
@@ -311,7 +318,7 @@ def agency_save(*, agency: Agency, by) -> Agency:
     _ensure_photo_editor(by, "manage agencies")
     agency.full_clean()
     agency.save()
-    announce.run_after_commit(api_cache.invalidate)
+    outbox.record(type="agency.updated", subject=f"agency:{agency.pk}", keys=[f"agency-{agency.pk}"])
     return agency
 
 

@@ -94,7 +94,8 @@ def _current(generation) -> bool:
     return isinstance(generation, tuple) and (generation[1] is None or time.time() < generation[1])
 
 
-def invalidate_on_signal(sender, **kwargs) -> None:
+def invalidate_on_event(event) -> None:
+    """Outbox consumer: any public change makes every cached answer stale."""
     invalidate()
 
 

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "media",
     "articles",
     "trending",
+    "portal",
 ]
 
 MIDDLEWARE = [
@@ -297,6 +298,14 @@ PREVIEW_MAX_AGE_SECONDS = env.int("PREVIEW_MAX_AGE_SECONDS", default=2 * 24 * 36
 API_PAGE_SIZE = 20
 API_MAX_PAGE_SIZE = 100
 API_MAX_QUERY_CHARS = 200
+
+# The change stream (core.outbox): relayed in the saving process right after each commit, and by
+# a beat sweep for anything left; done events are kept this many days for inspection.
+OUTBOX_RELAY_ON_COMMIT = env.bool("OUTBOX_RELAY_ON_COMMIT", default=True)
+OUTBOX_KEEP_DAYS = env.int("OUTBOX_KEEP_DAYS", default=7)
+OUTBOX_MAX_BACKOFF_SECONDS = env.int("OUTBOX_MAX_BACKOFF_SECONDS", default=600)
+# Where CDN purges go (core.purge): a no-op until a CDN backend is configured.
+PURGE_BACKEND = env.str("PURGE_BACKEND", default="core.purge.NoPurge")
 
 REQUIRE_SERVICES = env.bool("REQUIRE_SERVICES", default=False)
 

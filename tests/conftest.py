@@ -31,13 +31,22 @@ def pytest_configure(config):
 
     queue = tempfile.mkdtemp(prefix="portal-test-broker-")
     os.environ["CELERY_BROKER_URL"] = "filesystem://"  # Celery reads this before its own settings
-    app.conf.broker_transport_options = {"data_folder_in": queue, "data_folder_out": queue}
+    options = {"data_folder_in": queue, "data_folder_out": queue}
+    # Under both names: the settings' namespaced CELERY_BROKER_TRANSPORT_OPTIONS would win otherwise.
+    app.conf.update(CELERY_BROKER_TRANSPORT_OPTIONS=options, broker_transport_options=options)
     global REDIS_URL, REDIS_DOWN
     if REDIS_URL and not redis_reachable(REDIS_URL):
         if REQUIRE_SERVICES:
             raise pytest.UsageError(f"REDIS_URL={REDIS_URL} is not reachable and REQUIRE_SERVICES=1")
         print(f"\nRedis at {REDIS_URL} is not reachable: tests use the file cache; Redis tests skip.")
         REDIS_URL, REDIS_DOWN = "", True
+
+
+def pytest_collection_modifyitems(config, items):
+    """Everything under tests/e2e/ starts processes or a browser: marked e2e for a quick `-m "not e2e"`."""
+    for item in items:
+        if "/tests/e2e/" in str(item.path):
+            item.add_marker(pytest.mark.e2e)
 
 
 @pytest.fixture(autouse=True)

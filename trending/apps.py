@@ -9,10 +9,9 @@ class TrendingConfig(AppConfig):
     verbose_name = _("Trending")
 
     def ready(self) -> None:
-        from articles import signals
+        from core import outbox
 
-        from . import receivers
+        from . import services
 
-        # Only published articles count: the store's eligible set follows every change.
-        for signal in (signals.article_published, signals.article_unpublished, signals.article_changed):
-            signal.connect(receivers.article_state_changed, dispatch_uid=f"trending-eligibility-{id(signal)}")
+        # Only published articles count: the store hears of every publication at once.
+        outbox.register("trending-eligibility", services.eligibility_consumer)

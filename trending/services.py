@@ -137,6 +137,12 @@ def eligibility_update(*, article_id: int) -> None:
         _forget_quietly(ELIGIBLE_SYNCED)
 
 
+def eligibility_consumer(event) -> None:
+    """Outbox consumer: an article's publication, change or removal reaches the store."""
+    if event.type.startswith("article."):
+        eligibility_update(article_id=int(event.data["id"]))
+
+
 def _forget_quietly(key: str) -> None:
     try:
         cache.delete(key)

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from articles import services
 from articles.models import Article, Revision, StatusChange
-from articles.signals import article_published
+from core import outbox
 from portal import api_cache
 
 pytestmark = pytest.mark.django_db
@@ -20,14 +20,16 @@ URL = "/api/v1/editor/articles/"
 
 @pytest.fixture
 def announced():
+    """Articles whose publication reached a consumer of the change stream."""
     received = []
 
-    def receiver(sender, *, article_id, **kwargs):
-        received.append(article_id)
+    def consumer(event):
+        if event.type == "article.published":
+            received.append(event.data["id"])
 
-    article_published.connect(receiver, dispatch_uid="test-announced")
+    outbox.register("test-announced", consumer)
     yield received
-    article_published.disconnect(dispatch_uid="test-announced")
+    outbox.unregister("test-announced")
 
 
 def test_schedule_through_the_api(editor_api, api):
@@ -191,6 +193,7 @@ services.publish_due()
 """
 
 
+@pytest.mark.e2e  # starts a second process
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_worker_killed_mid_publish_loses_nothing_and_the_next_run_publishes_once(editor, announced, api):
     if connection.vendor != "postgresql":

@@ -1,0 +1,84 @@
+"""The change stream in the admin: what is pending, what keeps failing, and a retry."""
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from . import outbox
+from .models import OutboxEvent
+
+
+class StateFilter(admin.SimpleListFilter):
+    title = _("state")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("failing", _("failing")), ("pending", _("pending")), ("done", _("done"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "failing":
+            return queryset.filter(done_at__isnull=True).exclude(last_error="")
+        if self.value() == "pending":
+            return queryset.filter(done_at__isnull=True)
+        if self.value() == "done":
+            return queryset.filter(done_at__isnull=False)
+        return queryset
+
+
+@admin.register(OutboxEvent)
+class OutboxEventAdmin(admin.ModelAdmin):
+    list_display = ["id", "type", "subject", "created_at", "state", "attempts", "next_attempt_at", "error"]
+    list_filter = [StateFilter, "type"]
+    search_fields = ["subject", "type", "last_error"]
+    readonly_fields = [f.name for f in OutboxEvent._meta.fields]
+    actions = ["retry_now"]
+    list_per_page = 50
+    show_full_result_count = False  # the table grows with every change; counting it is slow
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("state"))
+    def state(self, obj: OutboxEvent) -> str:
+        if obj.done_at:
+            return str(_("done"))
+        return str(_("failing")) if obj.last_error else str(_("pending"))
+
+    @admin.display(description=_("last error"))
+    def error(self, obj: OutboxEvent) -> str:
+        return obj.last_error[:120]
+
+    @admin.action(description=_("Retry the selected events now"))
+    def retry_now(self, request, queryset):
+        count = outbox.retry_now(event_ids=queryset.values_list("pk", flat=True))
+        done = outbox.relay(ids=list(queryset.values_list("pk", flat=True)))
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d event retried, %(done)d now done.", "%(count)d events retried, %(done)d now done.", count
+            )
+            % {"count": count, "done": done},
+            messages.SUCCESS if done == count else messages.WARNING,
+        )
+
+    def changelist_view(self, request, extra_context=None):
+        failing = OutboxEvent.objects.filter(done_at__isnull=True).exclude(last_error="")
+        count = failing.count()
+        if count:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d change event keeps failing; readers may see old content until it passes.",
+                    "%(count)d change events keep failing; readers may see old content until they pass.",
+                    count,
+                )
+                % {"count": count},
+                messages.WARNING,
+            )
+        return super().changelist_view(request, extra_context)

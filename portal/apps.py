@@ -1,0 +1,17 @@
+"""The composition root: wires the change stream's consumers that belong to no single app."""
+
+from django.apps import AppConfig
+
+
+class PortalConfig(AppConfig):
+    name = "portal"
+    verbose_name = "Portal"
+
+    def ready(self) -> None:
+        from core import outbox, purge
+
+        from . import api_cache
+
+        # Every committed public change: our answer cache, then the CDN in front.
+        outbox.register("api-cache", api_cache.invalidate_on_event)
+        outbox.register("cdn-purge", purge.purge_consumer)

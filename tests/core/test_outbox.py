@@ -1,0 +1,253 @@
+"""The change stream: recorded with the change, relayed after commit in order per subject, at
+least once, with retries and back-off; nothing lost to a killed process."""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connection, transaction
+from django.test import Client
+from django.utils import timezone
+
+from articles import services as article_services
+from core import outbox, purge
+from core.models import OutboxEvent
+from tests.articles.factories import AuthorFactory, SectionFactory, TagFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def received():
+    """What a test consumer was handed, in order; it fails while `failing` holds a subject."""
+    seen: list[tuple[str, str]] = []
+    failing: set[str] = set()
+
+    def consumer(event):
+        if event.subject in failing:
+            raise RuntimeError(f"cannot handle {event.subject} yet")
+        seen.append((event.type, event.subject))
+
+    outbox.register("test-received", consumer)
+    yield seen, failing
+    outbox.unregister("test-received")
+
+
+def _record(kind="thing.updated", subject="thing:1", keys=("thing-1",)):
+    with transaction.atomic():
+        return outbox.record(type=kind, subject=subject, keys=keys)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # no test transaction around it
+def test_an_event_outside_the_changes_transaction_is_refused():
+    with pytest.raises(RuntimeError):
+        outbox.record(type="thing.updated", subject="thing:1")
+
+
+def test_a_rolled_back_change_leaves_no_event():
+    with pytest.raises(ZeroDivisionError), transaction.atomic():
+        outbox.record(type="thing.updated", subject="thing:1")
+        raise ZeroDivisionError("the change failed after its event was recorded")
+
+    assert not OutboxEvent.objects.exists()
+
+
+def test_after_commit_every_consumer_gets_the_event_once(received, django_capture_on_commit_callbacks):
+    seen, _ = received
+
+    with django_capture_on_commit_callbacks(execute=True):
+        event = _record()
+    outbox.relay()
+
+    event.refresh_from_db()
+    assert seen == [("thing.updated", "thing:1")]
+    assert event.done_at is not None and event.attempts == 1 and event.last_error == ""
+
+
+def test_a_failing_consumer_holds_its_subject_back_with_backoff_and_others_go_on(received):
+    seen, failing = received
+    failing.add("thing:1")
+    first, second = _record(subject="thing:1"), _record(kind="thing.deleted", subject="thing:1")
+    other = _record(subject="thing:2")
+
+    outbox.relay()
+
+    first.refresh_from_db()
+    assert seen == [("thing.updated", "thing:2")]
+    assert (first.done_at, first.attempts) == (None, 1)
+    assert "RuntimeError: cannot handle thing:1 yet" in first.last_error
+    assert first.next_attempt_at > timezone.now()
+    assert OutboxEvent.objects.get(pk=second.pk).attempts == 0  # it waits behind the first
+    assert OutboxEvent.objects.get(pk=other.pk).done_at is not None
+
+    failing.clear()
+    assert outbox.relay() == 0  # not due yet: the back-off holds
+    outbox.retry_now(event_ids=[first.pk])
+    assert outbox.relay() == 2
+    assert seen[1:] == [("thing.updated", "thing:1"), ("thing.deleted", "thing:1")]
+
+
+def test_backoff_grows_and_is_capped(settings):
+    settings.OUTBOX_MAX_BACKOFF_SECONDS = 600
+
+    assert [outbox.backoff(n).total_seconds() for n in (1, 2, 5, 20)] == [2, 4, 32, 600]
+
+
+def test_publishing_records_the_keys_of_what_the_article_embeds(editor, django_capture_on_commit_callbacks):
+    section, tag, author = SectionFactory(), TagFactory(), AuthorFactory()
+    article = article_services.article_create(
+        by=editor, title="普京抵达巴库", section=section, tags=[tag], bylines=[{"author": author, "role": "文"}]
+    )
+    backend = purge.backend()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        article_services.article_publish(article_id=article.pk, by=editor)
+
+    event = OutboxEvent.objects.get(subject=f"article:{article.pk}")
+    expected = sorted(
+        [f"article-{article.pk}", "list", f"section-{section.pk}", f"tag-{tag.pk}", f"author-{author.pk}"]
+    )
+    assert (event.type, event.keys, event.data["id"]) == ("article.published", expected, article.pk)
+    assert event.done_at is not None
+    assert backend.purged[-1] == expected
+
+
+def test_a_drafts_edits_change_nothing_public_and_record_nothing(editor):
+    article = article_services.article_create(by=editor, title="草稿")
+    article_services.article_update(
+        article_id=article.pk, by=editor, expected_version=article.version, data={"title": "还是草稿"}
+    )
+
+    assert not OutboxEvent.objects.exists()
+
+
+def test_unpublish_and_delete_and_taxonomy_changes_are_recorded(editor):
+    article = article_services.article_create(by=editor, title="将被撤下")
+    article_services.article_publish(article_id=article.pk, by=editor)
+    article_services.article_unpublish(article_id=article.pk, by=editor)
+    other = article_services.article_create(by=editor, title="将被删除")
+    article_services.article_publish(article_id=other.pk, by=editor)
+    article_services.article_delete(article_id=other.pk, by=editor)
+    author = AuthorFactory.build(name="熊超然")
+    article_services.taxonomy_save(instance=author, by=editor)
+
+    kinds = list(OutboxEvent.objects.order_by("id").values_list("type", "subject"))
+    assert kinds == [
+        ("article.published", f"article:{article.pk}"),
+        ("article.unpublished", f"article:{article.pk}"),
+        ("article.published", f"article:{other.pk}"),
+        ("article.deleted", f"article:{other.pk}"),
+        ("author.updated", f"author:{author.pk}"),
+    ]
+
+
+def test_prune_forgets_old_done_events_and_keeps_pending_ones(settings, received):
+    settings.OUTBOX_KEEP_DAYS = 7
+    _, failing = received
+    failing.add("thing:9")
+    done, pending = _record(subject="thing:1"), _record(subject="thing:9")
+    outbox.relay()
+    long_ago = timezone.now() - timedelta(days=8)
+    OutboxEvent.objects.filter(pk=done.pk).update(done_at=long_ago, created_at=long_ago)
+    OutboxEvent.objects.filter(pk=pending.pk).update(created_at=long_ago)
+
+    assert outbox.prune() == 1
+    assert list(OutboxEvent.objects.values_list("pk", flat=True)) == [pending.pk]
+
+
+def test_the_admin_shows_failing_events_and_retries_them(received, django_user_model):
+    _, failing = received
+    failing.add("thing:1")
+    event = _record()
+    outbox.relay()
+    boss = django_user_model.objects.create_superuser("boss", password="pw-boss-long")
+    client = Client()
+    client.force_login(boss)
+
+    page = client.get("/admin/core/outboxevent/?state=failing")
+    failing.clear()
+    retried = client.post(
+        "/admin/core/outboxevent/", {"action": "retry_now", "_selected_action": [event.pk]}, follow=True
+    )
+
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "thing:1" in body and "cannot handle" in body
+    assert retried.status_code == 200
+    assert OutboxEvent.objects.get(pk=event.pk).done_at is not None
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_relays_at_once_hand_each_event_over_once(received):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks across threads need PostgreSQL (DATABASE_URL); SQLite serialises writers itself")
+    seen, _ = received
+    for n in range(60):
+        _record(subject=f"thing:{n % 7}", keys=[f"thing-{n}"])
+
+    def run():
+        try:
+            outbox.relay_all(seconds=20)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len(seen) == 60
+    assert not OutboxEvent.objects.filter(done_at__isnull=True).exists()
+    by_subject = {}
+    for event in OutboxEvent.objects.order_by("done_at", "id"):
+        by_subject.setdefault(event.subject, []).append(event.pk)
+    assert all(ids == sorted(ids) for ids in by_subject.values())  # in order per subject
+
+
+CHILD = """
+import time
+import django
+django.setup()
+from core import outbox
+
+def stall(event):
+    print("inside", flush=True)  # inside the relay's transaction, event not yet marked done
+    time.sleep(120)
+
+outbox.register("stall", stall)
+outbox.relay_all()
+"""
+
+
+@pytest.mark.e2e  # starts a second process
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_relay_killed_mid_event_loses_nothing(received, settings):
+    if connection.vendor != "postgresql":
+        pytest.skip("a second process needs a shared database (DATABASE_URL=postgres://...); SQLite's is in memory")
+    settings.OUTBOX_RELAY_ON_COMMIT = False  # the child relays, not this process
+    seen, _ = received
+    event = _record()
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "portal.settings",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+    }
+    child = subprocess.Popen([sys.executable, "-c", CHILD], env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline().strip() == "inside"
+        os.kill(child.pid, signal.SIGKILL)
+    finally:
+        child.kill()
+        child.wait(timeout=30)
+
+    event.refresh_from_db()
+    assert (event.done_at, event.attempts) == (None, 0)  # the killed transaction rolled back
+
+    assert outbox.relay() == 1
+    assert seen == [("thing.updated", "thing:1")]
