@@ -17,3 +17,10 @@ class ArticlesConfig(AppConfig):
         uses.register(selectors.image_uses)
         # Scheduled articles go public at their second without an edit: answers must not outlive that.
         api_cache.register_horizon(selectors.next_scheduled_at)
+
+        from core import outbox
+
+        from . import documents
+
+        # Stored documents follow every public change (and what articles embed).
+        outbox.register("documents", documents.documents_consumer)

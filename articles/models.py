@@ -406,3 +406,32 @@ class EditSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.article_id}"
+
+
+class Document(models.Model):
+    """A public article as readers get it, rendered once per change and stored.
+
+    The detail and the list item are kept as JSON bytes cut around the view count (which
+    changes every minute without an edit, and is spliced in at read time), so a read is one
+    indexed query and no serializer. `valid_until` is the first moment the bytes may be
+    wrong without any edit (a photo's rights ending, the hourly refresh of related
+    articles): the read path renders anew past it.
+    """
+
+    article = models.OneToOneField(Article, primary_key=True, on_delete=models.CASCADE, related_name="document")
+    detail_head = models.BinaryField()
+    detail_tail = models.BinaryField()
+    item_head = models.BinaryField()
+    item_tail = models.BinaryField()
+    keys = models.CharField(max_length=2000, default="")  # surrogate keys of the detail, space-separated
+    related_ids = models.CharField(max_length=200, default="")  # " 12 45 ", to find documents linking an article
+    version = models.PositiveIntegerField(default=0)
+    rendered_at = models.DateTimeField(default=timezone.now)
+    valid_until = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("published document")
+        verbose_name_plural = _("published documents")
+
+    def __str__(self) -> str:
+        return f"document of {self.article_id}"

@@ -1,23 +1,30 @@
-"""Shared response cache for the public API, invalidated by a content generation.
+"""Shared response cache for the public API, invalidated precisely by surrogate key.
 
-Every editorial change sets a new generation token. A cached response records
-the generation it was built under and is served only while that generation is
-current, so a reader sees an edit as soon as it commits. Both are fetched in
-one round trip. The token is read *before* the database, so a response built
-from data older than a change can never be stored under the newer token.
+A cached answer depends on a few keys (`article-42` for a detail, `list` for every list
+page, and `all`). Each key has a generation token in the cache; an answer records the
+generations it was built under, read *before* the database, and is served only while they
+are all still current and its own horizon (a photo's rights ending, a scheduled article
+going out) has not passed. A committed change bumps the generations of its keys (the
+outbox consumer), so an edit to one article never evicts another article's detail. The
+answer and its generations come back in one round trip; each web process also trusts its
+own copy of hot answers for up to `API_LOCAL_CACHE_SECONDS`.
 """
+
+from __future__ import annotations
 
 import hashlib
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import orjson
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils.cache import patch_cache_control
 
@@ -25,8 +32,9 @@ from .renderers import json_default
 
 logger = logging.getLogger(__name__)
 
-GENERATION_KEY = "api:generation"
-# Generations outlive responses; losing one only costs a rebuild.
+GENERATION = "api:gen:{}"
+EVERYTHING = "all"
+# Generations outlive answers; losing one only costs a rebuild.
 GENERATION_SECONDS = 24 * 60 * 60
 
 
@@ -36,19 +44,19 @@ _horizons: list[Callable[[], datetime | None]] = []
 def register_horizon(provider: Callable[[], datetime | None]) -> None:
     """Apps name the next moment their public data changes without an edit.
 
-    A photo's rights expiring or a scheduled article going out: the current
-    generation ends then, so no cached answer outlives it.
+    A photo's rights expiring or a scheduled article going out: list answers built now end
+    then, so none outlives it.
     """
     if provider not in _horizons:
         _horizons.append(provider)
 
 
-def _next_horizon() -> float | None:
+def next_horizon() -> float | None:
     moments = []
     for provider in _horizons:
         try:
             moment = provider()
-        except Exception:  # a failing provider must not stop invalidation
+        except Exception:  # a failing provider must not stop the answer
             logger.exception("API cache horizon provider failed")
             continue
         if moment is not None:
@@ -56,47 +64,64 @@ def _next_horizon() -> float | None:
     return min(moments) if moments else None
 
 
+@dataclass
+class Answer:
+    """A public 200 answer: its bytes, the surrogate keys it shows, and when it stops being valid."""
+
+    body: bytes
+    surrogate_keys: list[str] = field(default_factory=list)
+    valid_until: float | None = None
+
+    @classmethod
+    def of(cls, data: Any, surrogate_keys: Iterable[str] = (), valid_until: float | None = None) -> Answer:
+        body = orjson.dumps(data, default=json_default, option=orjson.OPT_NON_STR_KEYS)
+        return cls(body, list(surrogate_keys), valid_until)
+
+
 class _Local:
     """This process's copy of recent answers, trusted for API_LOCAL_CACHE_SECONDS.
 
-    It saves the shared cache's round trip on hot pages. Another process's
-    change reaches this one within that time (our promise to readers is 5 s);
-    this process's own changes clear it at once.
+    Saves the shared cache's round trip on hot pages; another process's change reaches this
+    one within that time, this process's own changes clear it at once.
     """
 
-    generation: tuple[str, float | None] | None = None
-    checked_at = float("-inf")
-    entries: dict[str, tuple] = {}
+    entries: dict[str, tuple[float, tuple]] = {}
 
     @classmethod
     def remember(cls, key: str, entry: tuple) -> None:
         if len(cls.entries) >= settings.API_LOCAL_CACHE_ENTRIES:
             cls.entries = {}  # bounded memory; hot pages come back on the next read
-        cls.entries[key] = entry
+        cls.entries[key] = (time.monotonic(), entry)
 
     @classmethod
     def forget(cls) -> None:
-        cls.generation, cls.checked_at, cls.entries = None, float("-inf"), {}
+        cls.entries = {}
+
+
+def purge(keys: Iterable[str]) -> None:
+    """Make every cached answer depending on any of `keys` stale. Cheap; call after the commit."""
+    _Local.forget()
+    tokens = {GENERATION.format(key): uuid.uuid4().hex for key in set(keys)}
+    if not tokens:
+        return
+    try:
+        cache.set_many(tokens, GENERATION_SECONDS)
+    except Exception:  # a cache outage must not undo an editor's committed change
+        logger.exception("could not bump the API cache generations of %s", ", ".join(sorted(keys)))
 
 
 def invalidate() -> tuple[str, float | None]:
-    """Make every cached public response stale. Cheap; call after each commit."""
-    _Local.forget()
-    generation = (uuid.uuid4().hex, _next_horizon())
-    try:
-        cache.set(GENERATION_KEY, generation, GENERATION_SECONDS)
-    except Exception:  # a cache outage must not undo an editor's committed change
-        logger.exception("could not bump the API cache generation")
-    return generation
-
-
-def _current(generation) -> bool:
-    return isinstance(generation, tuple) and (generation[1] is None or time.time() < generation[1])
+    """Make every cached public answer stale (operators, demo loading, tests); returns the new
+    token of `all` and the next horizon."""
+    purge([EVERYTHING])
+    return "", next_horizon()
 
 
 def invalidate_on_event(event) -> None:
-    """Outbox consumer: any public change makes every cached answer stale."""
-    invalidate()
+    """Outbox consumer: the answers depending on the event's keys go stale once it commits
+    (not before, or a reader could cache the old document under the new generation)."""
+    keys = list(event.keys)
+    transaction.on_commit(lambda: purge(keys), robust=True)
 
 
 def _response_key(request: HttpRequest) -> str:
@@ -106,94 +131,110 @@ def _response_key(request: HttpRequest) -> str:
     return f"api:response:{digest}"
 
 
-def _make_response(request: HttpRequest, body: bytes, etag: str) -> HttpResponse:
+def _make_response(request: HttpRequest, body: bytes, etag: str, surrogate: str) -> HttpResponse:
     if etag in request.headers.get("If-None-Match", ""):
         response: HttpResponse = HttpResponseNotModified()
     else:
         response = HttpResponse(body, content_type="application/json")
     response["ETag"] = etag
+    if surrogate:
+        response[settings.PUBLIC_CACHE_KEY_HEADER] = surrogate
     # Shared caches (a CDN) may keep it briefly; ours is purged on every change.
     patch_cache_control(response, public=True, max_age=settings.API_CDN_MAX_AGE)
     return response
 
 
+def _respond(request: HttpRequest, entry: tuple) -> HttpResponse:
+    _generations, _valid_until, body, etag, surrogate = entry
+    return _make_response(request, body, etag, surrogate)
+
+
+def _fresh(entry: tuple) -> bool:
+    return entry[1] is None or time.time() < entry[1]
+
+
 class _State:
-    """What one request learned from the cache: the generation, and the key to store under."""
+    """What one request learned from the cache: the generations, and the key to store under."""
 
-    __slots__ = ("generation", "key")
+    __slots__ = ("generations", "key")
 
-    def __init__(self, generation: tuple | None, key: str) -> None:
-        self.generation = generation
+    def __init__(self, generations: tuple | None, key: str) -> None:
+        self.generations = generations
         self.key = key
 
 
-def lookup(request: HttpRequest) -> HttpResponse | None:
+def lookup(request: HttpRequest, keys: Iterable[str]) -> HttpResponse | None:
     """The cached answer if it is current, in one cache round trip; else None."""
     if settings.API_CACHE_SECONDS <= 0:
         return None
     key = _response_key(request)
-    now = time.monotonic()
-    if now - _Local.checked_at < settings.API_LOCAL_CACHE_SECONDS and _current(_Local.generation):
-        entry = _Local.entries.get(key)
-        if entry is not None and entry[0] == _Local.generation:
-            return _make_response(request, entry[1], entry[2])
+    local = _Local.entries.get(key)
+    if local is not None and time.monotonic() - local[0] < settings.API_LOCAL_CACHE_SECONDS and _fresh(local[1]):
+        return _respond(request, local[1])
+    names = [GENERATION.format(k) for k in (*keys, EVERYTHING)]
     try:
-        found = cache.get_many([GENERATION_KEY, key])
+        found = cache.get_many([key, *names])
+        missing = {name: uuid.uuid4().hex for name in names if name not in found}
+        if missing:  # a key never bumped (or evicted): start it now; add() keeps a racing process's
+            for name, token in missing.items():
+                cache.add(name, token, GENERATION_SECONDS)
+            found.update(cache.get_many(list(missing)))
     except Exception:
         logger.warning("API cache unreachable; answering uncached", exc_info=True)
         request._api_cache = _State(None, key)
         return None
-    generation = found.get(GENERATION_KEY)
-    if not _current(generation):
-        generation = invalidate()
-    if generation != _Local.generation:
-        _Local.entries = {}
-    _Local.generation, _Local.checked_at = generation, now
-    request._api_cache = _State(generation, key)
+    generations = tuple(found.get(name) for name in names)
+    request._api_cache = _State(generations if None not in generations else None, key)
     entry = found.get(key)
-    if entry is not None and entry[0] == generation:
+    if isinstance(entry, tuple) and len(entry) == 5 and entry[0] == generations and _fresh(entry):
         _Local.remember(key, entry)
-        return _make_response(request, entry[1], entry[2])
+        return _respond(request, entry)
     return None
 
 
-def cached_response(request: HttpRequest, build: Callable[[], Any]) -> HttpResponse:
-    """Answer from the cache when current, else render `build()` and store it.
+def cached_response(request: HttpRequest, build: Callable[[], Answer | Any], *, keys: Iterable[str]) -> HttpResponse:
+    """Answer from the cache when current, else `build()` and store it.
 
-    `build` returns JSON-able data for a 200 answer or raises an API exception,
-    which is never cached.
+    `build` returns an `Answer` (or JSON-able data for one) for a 200, or raises an API
+    exception, which is never cached.
     """
     django_request = getattr(request, "_request", request)
+    keys = list(keys)
     state = getattr(django_request, "_api_cache", None)
     if state is None:
-        hit = lookup(django_request)
+        hit = lookup(django_request, keys)
         if hit is not None:
             return hit
         state = getattr(django_request, "_api_cache", None)
 
-    body = orjson.dumps(build(), default=json_default, option=orjson.OPT_NON_STR_KEYS)
-    etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
-    if state is not None and state.generation is not None:
-        entry = (state.generation, body, etag)
+    answer = build()
+    if not isinstance(answer, Answer):
+        answer = Answer.of(answer, valid_until=next_horizon())
+    etag = '"' + hashlib.blake2b(answer.body, digest_size=12).hexdigest() + '"'
+    surrogate = " ".join(dict.fromkeys(answer.surrogate_keys))
+    if state is not None and state.generations is not None:
+        entry = (state.generations, answer.valid_until, answer.body, etag, surrogate)
         try:
             cache.set(state.key, entry, settings.API_CACHE_SECONDS)
-            if state.generation == _Local.generation:
-                _Local.remember(state.key, entry)
+            _Local.remember(state.key, entry)
         except Exception:
             logger.warning("could not store an API response in the cache", exc_info=True)
-    return _make_response(django_request, body, etag)
+    return _make_response(django_request, answer.body, etag, surrogate)
 
 
 class CacheFirstMixin:
     """For public read-only viewsets: a current cached answer skips DRF altogether.
 
-    Only anonymous, shareable reads may use it; the view's handlers call
-    `cached_response` to fill the cache.
+    Only anonymous, shareable reads may use it; `cache_keys()` names what an answer depends on,
+    and the view's handlers call `cached_response` with the same keys to fill the cache.
     """
+
+    def cache_keys(self, **kwargs) -> list[str]:
+        return ["list"]
 
     def dispatch(self, request, *args, **kwargs):
         if request.method in ("GET", "HEAD"):
-            hit = lookup(request)
+            hit = lookup(request, self.cache_keys(**kwargs))
             if hit is not None:
                 return hit
         return super().dispatch(request, *args, **kwargs)

@@ -280,10 +280,15 @@ SPECTACULAR_SETTINGS = {
 API_CACHE_SECONDS = env.int("API_CACHE_SECONDS", default=60)
 # Each web process may answer from its own memory this long before asking the
 # shared cache whether something changed (other processes' edits show this late).
-API_LOCAL_CACHE_SECONDS = env.float("API_LOCAL_CACHE_SECONDS", default=1.0)
+API_LOCAL_CACHE_SECONDS = env.float("API_LOCAL_CACHE_SECONDS", default=0.5)
 API_LOCAL_CACHE_ENTRIES = env.int("API_LOCAL_CACHE_ENTRIES", default=500)
 # Cache-Control max-age for browsers and a CDN in front: how stale a reader may be.
 API_CDN_MAX_AGE = env.int("API_CDN_MAX_AGE", default=5)
+# A stored document is rendered anew at least this often (its related articles age).
+DOCUMENT_REFRESH_SECONDS = env.int("DOCUMENT_REFRESH_SECONDS", default=3600)
+# The header carrying surrogate keys on public answers (Fastly: Surrogate-Key, Cloudflare: Cache-Tag,
+# Varnish xkey: xkey).
+PUBLIC_CACHE_KEY_HEADER = env.str("PUBLIC_CACHE_KEY_HEADER", default="Surrogate-Key")
 ARTICLE_SUMMARY_MAX_CHARS = 120
 ARTICLE_SLUG_MAX_CHARS = 100
 ARTICLE_RELATED_LIMIT = 5

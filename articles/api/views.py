@@ -3,6 +3,7 @@
 import re
 from contextlib import contextmanager
 
+import orjson
 from django.core.exceptions import ObjectDoesNotExist
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -13,11 +14,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from portal import roles
-from portal.api_cache import CacheFirstMixin, cached_response
+from portal.api_cache import Answer, CacheFirstMixin, cached_response, next_horizon
 from portal.exceptions import Conflict, PreconditionFailed, PreconditionRequired
 from portal.pagination import StrictCursorPagination
 
-from .. import preview, selectors, services
+from .. import documents, preview, selectors, services
 from ..models import Article, Author, Outlet, RelatedPick, Section, Tag
 from .filters import EditorArticleFilter, PublicArticleFilter
 from .serializers import (
@@ -81,34 +82,55 @@ class ArticleViewSet(PublicMixin, viewsets.GenericViewSet):
     queryset = Article.objects.none()
 
     def get_queryset(self):
-        return selectors.article_list_published()
+        return documents.list_queryset()
+
+    def cache_keys(self, pk: str | None = None, **kwargs) -> list[str]:
+        return [f"article-{pk}"] if pk is not None else ["list"]
 
     def list(self, request: Request):
-        def build():
+        def build() -> Answer:
             page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-            return self.get_paginated_response(ArticleListItemSerializer(page, many=True).data).data
+            items, until = documents.list_items(page)
+            horizon = next_horizon()
+            body = b"".join(
+                (
+                    b'{"next":',
+                    orjson.dumps(self.paginator.get_next_link()),
+                    b',"previous":',
+                    orjson.dumps(self.paginator.get_previous_link()),
+                    b',"results":[',
+                    b",".join(items),
+                    b"]}",
+                )
+            )
+            keys = ["list", *(f"article-{article.pk}" for article in page)]
+            return Answer(body, keys, min((t for t in (until, horizon) if t is not None), default=None))
 
-        return cached_response(request, build)
+        return cached_response(request, build, keys=["list"])
 
     def retrieve(self, request: Request, pk: str):
         article_id = _parse_id(pk)
 
-        def build():
-            article = selectors.article_get_published(article_id=article_id)
-            if article is None:
+        def build() -> Answer:
+            found = documents.detail_read(article_id=article_id)
+            if found is None:
                 raise NotFound("No published article has this id.")
-            related = selectors.article_related(article=article)
-            return ArticleDetailSerializer(article, context={"related": {article.pk: related}}).data
+            body, keys, valid_until = found
+            return Answer(body, keys, valid_until)
 
-        return cached_response(request, build)
+        return cached_response(request, build, keys=[f"article-{article_id}"])
 
 
 class _CachedReadOnly(PublicMixin, viewsets.ReadOnlyModelViewSet):
+    """Authors, sections and tags: any change to them or to the articles listing them ("list")."""
+
     def list(self, request, *args, **kwargs):
-        return cached_response(request, lambda: super(_CachedReadOnly, self).list(request, *args, **kwargs).data)
+        data = lambda: super(_CachedReadOnly, self).list(request, *args, **kwargs).data  # noqa: E731
+        return cached_response(request, lambda: Answer.of(data(), ["list"], next_horizon()), keys=["list"])
 
     def retrieve(self, request, *args, **kwargs):
-        return cached_response(request, lambda: super(_CachedReadOnly, self).retrieve(request, *args, **kwargs).data)
+        data = lambda: super(_CachedReadOnly, self).retrieve(request, *args, **kwargs).data  # noqa: E731
+        return cached_response(request, lambda: Answer.of(data(), ["list"], next_horizon()), keys=["list"])
 
 
 @extend_schema_view(list=extend_schema(parameters=[PAGE_SIZE_PARAMETER]))

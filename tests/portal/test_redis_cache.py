@@ -4,6 +4,7 @@ import pytest
 import redis
 from django.core.cache import caches
 
+from articles import documents
 from portal import api_cache
 from tests.articles.factories import ArticleFactory
 
@@ -25,22 +26,26 @@ def test_answers_are_kept_in_redis_under_the_generation(api, on_redis):
     api.get(f"/api/v1/articles/{article.pk}/")
 
     keys = {key.decode() for key in client.scan_iter(match=f"{prefix}:*")}
-    assert f"{prefix}:1:{api_cache.GENERATION_KEY}" in keys
+    assert f"{prefix}:1:" + api_cache.GENERATION.format(f"article-{article.pk}") in keys
+    assert f"{prefix}:1:" + api_cache.GENERATION.format("all") in keys
     assert any(":api:response:" in key for key in keys)
 
 
-def test_a_generation_set_by_another_process_purges_every_answer(api, on_redis, settings):
+def test_a_generation_bumped_by_another_process_purges_only_its_answers(api, on_redis, settings):
     settings.API_LOCAL_CACHE_SECONDS = 0
-    article = ArticleFactory(title="旧标题")
+    article, neighbour = ArticleFactory(title="旧标题"), ArticleFactory(title="邻居")
     assert api.get(f"/api/v1/articles/{article.pk}/").json()["title"] == "旧标题"
-    type(article).objects.filter(pk=article.pk).update(title="新标题")
+    assert api.get(f"/api/v1/articles/{neighbour.pk}/").json()["title"] == "邻居"
+    type(article).objects.filter(pk__in=[article.pk, neighbour.pk]).update(title="新标题")
+    documents.documents_rebuild()
     assert api.get(f"/api/v1/articles/{article.pk}/").json()["title"] == "旧标题"  # served from Redis
 
-    # Another process's cache connection, as a second web worker would have.
+    # Another process's cache connection, as a second web worker would have, purges one article.
     other = caches.create_connection("default")
-    other.set(api_cache.GENERATION_KEY, ("from-another-process", None), 60)
+    other.set(api_cache.GENERATION.format(f"article-{article.pk}"), "from-another-process", 60)
 
     assert api.get(f"/api/v1/articles/{article.pk}/").json()["title"] == "新标题"
+    assert api.get(f"/api/v1/articles/{neighbour.pk}/").json()["title"] == "邻居"  # still cached
 
 
 def test_the_redis_client_is_reused_between_calls(on_redis):

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand
 
 from portal import api_cache
 
-from ... import demo
+from ... import demo, documents
 from ...models import Article
 
 
@@ -22,8 +22,9 @@ class Command(BaseCommand):
         else:
             made = demo.load(articles=articles)
             made += demo.demo_workflow()
+            rendered = documents.documents_rebuild()  # bulk-made articles skip the change stream
             api_cache.invalidate()
-            self.stdout.write(self.style.SUCCESS(f"Loaded {made} demo articles."))
+            self.stdout.write(self.style.SUCCESS(f"Loaded {made} demo articles ({rendered} documents rendered)."))
             counted = demo.demo_readers()
             self.stdout.write(f"Counted {counted} demo page views and built the trending rails.")
         self.stdout.write("Demo accounts (username / password / role):")

@@ -1,0 +1,245 @@
+"""Published documents: each public article rendered once when it or what it embeds changes.
+
+The change stream hands every article event to `documents_consumer`, which renders that
+article's detail and list item with the API's own serializers and stores the bytes. Changes
+to what many articles embed (an author, a section, a photo) mark their documents stale
+instead, and the read path renders a stale or missing document once, on the spot. Reads
+splice the view count into the stored bytes, so counting views never re-renders anything.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+import orjson
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from core.errors import ServiceUnavailable
+
+from . import selectors
+from .models import Article, Block, Byline, Document
+
+logger = logging.getLogger(__name__)
+
+# A view count no article has: rendered in its place, then cut out of the bytes.
+SENTINEL = 918_273_645_546_372_819
+MARK = b'"view_count":' + str(SENTINEL).encode()
+VIEW_COUNT = b'"view_count":'
+
+
+def _split(body: bytes) -> tuple[bytes, bytes]:
+    head, found, tail = body.partition(MARK)
+    if not found:
+        raise ValueError("the rendered answer has no view count to cut around")
+    return head + VIEW_COUNT, tail
+
+
+def join(head: bytes, view_count: int, tail: bytes) -> bytes:
+    return b"".join((head, str(view_count).encode(), tail))
+
+
+def _shown_images(article: Article, related: list[Article]):
+    images = [article.lead_image] if article.lead_image_id else []
+    images += [block.image for block in article.blocks.all() if block.type == Block.Type.IMAGE and block.image_id]
+    images += [item.lead_image for item in related if item.lead_image_id]
+    return [image for image in images if image is not None]
+
+
+def _valid_until(article: Article, related: list[Article], now: datetime) -> datetime:
+    """The first moment the bytes may be wrong without an edit."""
+    moments = [now + timedelta(seconds=settings.DOCUMENT_REFRESH_SECONDS)]  # related articles age
+    moments += [
+        i.rights_expire_at for i in _shown_images(article, related) if i.rights_expire_at and i.rights_expire_at > now
+    ]
+    if article.status == Article.Status.SCHEDULED and article.published_at and article.published_at > now:
+        moments.append(article.published_at)  # related lists change once it is out
+    return min(moments)
+
+
+def _keys(article: Article) -> list[str]:
+    keys = [f"article-{article.pk}"]
+    if article.section_id:
+        keys.append(f"section-{article.section_id}")
+    keys += [f"tag-{tag.pk}" for tag in article.tags.all()]
+    keys += sorted({f"author-{byline.author_id}" for byline in article.bylines.all()})
+    return keys
+
+
+def document_render(*, article_id: int, now: datetime | None = None) -> Document | None:
+    """Render and store one article's document; None (and no document) when it is not public
+    or scheduled. Idempotent: rendering twice stores the same bytes."""
+    from .api.serializers import ArticleDetailSerializer, ArticleListItemSerializer
+
+    now = now or timezone.now()
+    article = selectors.article_detail_queryset(
+        Article.objects.filter(
+            pk=article_id,
+            status__in=[Article.Status.PUBLISHED, Article.Status.SCHEDULED],
+            published_at__isnull=False,
+        )
+    ).first()
+    if article is None:
+        Document.objects.filter(article_id=article_id).delete()
+        return None
+    related = selectors.article_related(article=article)
+    article.view_count = SENTINEL
+    detail = orjson.dumps(ArticleDetailSerializer(article, context={"related": {article.pk: related}}).data)
+    item = orjson.dumps(ArticleListItemSerializer(article).data)
+    detail_head, detail_tail = _split(detail)
+    item_head, item_tail = _split(item)
+    fields = {
+        "detail_head": detail_head,
+        "detail_tail": detail_tail,
+        "item_head": item_head,
+        "item_tail": item_tail,
+        "keys": " ".join(_keys(article)),
+        "related_ids": " " + " ".join(str(r.pk) for r in related) + " " if related else "",
+        "version": article.version,
+        "rendered_at": now,
+        "valid_until": _valid_until(article, related, now),
+    }
+    try:
+        with transaction.atomic():
+            document, _ = Document.objects.update_or_create(article_id=article.pk, defaults=fields)
+    except IntegrityError:  # another process created it meanwhile: the unique key guards the race
+        Document.objects.filter(article_id=article.pk).update(**fields)
+        document = Document.objects.get(article_id=article.pk)
+    return document
+
+
+def documents_mark_stale(*, article_ids=None, condition: Q | None = None) -> int:
+    """Make documents render anew on their next read (what many articles embed changed)."""
+    documents = Document.objects.all()
+    if article_ids is not None:
+        documents = documents.filter(article_id__in=article_ids)
+    if condition is not None:
+        documents = documents.filter(condition)
+    return documents.update(valid_until=timezone.now())
+
+
+def _linking(article_id: int) -> Q:
+    return Q(related_ids__contains=f" {article_id} ")
+
+
+def documents_consumer(event) -> None:
+    """Outbox consumer: keep documents in step with every public change."""
+    kind, _, action = event.type.partition(".")
+    data_id = event.data.get("id")
+    if kind == "article":
+        document_render(article_id=int(data_id))
+        if action in ("unpublished", "deleted", "published"):
+            # A reader never gets a link to an article that is gone; a new one may be related.
+            documents_mark_stale(condition=_linking(int(data_id)))
+        return
+    if kind == "author":
+        documents_mark_stale(article_ids=Byline.objects.filter(author_id=data_id).values("article_id"))
+    elif kind == "section":
+        documents_mark_stale(condition=Q(article__section_id=data_id))
+    elif kind == "tag":
+        documents_mark_stale(article_ids=Article.tags.through.objects.filter(tag_id=data_id).values("article_id"))
+    elif kind == "outlet":
+        documents_mark_stale(condition=Q(article__source_id=data_id))
+    elif kind in ("image", "agency"):
+        using = _articles_showing(kind, data_id)
+        documents_mark_stale(article_ids=using)
+        for article_id in using:
+            documents_mark_stale(condition=_linking(article_id))
+
+
+def _articles_showing(kind: str, data_id) -> list[int]:
+    if kind == "image":
+        lead = Article.objects.filter(lead_image_id=data_id).values_list("id", flat=True)
+        blocks = Block.objects.filter(image_id=data_id).values_list("article_id", flat=True)
+    else:
+        lead = Article.objects.filter(lead_image__agency_id=data_id).values_list("id", flat=True)
+        blocks = Block.objects.filter(image__agency_id=data_id).values_list("article_id", flat=True)
+    return sorted(set(lead) | set(blocks))
+
+
+def documents_rebuild(*, article_ids=None, progress=None) -> int:
+    """Render every public or scheduled article's document (upgrades, bulk imports), in id order."""
+    rows = Article.objects.filter(status__in=[Article.Status.PUBLISHED, Article.Status.SCHEDULED])
+    if article_ids is not None:
+        rows = rows.filter(pk__in=article_ids)
+    ids = list(rows.order_by("pk").values_list("pk", flat=True))
+    done = 0
+    for article_id in ids:
+        if document_render(article_id=article_id) is not None:
+            done += 1
+        if progress:
+            progress(done, len(ids))
+    return done
+
+
+# --- reads -------------------------------------------------------------------------------------
+
+DOCUMENT_LIST_FIELDS = ("id", "published_at", "view_count", "document__item_head", "document__item_tail")
+
+
+def _current(article: Article, now: datetime) -> Document | None:
+    """The article's stored document if it is there and still valid, else a fresh one."""
+    try:
+        document = article.document
+    except Document.DoesNotExist:
+        document = None
+    if document is None or document.valid_until <= now:
+        try:
+            document = document_render(article_id=article.pk, now=now)
+        except Exception as error:  # a bug or a missing row: readers get a 503, never a 500
+            logger.exception("could not render the document of article %s", article.pk)
+            raise ServiceUnavailable("This article cannot be shown right now; try again shortly.") from error
+    return document
+
+
+def detail_read(*, article_id: int) -> tuple[bytes, list[str], float] | None:
+    """A public article's detail: (JSON bytes, surrogate keys, valid until), or None.
+
+    One indexed query for a stored, valid document; a missing or expired one is rendered
+    once on the spot.
+    """
+    now = timezone.now()
+    article = (
+        Article.objects.filter(selectors.public_q(now), pk=article_id)
+        .select_related("document")
+        .only("id", "view_count", *(f"document__{name}" for name in DETAIL_FIELDS))
+        .first()
+    )
+    if article is None:
+        return None
+    document = _current(article, now)
+    if document is None:
+        return None
+    body = join(bytes(document.detail_head), article.view_count, bytes(document.detail_tail))
+    return body, document.keys.split(), document.valid_until.timestamp()
+
+
+DETAIL_FIELDS = ("detail_head", "detail_tail", "keys", "valid_until")
+
+
+def list_queryset():
+    """Public articles newest first, each joined to its stored list item (one query a page)."""
+    return (
+        Article.objects.filter(selectors.public_q())
+        .select_related("document")
+        .only(*DOCUMENT_LIST_FIELDS, "document__valid_until")
+        .order_by("-published_at", "-id")
+    )
+
+
+def list_items(articles: list[Article]) -> tuple[list[bytes], float | None]:
+    """The stored list items of a page, with view counts, and when the first of them expires."""
+    now = timezone.now()
+    items = []
+    horizon = None
+    for article in articles:
+        document = _current(article, now)
+        if document is None:
+            continue  # unpublished between the query and now
+        items.append(join(bytes(document.item_head), article.view_count, bytes(document.item_tail)))
+        until = document.valid_until.timestamp()
+        horizon = until if horizon is None else min(horizon, until)
+    return items, horizon
