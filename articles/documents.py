@@ -10,13 +10,14 @@ splice the view count into the stored bytes, so counting views never re-renders 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import orjson
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from core.errors import ServiceUnavailable
 
@@ -69,7 +70,7 @@ def _keys(article: Article) -> list[str]:
     return keys
 
 
-def document_render(*, article_id: int, now: datetime | None = None) -> Document | None:
+def document_render(*, article_id: int, now: datetime | None = None, reader: bool = False) -> Document | None:
     """Render and store one article's document; None (and no document) when it is not public
     or scheduled. Idempotent: rendering twice stores the same bytes."""
     from .api.serializers import ArticleDetailSerializer, ArticleListItemSerializer
@@ -102,12 +103,31 @@ def document_render(*, article_id: int, now: datetime | None = None) -> Document
         "rendered_at": now,
         "valid_until": _valid_until(article, related, now),
     }
+    if reader:
+        return _store_for_reader(article.pk, fields)
     try:
         with transaction.atomic():
             document, _ = Document.objects.update_or_create(article_id=article.pk, defaults=fields)
     except IntegrityError:  # another process created it meanwhile: the unique key guards the race
         Document.objects.filter(article_id=article.pk).update(**fields)
         document = Document.objects.get(article_id=article.pk)
+    return document
+
+
+def _store_for_reader(article_id: int, fields: dict) -> Document:
+    """Store what a read rendered, unless that would wait: an editor saving the article holds
+    its row (the document's key checks it), and a reader must not queue behind that. The
+    reader gets the bytes either way; the change stream stores the editor's version anyway."""
+    document = Document(article_id=article_id, **fields)
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute("SET LOCAL lock_timeout = '100ms'")
+            updated = Document.objects.filter(article_id=article_id).update(**fields)
+            if not updated:
+                document.save(force_insert=True)
+    except (IntegrityError, OperationalError) as error:  # taken meanwhile, or a lock we will not wait for
+        logger.info("served the document of article %s without storing it: %s", article_id, error)
     return document
 
 
@@ -188,11 +208,28 @@ def _current(article: Article, now: datetime) -> Document | None:
         document = None
     if document is None or document.valid_until <= now:
         try:
-            document = document_render(article_id=article.pk, now=now)
+            document = document_render(article_id=article.pk, now=now, reader=True)
         except Exception as error:  # a bug or a missing row: readers get a 503, never a 500
             logger.exception("could not render the document of article %s", article.pk)
             raise ServiceUnavailable("This article cannot be shown right now; try again shortly.") from error
     return document
+
+
+# The hot read, written out once: the ORM would compile the same SQL on every request, which
+# costs more than running it. The article's state decides visibility (public_q) to the second.
+_DETAIL_SQL = (
+    "SELECT a.view_count, d.detail_head, d.detail_tail, d.keys, d.valid_until"
+    " FROM articles_article a LEFT JOIN articles_document d ON d.article_id = a.id"
+    " WHERE a.id = %s AND a.status IN (%s, %s) AND a.published_at <= %s"
+)
+
+
+def _aware(value) -> datetime | None:
+    """A timestamp as the database driver returns it (SQLite: text; PostgreSQL: aware)."""
+    if value is None:
+        return None
+    parsed = value if isinstance(value, datetime) else parse_datetime(value)
+    return parsed if parsed is None or timezone.is_aware(parsed) else timezone.make_aware(parsed, UTC)
 
 
 def detail_read(*, article_id: int) -> tuple[bytes, list[str], float] | None:
@@ -202,22 +239,21 @@ def detail_read(*, article_id: int) -> tuple[bytes, list[str], float] | None:
     once on the spot.
     """
     now = timezone.now()
-    article = (
-        Article.objects.filter(selectors.public_q(now), pk=article_id)
-        .select_related("document")
-        .only("id", "view_count", *(f"document__{name}" for name in DETAIL_FIELDS))
-        .first()
-    )
-    if article is None:
+    with connection.cursor() as cursor:
+        moment = connection.ops.adapt_datetimefield_value(now)
+        cursor.execute(_DETAIL_SQL, [article_id, Article.Status.PUBLISHED, Article.Status.SCHEDULED, moment])
+        row = cursor.fetchone()
+    if row is None:
         return None
-    document = _current(article, now)
-    if document is None:
-        return None
-    body = join(bytes(document.detail_head), article.view_count, bytes(document.detail_tail))
-    return body, document.keys.split(), document.valid_until.timestamp()
-
-
-DETAIL_FIELDS = ("detail_head", "detail_tail", "keys", "valid_until")
+    view_count, head, tail, keys, valid_until = row
+    valid_until = _aware(valid_until)
+    if head is None or valid_until is None or valid_until <= now:
+        document = _current(Article(pk=article_id), now)  # renders; no document on the instance
+        if document is None:
+            return None
+        head, tail, keys, valid_until = document.detail_head, document.detail_tail, document.keys, document.valid_until
+    body = join(bytes(head), view_count, bytes(tail))
+    return body, keys.split(), valid_until.timestamp()
 
 
 def list_queryset():

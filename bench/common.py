@@ -129,15 +129,19 @@ def wrk(url: str, *, seconds: int, connections: int = 16, threads: int = 1, scri
 
 def rotating_paths_script(paths: list[str]) -> str:
     """A wrk Lua script that requests `paths` in turn."""
-    body = ",".join(f'"{p}"' for p in paths)
-    script = (
-        f"local paths = {{{body}}}\n"
-        "local i = 0\n"
-        "request = function()\n"
-        "  i = i % #paths + 1\n"
-        "  return wrk.format('GET', paths[i])\n"
-        "end\n"
+    return _paths_script(paths, "local i = 0\n", "  i = i % #paths + 1\n  return wrk.format('GET', paths[i])\n")
+
+
+def random_paths_script(paths: list[str], seed: int) -> str:
+    """A wrk Lua script that requests one of `paths` chosen uniformly at random each time."""
+    return _paths_script(
+        paths, f"math.randomseed({seed})\n", "  return wrk.format('GET', paths[math.random(#paths)])\n"
     )
+
+
+def _paths_script(paths: list[str], setup: str, pick: str) -> str:
+    body = ",".join(f'"{p}"' for p in paths)
+    script = f"local paths = {{{body}}}\n{setup}request = function()\n{pick}end\n"
     handle = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
     handle.write(script)
     handle.close()

@@ -12,12 +12,11 @@ from __future__ import annotations
 import json
 import random
 import statistics
-import tempfile
 import threading
 import time
 import urllib.parse
 
-from bench.common import gunicorn, http_json, manage, wrk
+from bench.common import gunicorn, http_json, manage, random_paths_script, wrk
 
 SHELL_IDS = """
 import json
@@ -35,22 +34,6 @@ rows = OutboxEvent.objects.filter(created_at__gte=datetime.fromisoformat("{since
 lags = sorted((e.done_at - e.created_at).total_seconds() * 1000 for e in rows)
 print(json.dumps(lags))
 """
-
-
-def random_paths_script(paths: list[str], seed: int) -> str:
-    """A wrk Lua script that requests one of `paths` chosen uniformly at random each time."""
-    body = ",".join(f'"{p}"' for p in paths)
-    script = (
-        f"local paths = {{{body}}}\n"
-        f"math.randomseed({seed})\n"
-        "request = function()\n"
-        "  return wrk.format('GET', paths[math.random(#paths)])\n"
-        "end\n"
-    )
-    handle = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
-    handle.write(script)
-    handle.close()
-    return handle.name
 
 
 class Editor(threading.Thread):

@@ -38,8 +38,8 @@ def rendition_path(image: Image, spec: imaging.Spec, kind: str) -> str:
     return f"renditions/{image.sha256[:2]}/{image.sha256}-{spec.name}{focal}.{imaging.EXTENSIONS[kind]}"
 
 
-def rendition_list(image: Image) -> list[dict]:
-    """`{name, width, height, format, url}` for every rendition, with no query.
+def rendition_list(image: Image, names: list[str] | None = None) -> list[dict]:
+    """`{name, width, height, format, url}` for every rendition (or those `names`), with no query.
 
     Sizes are computed from the spec; until the worker has made them all, URLs
     point at the endpoint that makes a missing one once and redirects.
@@ -47,6 +47,8 @@ def rendition_list(image: Image) -> list[dict]:
     focal = (image.focal_x, image.focal_y)
     items = []
     for spec in specs():
+        if names is not None and spec.name not in names:
+            continue
         width, height = imaging.output_size(spec, image.width, image.height, focal)
         for kind in formats():
             if image.renditions_ready:
@@ -67,8 +69,13 @@ def credit(image: Image) -> dict:
     }
 
 
-def image_public(image: Image | None, *, caption: str = "", now: datetime | None = None) -> dict | None:
-    """The contract's image, or None when there is none or its rights have expired."""
+def image_public(
+    image: Image | None, *, caption: str = "", now: datetime | None = None, renditions: list[str] | None = None
+) -> dict | None:
+    """The contract's image, or None when there is none or its rights have expired.
+
+    `renditions` names the ones to list (a list item shows a few); all by default.
+    """
     if image is None or not image.is_usable_at(now or timezone.now()):
         return None
     return {
@@ -78,7 +85,7 @@ def image_public(image: Image | None, *, caption: str = "", now: datetime | None
         "alt": image.alt,
         "caption": caption or image.caption,
         "credit": credit(image),
-        "renditions": rendition_list(image),
+        "renditions": rendition_list(image, renditions),
     }
 
 

@@ -2,10 +2,11 @@
 
 from django.conf import settings
 from django.http import JsonResponse
+from django.utils import translation
 
 
 class ApiJsonErrorsMiddleware:
-    """Under /api/: oversized non-upload bodies get 413 before anything reads them, and
+    """Under /api/: errors in English, oversized non-upload bodies get 413 before anything reads them, and
     an HTML 400/404/405/500 (unknown path, DEBUG pages) becomes `{"detail"}`."""
 
     messages = {400: "Bad request.", 404: "Not found.", 405: "Method not allowed.", 500: "Server error."}
@@ -14,10 +15,17 @@ class ApiJsonErrorsMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.path_info.startswith("/api/"):
+        if not request.path_info.startswith("/api/"):
+            return self._respond(request)
+        # One language for API errors: the project's own messages are English, so DRF's and
+        # Django's are too, whatever the admin's LANGUAGE_CODE (and only for this request).
+        with translation.override("en"):
             too_large = self._too_large(request)
             if too_large is not None:
                 return too_large
+            return self._respond(request)
+
+    def _respond(self, request):
         response = self.get_response(request)
         if (
             response.status_code in self.messages

@@ -128,7 +128,7 @@ else:
     CACHES = {
         "default": {
             # Files are shared by every process on the machine, unlike local memory.
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "BACKEND": "portal.cache.FileCache",
             "LOCATION": str(VAR_DIR / "cache"),
             "KEY_PREFIX": CACHE_KEY_PREFIX,
             "OPTIONS": {"MAX_ENTRIES": 20000},
@@ -203,6 +203,8 @@ MEDIA_RENDITIONS = {
     "social": (1200, 630),
     "square": (600, 600),
 }
+# What a list item's (and a related article's) lead image lists: a list shows a thumbnail.
+LIST_IMAGE_RENDITIONS = env.list("LIST_IMAGE_RENDITIONS", default=["320w", "640w", "square"])
 MEDIA_RENDITION_FORMATS = env.list("MEDIA_RENDITION_FORMATS", default=["jpeg", "webp", "avif"])
 MEDIA_ENCODE_OPTIONS = {
     "jpeg": {"quality": 82},

@@ -119,6 +119,8 @@ class ApiRootView(APIView):
     def get(self, request):
         names = ["article-list", "author-list", "section-list", "tag-list"]
         links = {name.split("-")[0] + "s": reverse(name, request=request) for name in names}
+        links["trending"] = reverse("trending-rail", request=request)
+        links["trending_events"] = reverse("trending-events", request=request)
         links["schema"] = request.build_absolute_uri("/api/schema/")
         links["docs"] = request.build_absolute_uri("/api/docs/")
         return Response(links)

@@ -67,7 +67,7 @@ def private_cache(settings, tmp_path):
     else:
         settings.CACHES = {
             "default": {
-                "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                "BACKEND": "portal.cache.FileCache",
                 "LOCATION": str(tmp_path / "cache"),
                 "KEY_PREFIX": prefix,
             }

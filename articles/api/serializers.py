@@ -1,5 +1,6 @@
 """Input and output serializers for the public and editor article APIs."""
 
+from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -81,11 +82,15 @@ class ArticleListItemSerializer(serializers.Serializer):
     def get_authors(self, article: Article) -> list[dict]:
         return [{"id": a.pk, "slug": a.slug, "name": a.name} for a in authors_of(article)]
 
+    # A list shows a thumbnail: only these renditions, not every size and crop.
+    lead_image_renditions: list[str] | None = None
+
     @extend_schema_field(OpenApiTypes.OBJECT)
     def get_lead_image(self, article: Article) -> dict | None:
         if not article.lead_image_id:
             return None
-        return image_public(article.lead_image, caption=article.lead_image_caption)
+        names = settings.LIST_IMAGE_RENDITIONS if self.lead_image_renditions is None else self.lead_image_renditions
+        return image_public(article.lead_image, caption=article.lead_image_caption, renditions=names or None)
 
 
 class BylineSerializer(serializers.Serializer):
@@ -111,7 +116,9 @@ class RelatedArticleSerializer(serializers.Serializer):
     def get_lead_image(self, article: Article) -> dict | None:
         if not article.lead_image_id:
             return None
-        return image_public(article.lead_image, caption=article.lead_image_caption)
+        return image_public(
+            article.lead_image, caption=article.lead_image_caption, renditions=settings.LIST_IMAGE_RENDITIONS or None
+        )
 
 
 def block_representation(block: Block) -> dict | None:
@@ -130,6 +137,8 @@ def block_representation(block: Block) -> dict | None:
 
 class ArticleDetailSerializer(ArticleListItemSerializer):
     """A whole article. `related` comes from the view's context (one query)."""
+
+    lead_image_renditions: list[str] = []  # the article page: every rendition
 
     body = serializers.SerializerMethodField()
     bylines = BylineSerializer(many=True, read_only=True)

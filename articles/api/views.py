@@ -90,6 +90,8 @@ class ArticleViewSet(PublicMixin, viewsets.GenericViewSet):
     def list(self, request: Request):
         def build() -> Answer:
             page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+            if not page:
+                _refuse_unknown_slugs(request)
             items, until = documents.list_items(page)
             horizon = next_horizon()
             body = b"".join(
@@ -121,6 +123,15 @@ class ArticleViewSet(PublicMixin, viewsets.GenericViewSet):
         return cached_response(request, build, keys=[f"article-{article_id}"])
 
 
+def _refuse_unknown_slugs(request: Request) -> None:
+    """An empty page for a section, tag or author that does not exist is a 404, as on the rail:
+    a typo in a slug should not look like a quiet section."""
+    for name, model in (("section", Section), ("tag", Tag), ("author", Author)):
+        slug = request.query_params.get(name)
+        if slug and not model.objects.filter(slug=slug).exists():
+            raise NotFound(f"No {name} has this slug.")
+
+
 class _CachedReadOnly(PublicMixin, viewsets.ReadOnlyModelViewSet):
     """Authors, sections and tags: any change to them or to the articles listing them ("list")."""
 
@@ -144,9 +155,16 @@ class AuthorViewSet(_CachedReadOnly):
         return selectors.author_list()
 
 
+class SectionPagination(StrictCursorPagination):
+    ordering = ("order", "id")
+
+
+@extend_schema_view(list=extend_schema(parameters=[PAGE_SIZE_PARAMETER]))
 class SectionViewSet(_CachedReadOnly):
+    """Sections in the newsroom's order, paginated like every other list."""
+
     serializer_class = SectionSerializer
-    pagination_class = None
+    pagination_class = SectionPagination
     queryset = Section.objects.all()
     lookup_field = "slug"
 

@@ -115,3 +115,34 @@ def test_a_float_on_an_integer_filter_of_the_image_list_is_a_400(photo_editor, q
     response = client.get(f"/api/v1/editor/images/?{query}")
 
     assert response.status_code == 400, response.content
+
+
+def test_api_errors_speak_one_language_and_the_admin_keeps_its_own(api, editor):
+    from django.test import Client
+
+    missing = api.get("/api/v1/articles/99999/")
+    unauthenticated = api.get("/api/v1/editor/articles/")
+    admin = Client()
+    admin.force_login(editor)
+    page = admin.get("/admin/").content.decode()
+
+    assert missing.json() == {"detail": "No published article has this id."}
+    assert unauthenticated.json() == {"detail": "Authentication credentials were not provided."}
+    assert "编辑部" in page
+
+
+def test_the_api_root_lists_every_public_part(api):
+    links = api.get("/api/v1/").json()
+
+    assert {"articles", "authors", "sections", "tags", "trending", "trending_events"} <= set(links)
+
+
+def test_an_unknown_section_is_404_on_the_list_and_on_the_rail(api, site):
+    listing = api.get("/api/v1/articles/?section=no-such-section")
+    rail = api.get("/api/v1/trending/?section=no-such-section")
+    known_but_empty = api.get("/api/v1/articles/?section=world&published_before=2001-01-01T00:00:00Z")
+
+    assert (listing.status_code, rail.status_code) == (404, 404)
+    assert listing.json() == {"detail": "No section has this slug."} == rail.json()
+    assert known_but_empty.status_code == 200 and known_but_empty.json()["results"] == []
+    assert api.get("/api/v1/articles/?tag=no-such-tag").status_code == 404

@@ -247,3 +247,15 @@ def test_the_sweep_is_scheduled_in_the_editable_beat_schedule():
     task = PeriodicTask.objects.get(task="media.tasks.images_sweep_expired_task")
 
     assert task.enabled and task.interval.every == 60
+
+
+def test_list_items_carry_only_the_renditions_a_list_shows(api, editor, photo_editor, settings):
+    settings.LIST_IMAGE_RENDITIONS = ["320w", "640w", "square"]
+    article = _article_with_photo(editor, make_image(photo_editor))
+
+    listed = api.get("/api/v1/articles/").json()["results"][0]["lead_image"]["renditions"]
+    detail = api.get(f"/api/v1/articles/{article.pk}/").json()["lead_image"]["renditions"]
+
+    assert {r["name"] for r in listed} == {"320w", "640w", "square"}
+    assert {r["name"] for r in detail} == {"320w", "640w", "1024w", "1600w", "social", "square"}
+    assert len(listed) == 3 * len({r["format"] for r in detail})

@@ -291,3 +291,9 @@ def test_a_store_restarted_empty_keeps_the_last_good_rail(api, newsroom, store, 
     services.trending_refresh()
     _RailMemory.entries.clear()
     assert [item["article"]["id"] for item in rail(api).json()["items"]] == [newsroom[4].pk]
+
+
+def test_rail_answers_carry_the_trending_surrogate_key(api, newsroom):
+    services.trending_refresh()
+
+    assert rail(api)["Surrogate-Key"] == "trending"

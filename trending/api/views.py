@@ -81,6 +81,7 @@ class RailView(APIView):
             data = {**data, "items": data["items"][:limit]}
         response = HttpResponse(orjson.dumps(data), content_type="application/json")
         response["Cache-Control"] = "public, max-age=5"
+        response[settings.PUBLIC_CACHE_KEY_HEADER] = "trending"
         return response
 
 
