@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 import orjson
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -197,22 +197,14 @@ def documents_rebuild(*, article_ids=None, progress=None) -> int:
 
 # --- reads -------------------------------------------------------------------------------------
 
-DOCUMENT_LIST_FIELDS = ("id", "published_at", "view_count", "document__item_head", "document__item_tail")
 
-
-def _current(article: Article, now: datetime) -> Document | None:
-    """The article's stored document if it is there and still valid, else a fresh one."""
+def _render_for_reader(article_id: int, now: datetime) -> Document | None:
+    """A document that was missing or expired at read time, rendered once on the spot."""
     try:
-        document = article.document
-    except Document.DoesNotExist:
-        document = None
-    if document is None or document.valid_until <= now:
-        try:
-            document = document_render(article_id=article.pk, now=now, reader=True)
-        except Exception as error:  # a bug or a missing row: readers get a 503, never a 500
-            logger.exception("could not render the document of article %s", article.pk)
-            raise ServiceUnavailable("This article cannot be shown right now; try again shortly.") from error
-    return document
+        return document_render(article_id=article_id, now=now, reader=True)
+    except Exception as error:  # a bug or a missing row: readers get a 503, never a 500
+        logger.exception("could not render the document of article %s", article_id)
+        raise ServiceUnavailable("This article cannot be shown right now; try again shortly.") from error
 
 
 # The hot read, written out once: the ORM would compile the same SQL on every request, which
@@ -248,7 +240,7 @@ def detail_read(*, article_id: int) -> tuple[bytes, list[str], float] | None:
     view_count, head, tail, keys, valid_until = row
     valid_until = _aware(valid_until)
     if head is None or valid_until is None or valid_until <= now:
-        document = _current(Article(pk=article_id), now)  # renders; no document on the instance
+        document = _render_for_reader(article_id, now)
         if document is None:
             return None
         head, tail, keys, valid_until = document.detail_head, document.detail_tail, document.keys, document.valid_until
@@ -257,25 +249,40 @@ def detail_read(*, article_id: int) -> tuple[bytes, list[str], float] | None:
 
 
 def list_queryset():
-    """Public articles newest first, each joined to its stored list item (one query a page)."""
+    """Public articles newest first, each joined to its stored list item (one query a page).
+
+    Rows come as dicts (the cursor pagination reads `published_at` and `id` from them): no
+    model instances are built on the hot path.
+    """
     return (
         Article.objects.filter(selectors.public_q())
-        .select_related("document")
-        .only(*DOCUMENT_LIST_FIELDS, "document__valid_until")
         .order_by("-published_at", "-id")
+        .values(
+            "id",
+            "published_at",
+            "view_count",
+            head=F("document__item_head"),
+            tail=F("document__item_tail"),
+            until=F("document__valid_until"),
+        )
     )
 
 
-def list_items(articles: list[Article]) -> tuple[list[bytes], float | None]:
-    """The stored list items of a page, with view counts, and when the first of them expires."""
+def list_items(rows: list[dict]) -> tuple[list[bytes], float | None]:
+    """The stored list items of a page, with view counts, and when the first of them expires.
+
+    A missing or expired item is rendered once, on the spot.
+    """
     now = timezone.now()
     items = []
     horizon = None
-    for article in articles:
-        document = _current(article, now)
-        if document is None:
-            continue  # unpublished between the query and now
-        items.append(join(bytes(document.item_head), article.view_count, bytes(document.item_tail)))
-        until = document.valid_until.timestamp()
-        horizon = until if horizon is None else min(horizon, until)
+    for row in rows:
+        head, tail, until = row["head"], row["tail"], row["until"]
+        if head is None or until is None or until <= now:
+            document = _render_for_reader(row["id"], now)
+            if document is None:
+                continue  # unpublished between the query and now
+            head, tail, until = document.item_head, document.item_tail, document.valid_until
+        items.append(join(bytes(head), row["view_count"], bytes(tail)))
+        horizon = until.timestamp() if horizon is None else min(horizon, until.timestamp())
     return items, horizon

@@ -16,6 +16,7 @@ import urllib.request
 
 from bench import live
 from bench.common import (
+    analyze,
     gunicorn,
     http_json,
     manage,
@@ -38,6 +39,7 @@ def main() -> dict[str, float]:
         recreate_postgres_database(env["DATABASE_URL"])
     manage(env, "migrate", "--noinput")
     manage(env, "load_demo", "--articles", str(ARTICLES))
+    analyze(env)
     print(f"api_reads: {ARTICLES} articles on {backend}; gunicorn 2 workers; wrk 16 connections, {SECONDS} s each")
 
     with gunicorn(env) as base:
@@ -72,6 +74,7 @@ def main() -> dict[str, float]:
     for size in LIVE_SIZES:
         if size > ARTICLES:  # more articles for the next size, on the same site
             manage(env, "load_demo", "--articles", str(size - ARTICLES), "--force")
+            analyze(env)
         live_runs.append(live.live_newsroom(env, seconds=SECONDS))
     print(f"  trivial DRF endpoint /healthz: {trivial:,.0f} req/s (baseline)")
     print(

@@ -53,6 +53,16 @@ def recreate_postgres_database(url: str) -> None:
         subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", sql], check=True, capture_output=True)
 
 
+def analyze(env: dict[str, str]) -> None:
+    """Refresh the planner's statistics after a bulk load, as autovacuum would on a live site."""
+    url = env.get("DATABASE_URL", "")
+    if url.startswith("postgres"):
+        name = url.rsplit("/", 1)[1]
+        subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", name, "-qc", "ANALYZE"], check=True)
+    else:
+        manage(env, "shell", "-c", "from django.db import connection; connection.cursor().execute('ANALYZE')")
+
+
 def manage(env: dict[str, str], *args: str) -> str:
     done = subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
     return done.stdout

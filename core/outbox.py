@@ -58,6 +58,14 @@ def relay_after_commit(ids: list[int]) -> None:
         return
     try:
         relay(ids=ids)
+        # Another process may be relaying an earlier event of the same subject: this one waits
+        # its turn (order per subject), briefly, rather than for the sweep.
+        for _ in range(20):
+            waiting = OutboxEvent.objects.filter(pk__in=ids, done_at__isnull=True, next_attempt_at__isnull=True)
+            if not waiting.exists():
+                break
+            time.sleep(0.05)
+            relay(ids=ids)
     except Exception:  # the sweep retries; the change itself is saved
         logger.exception("outbox relay after commit failed; the sweep will retry")
 

@@ -64,16 +64,19 @@ def next_horizon() -> float | None:
     return min(moments) if moments else None
 
 
+LATER = object()  # "the next horizon, if the answer is kept"
+
+
 @dataclass
 class Answer:
     """A public 200 answer: its bytes, the surrogate keys it shows, and when it stops being valid."""
 
     body: bytes
     surrogate_keys: list[str] = field(default_factory=list)
-    valid_until: float | None = None
+    valid_until: Any = None  # epoch seconds, None (no end), or a callable giving either when it is kept
 
     @classmethod
-    def of(cls, data: Any, surrogate_keys: Iterable[str] = (), valid_until: float | None = None) -> Answer:
+    def of(cls, data: Any, surrogate_keys: Iterable[str] = (), valid_until: Any = None) -> Answer:
         body = orjson.dumps(data, default=json_default, option=orjson.OPT_NON_STR_KEYS)
         return cls(body, list(surrogate_keys), valid_until)
 
@@ -208,11 +211,16 @@ def cached_response(request: HttpRequest, build: Callable[[], Answer | Any], *, 
         state = getattr(django_request, "_api_cache", None)
 
     answer = build()
+    storing = state is not None and state.generations is not None
     if not isinstance(answer, Answer):
-        answer = Answer.of(answer, valid_until=next_horizon())
+        answer = Answer.of(answer, valid_until=LATER)
+    if answer.valid_until is LATER or callable(answer.valid_until):
+        # The horizon costs queries: worth it only for an answer that will be kept.
+        later = next_horizon if answer.valid_until is LATER else answer.valid_until
+        answer.valid_until = later() if storing else None
     etag = '"' + hashlib.blake2b(answer.body, digest_size=12).hexdigest() + '"'
     surrogate = " ".join(dict.fromkeys(answer.surrogate_keys))
-    if state is not None and state.generations is not None:
+    if storing:
         entry = (state.generations, answer.valid_until, answer.body, etag, surrogate)
         try:
             cache.set(state.key, entry, settings.API_CACHE_SECONDS)

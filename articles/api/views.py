@@ -93,7 +93,6 @@ class ArticleViewSet(PublicMixin, viewsets.GenericViewSet):
             if not page:
                 _refuse_unknown_slugs(request)
             items, until = documents.list_items(page)
-            horizon = next_horizon()
             body = b"".join(
                 (
                     b'{"next":',
@@ -105,8 +104,12 @@ class ArticleViewSet(PublicMixin, viewsets.GenericViewSet):
                     b"]}",
                 )
             )
-            keys = ["list", *(f"article-{article.pk}" for article in page)]
-            return Answer(body, keys, min((t for t in (until, horizon) if t is not None), default=None))
+            keys = ["list", *(f"article-{row['id']}" for row in page)]
+
+            def valid_until() -> float | None:
+                return min((t for t in (until, next_horizon()) if t is not None), default=None)
+
+            return Answer(body, keys, valid_until)
 
         return cached_response(request, build, keys=["list"])
 
@@ -137,11 +140,11 @@ class _CachedReadOnly(PublicMixin, viewsets.ReadOnlyModelViewSet):
 
     def list(self, request, *args, **kwargs):
         data = lambda: super(_CachedReadOnly, self).list(request, *args, **kwargs).data  # noqa: E731
-        return cached_response(request, lambda: Answer.of(data(), ["list"], next_horizon()), keys=["list"])
+        return cached_response(request, lambda: Answer.of(data(), ["list"], next_horizon), keys=["list"])
 
     def retrieve(self, request, *args, **kwargs):
         data = lambda: super(_CachedReadOnly, self).retrieve(request, *args, **kwargs).data  # noqa: E731
-        return cached_response(request, lambda: Answer.of(data(), ["list"], next_horizon()), keys=["list"])
+        return cached_response(request, lambda: Answer.of(data(), ["list"], next_horizon), keys=["list"])
 
 
 @extend_schema_view(list=extend_schema(parameters=[PAGE_SIZE_PARAMETER]))

@@ -195,3 +195,44 @@ def test_documents_rebuild_renders_every_public_article(published, capsys):
     assert set(Document.objects.values_list("article_id", flat=True)) == {first.pk, second.pk}
     assert "Rendered 2 documents" in capsys.readouterr().out
     call_command("documents_rebuild", "--article", str(first.pk))
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_concurrent_saves_of_one_article_end_with_the_newest_document(api, editor, settings):
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks across threads need PostgreSQL (DATABASE_URL); SQLite serialises writers itself")
+    settings.API_CACHE_SECONDS = 0
+    article = article_services.article_create(by=editor, title="第0版")
+    article_services.article_publish(article_id=article.pk, by=editor)
+    errors = []
+
+    def save(worker: int):
+        try:
+            for n in range(5):
+                current = type(article).objects.get(pk=article.pk)
+                try:
+                    article_services.article_update(
+                        article_id=article.pk,
+                        by=editor,
+                        expected_version=None,  # last writer wins, as "*" does in If-Match
+                        data={"title": f"第{worker}-{n}版", "summary": f"{current.version}"},
+                    )
+                except Exception as error:  # collected for the assertion
+                    errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=save, args=(w,)) for w in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    newest = type(article).objects.get(pk=article.pk)
+    assert errors == []
+    assert Document.objects.get(article_id=article.pk).version == newest.version
+    assert api.get(f"/api/v1/articles/{article.pk}/").json()["title"] == newest.title
