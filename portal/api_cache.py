@@ -74,6 +74,10 @@ class Answer:
     body: bytes
     surrogate_keys: list[str] = field(default_factory=list)
     valid_until: Any = None  # epoch seconds, None (no end), or a callable giving either when it is kept
+    # Whether to keep it in the shared cache too. An answer that is one indexed read (a stored
+    # detail) is kept only in each process's memory: writing every cold one to Redis or to
+    # files costs more than reading it again.
+    shared: bool = True
 
     @classmethod
     def of(cls, data: Any, surrogate_keys: Iterable[str] = (), valid_until: Any = None) -> Answer:
@@ -84,27 +88,32 @@ class Answer:
 class _Local:
     """This process's copy of recent answers, trusted for API_LOCAL_CACHE_SECONDS.
 
-    Saves the shared cache's round trip on hot pages; another process's change reaches this
-    one within that time, this process's own changes clear it at once.
+    Saves the shared cache's round trip on hot pages; past that window an entry is still
+    served if its generations are current. Another process's change reaches this one within
+    the window; this process's own changes drop the entries they affect at once.
     """
 
-    entries: dict[str, tuple[float, tuple]] = {}
+    entries: dict[str, tuple[float, tuple, frozenset]] = {}
 
     @classmethod
-    def remember(cls, key: str, entry: tuple) -> None:
+    def remember(cls, key: str, entry: tuple, names: Iterable[str]) -> None:
         if len(cls.entries) >= settings.API_LOCAL_CACHE_ENTRIES:
             cls.entries = {}  # bounded memory; hot pages come back on the next read
-        cls.entries[key] = (time.monotonic(), entry)
+        cls.entries[key] = (time.monotonic(), entry, frozenset(names))
 
     @classmethod
-    def forget(cls) -> None:
-        cls.entries = {}
+    def forget(cls, names: Iterable[str] | None = None) -> None:
+        if names is None or GENERATION.format(EVERYTHING) in set(names):
+            cls.entries = {}
+            return
+        gone = set(names)
+        cls.entries = {key: value for key, value in cls.entries.items() if not value[2] & gone}
 
 
 def purge(keys: Iterable[str]) -> None:
     """Make every cached answer depending on any of `keys` stale. Cheap; call after the commit."""
-    _Local.forget()
     tokens = {GENERATION.format(key): uuid.uuid4().hex for key in set(keys)}
+    _Local.forget(tokens)
     if not tokens:
         return
     try:
@@ -159,11 +168,12 @@ def _fresh(entry: tuple) -> bool:
 class _State:
     """What one request learned from the cache: the generations, and the key to store under."""
 
-    __slots__ = ("generations", "key")
+    __slots__ = ("generations", "key", "names")
 
-    def __init__(self, generations: tuple | None, key: str) -> None:
+    def __init__(self, generations: tuple | None, key: str, names: list[str] = ()) -> None:
         self.generations = generations
         self.key = key
+        self.names = names
 
 
 def lookup(request: HttpRequest, keys: Iterable[str]) -> HttpResponse | None:
@@ -187,10 +197,12 @@ def lookup(request: HttpRequest, keys: Iterable[str]) -> HttpResponse | None:
         request._api_cache = _State(None, key)
         return None
     generations = tuple(found.get(name) for name in names)
-    request._api_cache = _State(generations if None not in generations else None, key)
+    request._api_cache = _State(generations if None not in generations else None, key, names)
     entry = found.get(key)
+    if not isinstance(entry, tuple) and local is not None:
+        entry = local[1]  # an answer kept only in this process: still good if its generations are
     if isinstance(entry, tuple) and len(entry) == 5 and entry[0] == generations and _fresh(entry):
-        _Local.remember(key, entry)
+        _Local.remember(key, entry, names)
         return _respond(request, entry)
     return None
 
@@ -222,11 +234,12 @@ def cached_response(request: HttpRequest, build: Callable[[], Answer | Any], *, 
     surrogate = " ".join(dict.fromkeys(answer.surrogate_keys))
     if storing:
         entry = (state.generations, answer.valid_until, answer.body, etag, surrogate)
-        try:
-            cache.set(state.key, entry, settings.API_CACHE_SECONDS)
-            _Local.remember(state.key, entry)
-        except Exception:
-            logger.warning("could not store an API response in the cache", exc_info=True)
+        _Local.remember(state.key, entry, state.names)
+        if answer.shared:
+            try:
+                cache.set(state.key, entry, settings.API_CACHE_SECONDS)
+            except Exception:
+                logger.warning("could not store an API response in the cache", exc_info=True)
     return _make_response(django_request, answer.body, etag, surrogate)
 
 

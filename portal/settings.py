@@ -19,6 +19,24 @@ if not SECRET_KEY:
     SECRET_KEY = "insecure-development-key-only-for-the-embedded-setup"
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+# Production behind HTTPS (DJANGO_HTTPS=true): redirect plain HTTP (health checks excepted), HSTS,
+# cookies only over HTTPS, and X-Forwarded-Proto believed from TRUSTED_PROXIES (the middleware
+# drops it from anyone else). `manage.py check --deploy` passes with these (a test).
+HTTPS = env.bool("DJANGO_HTTPS", default=False)
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+    SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
 # Proxies and CDN edges (addresses and CIDRs) whose X-Forwarded-For and X-Forwarded-Proto are
 # believed; from anyone else those headers are dropped (core.middleware.TrustedProxyMiddleware).
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])

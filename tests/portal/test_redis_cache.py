@@ -23,7 +23,8 @@ def test_answers_are_kept_in_redis_under_the_generation(api, on_redis):
     client, prefix = on_redis
     article = ArticleFactory(title="缓存中的新闻")
 
-    api.get(f"/api/v1/articles/{article.pk}/")
+    api.get(f"/api/v1/articles/{article.pk}/")  # a detail is kept in this process only
+    api.get("/api/v1/articles/")
 
     keys = {key.decode() for key in client.scan_iter(match=f"{prefix}:*")}
     assert f"{prefix}:1:" + api_cache.GENERATION.format(f"article-{article.pk}") in keys
@@ -38,7 +39,9 @@ def test_a_generation_bumped_by_another_process_purges_only_its_answers(api, on_
     assert api.get(f"/api/v1/articles/{neighbour.pk}/").json()["title"] == "邻居"
     type(article).objects.filter(pk__in=[article.pk, neighbour.pk]).update(title="新标题")
     documents.documents_rebuild()
-    assert api.get(f"/api/v1/articles/{article.pk}/").json()["title"] == "旧标题"  # served from Redis
+    assert (
+        api.get(f"/api/v1/articles/{article.pk}/").json()["title"] == "旧标题"
+    )  # still cached: its generation in Redis is unchanged
 
     # Another process's cache connection, as a second web worker would have, purges one article.
     other = caches.create_connection("default")
