@@ -74,10 +74,6 @@ class Answer:
     body: bytes
     surrogate_keys: list[str] = field(default_factory=list)
     valid_until: Any = None  # epoch seconds, None (no end), or a callable giving either when it is kept
-    # Whether to keep it in the shared cache too. An answer that is one indexed read (a stored
-    # detail) is kept only in each process's memory: writing every cold one to Redis or to
-    # files costs more than reading it again.
-    shared: bool = True
 
     @classmethod
     def of(cls, data: Any, surrogate_keys: Iterable[str] = (), valid_until: Any = None) -> Answer:
@@ -187,11 +183,13 @@ def lookup(request: HttpRequest, keys: Iterable[str]) -> HttpResponse | None:
     names = [GENERATION.format(k) for k in (*keys, EVERYTHING)]
     try:
         found = cache.get_many([key, *names])
-        missing = {name: uuid.uuid4().hex for name in names if name not in found}
-        if missing:  # a key never bumped (or evicted): start it now; add() keeps a racing process's
-            for name, token in missing.items():
-                cache.add(name, token, GENERATION_SECONDS)
-            found.update(cache.get_many(list(missing)))
+        for name in names:
+            if name not in found:  # a key never bumped (or evicted): start it now
+                token = uuid.uuid4().hex
+                if cache.add(name, token, GENERATION_SECONDS):
+                    found[name] = token
+                else:  # a racing process started it first: use theirs
+                    found.update(cache.get_many([name]))
     except Exception:
         logger.warning("API cache unreachable; answering uncached", exc_info=True)
         request._api_cache = _State(None, key)
@@ -200,7 +198,7 @@ def lookup(request: HttpRequest, keys: Iterable[str]) -> HttpResponse | None:
     request._api_cache = _State(generations if None not in generations else None, key, names)
     entry = found.get(key)
     if not isinstance(entry, tuple) and local is not None:
-        entry = local[1]  # an answer kept only in this process: still good if its generations are
+        entry = local[1]  # gone from the shared cache (evicted): this process's copy, if still current
     if isinstance(entry, tuple) and len(entry) == 5 and entry[0] == generations and _fresh(entry):
         _Local.remember(key, entry, names)
         return _respond(request, entry)
@@ -235,11 +233,10 @@ def cached_response(request: HttpRequest, build: Callable[[], Answer | Any], *, 
     if storing:
         entry = (state.generations, answer.valid_until, answer.body, etag, surrogate)
         _Local.remember(state.key, entry, state.names)
-        if answer.shared:
-            try:
-                cache.set(state.key, entry, settings.API_CACHE_SECONDS)
-            except Exception:
-                logger.warning("could not store an API response in the cache", exc_info=True)
+        try:
+            cache.set(state.key, entry, settings.API_CACHE_SECONDS)
+        except Exception:
+            logger.warning("could not store an API response in the cache", exc_info=True)
     return _make_response(django_request, answer.body, etag, surrogate)
 
 

@@ -121,7 +121,7 @@ class ArticleViewSet(PublicMixin, viewsets.GenericViewSet):
             if found is None:
                 raise NotFound("No published article has this id.")
             body, keys, valid_until = found
-            return Answer(body, keys, valid_until, shared=False)
+            return Answer(body, keys, valid_until)
 
         return cached_response(request, build, keys=[f"article-{article_id}"])
 

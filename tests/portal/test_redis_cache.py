@@ -23,7 +23,7 @@ def test_answers_are_kept_in_redis_under_the_generation(api, on_redis):
     client, prefix = on_redis
     article = ArticleFactory(title="缓存中的新闻")
 
-    api.get(f"/api/v1/articles/{article.pk}/")  # a detail is kept in this process only
+    api.get(f"/api/v1/articles/{article.pk}/")
     api.get("/api/v1/articles/")
 
     keys = {key.decode() for key in client.scan_iter(match=f"{prefix}:*")}
