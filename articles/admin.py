@@ -15,9 +15,9 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from core import roles
 from core.fields import is_whole_number
 from media.admin import thumbnail_url
-from portal import roles
 
 from . import diff, preview, selectors, services
 from .models import (

@@ -9,8 +9,8 @@ class ArticlesConfig(AppConfig):
     verbose_name = _("Articles")
 
     def ready(self) -> None:
+        from core import api_cache
         from media import uses
-        from portal import api_cache
 
         from . import selectors
 

@@ -144,7 +144,7 @@ def authors_of(article: Article) -> list[Author]:
 
 
 def article_list_for_editor(user) -> QuerySet[Article]:
-    from portal import roles
+    from core import roles
 
     queryset = (
         article_detail_queryset(Article.objects.all())

@@ -15,8 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
-from core import outbox
-from portal import roles
+from core import outbox, roles
 
 from .models import (
     Article,

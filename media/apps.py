@@ -9,7 +9,7 @@ class MediaConfig(AppConfig):
     verbose_name = _("Media")
 
     def ready(self) -> None:
-        from portal import api_cache
+        from core import api_cache
 
         from . import selectors
 

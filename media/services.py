@@ -13,8 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from core import announce, outbox
-from portal import roles
+from core import announce, outbox, roles
 
 from . import imaging, selectors, uses
 from .models import Agency, Image, Rendition

@@ -8,9 +8,7 @@ class PortalConfig(AppConfig):
     verbose_name = "Portal"
 
     def ready(self) -> None:
-        from core import outbox, purge
-
-        from . import api_cache
+        from core import api_cache, outbox, purge
 
         # Every committed public change: our answer cache, then the CDN in front.
         outbox.register("api-cache", api_cache.invalidate_on_event)

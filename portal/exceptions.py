@@ -11,33 +11,9 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from core.errors import ServiceUnavailable
+from core.errors import PayloadTooLarge, ServiceUnavailable
 
 logger = logging.getLogger(__name__)
-
-
-class Conflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "The request conflicts with the current state."
-    default_code = "conflict"
-
-
-class PreconditionFailed(exceptions.APIException):
-    status_code = status.HTTP_412_PRECONDITION_FAILED
-    default_detail = "The resource changed since you read it."
-    default_code = "precondition_failed"
-
-
-class PreconditionRequired(exceptions.APIException):
-    status_code = 428
-    default_detail = "This request needs an If-Match header with the ETag you read."
-    default_code = "precondition_required"
-
-
-class PayloadTooLarge(exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "The request body is too large."
-    default_code = "too_large"
 
 
 def _validation_detail(error: DjangoValidationError):

@@ -261,7 +261,7 @@ TRENDING_TRUSTED_SENDERS = env.list("TRENDING_TRUSTED_SENDERS", default=[])
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2 * 1024 * 1024)
 
 REST_FRAMEWORK = {
-    "DEFAULT_RENDERER_CLASSES": ["portal.renderers.FastJSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["core.renderers.FastJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
         "core.parsers.JSONParser",
         "rest_framework.parsers.FormParser",

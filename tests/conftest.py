@@ -52,7 +52,7 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(autouse=True)
 def private_cache(settings, tmp_path):
     """Each test gets its own cache namespace, removed afterwards, and an empty process cache."""
-    from portal import api_cache
+    from core import api_cache
 
     api_cache._Local.forget()
     prefix = f"test-{uuid.uuid4().hex[:12]}"

@@ -10,7 +10,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal import roles
+from core import roles
 
 from . import services
 from .models import Exclusion, Pin, Snapshot

@@ -17,9 +17,8 @@ from django.db.models import Case, F, When
 from django.utils import timezone
 
 from articles.models import Article
-from core import announce
+from core import announce, roles
 from core.net import address_in
-from portal import roles
 
 from . import selectors
 from .models import Exclusion, Pin, Snapshot, StoredMeta

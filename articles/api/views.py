@@ -13,10 +13,10 @@ from rest_framework.exceptions import NotFound, PermissionDenied, ValidationErro
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from portal import roles
-from portal.api_cache import Answer, CacheFirstMixin, cached_response, next_horizon
-from portal.exceptions import Conflict, PreconditionFailed, PreconditionRequired
-from portal.pagination import StrictCursorPagination
+from core import roles
+from core.api_cache import Answer, CacheFirstMixin, cached_response, next_horizon
+from core.errors import Conflict, PreconditionFailed, PreconditionRequired
+from core.pagination import StrictCursorPagination
 
 from .. import documents, preview, selectors, services
 from ..models import Article, Author, Outlet, RelatedPick, Section, Tag

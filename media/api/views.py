@@ -17,11 +17,11 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core import roles
+from core.errors import Conflict
 from core.fields import MAX_ID
+from core.pagination import StrictCursorPagination
 from core.parsers import JSONParser
-from portal import roles
-from portal.exceptions import Conflict
-from portal.pagination import StrictCursorPagination
 
 from .. import imaging, selectors, services, uses
 from ..models import Agency, Image

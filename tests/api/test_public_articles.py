@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from articles import documents, services
 from articles.models import Article, Block, Correction, RelatedPick
-from portal import api_cache
+from core import api_cache
 from tests.articles.factories import (
     ArticleFactory,
     AuthorFactory,

@@ -179,7 +179,7 @@ def test_a_missing_document_is_rendered_once_on_read_and_a_broken_one_is_a_503(a
 
     Document.objects.all().delete()
     monkeypatch.setattr(documents, "_split", lambda body: (_ for _ in ()).throw(ValueError("broken")))
-    from portal import api_cache
+    from core import api_cache
 
     api_cache.invalidate()
     response = api.get(f"/api/v1/articles/{article.pk}/")

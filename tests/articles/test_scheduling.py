@@ -10,8 +10,7 @@ from django.utils import timezone
 
 from articles import services
 from articles.models import Article, Revision, StatusChange
-from core import outbox
-from portal import api_cache
+from core import api_cache, outbox
 
 pytestmark = pytest.mark.django_db
 

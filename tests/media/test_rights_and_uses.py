@@ -10,9 +10,9 @@ from django.utils import timezone
 from articles import documents
 from articles import services as article_services
 from articles.models import Article
+from core import api_cache
 from media import services
 from media.models import Image, Rendition
-from portal import api_cache
 from tests.articles.factories import ArticleFactory, AuthorFactory
 from tests.media.factories import make_image
 

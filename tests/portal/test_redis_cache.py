@@ -5,7 +5,7 @@ import redis
 from django.core.cache import caches
 
 from articles import documents
-from portal import api_cache
+from core import api_cache
 from tests.articles.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db

@@ -13,10 +13,10 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.views import APIView
 
 from articles.models import Article, Section
+from core import roles
 from core.errors import ServiceUnavailable
 from core.fields import IdRelatedField, parse_whole_number
 from core.throttling import ScopedRateThrottle
-from portal import roles
 
 from .. import selectors, services
 from ..models import Exclusion, Pin

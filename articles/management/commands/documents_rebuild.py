@@ -4,7 +4,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from portal import api_cache
+from core import api_cache
 
 from ... import documents
 

@@ -14,15 +14,15 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
+from articles import services
+from articles.models import Article, Author, Block, Byline, Outlet, Section, Tag
+from articles.services import BlockInput, summary_from_blocks
+from articles.text import slug_from_title
+from core import roles
 from media import imaging
 from media import services as media_services
 from media.models import Agency, Image
-from portal import roles
-
-from . import services
-from .models import Article, Author, Block, Byline, Outlet, Section, Tag
-from .services import BlockInput, summary_from_blocks
-from .text import slug_from_title
+from trending import services as trending_services
 
 SECTIONS = [
     ("国际", "world"),
@@ -353,7 +353,6 @@ def load(*, articles: int = 64, seed: int = 2024) -> int:
 
 def demo_readers(*, readers: int = 400, seed: int = 11) -> int:
     """Simulated readers viewing recent articles (a few very popular), then a rail refresh."""
-    from trending import services as trending_services
 
     rng = random.Random(seed)
     trending_services.eligibility_sync(force=True)

@@ -2,10 +2,11 @@
 
 from django.core.management.base import BaseCommand
 
-from portal import api_cache
+from articles import documents
+from articles.models import Article
+from core import api_cache
 
-from ... import demo, documents
-from ...models import Article
+from ... import demo
 
 
 class Command(BaseCommand):
