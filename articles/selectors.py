@@ -15,56 +15,11 @@ def public_q(now: datetime | None = None) -> Q:
     return public_articles(now)
 
 
-IMAGE_FIELDS = (
-    "id",
-    "width",
-    "height",
-    "alt",
-    "caption",
-    "creator",
-    "credit_line",
-    "copyright",
-    "license",
-    "rights_expire_at",
-    "sha256",
-    "focal_x",
-    "focal_y",
-    "renditions_ready",
-    "agency__id",
-    "agency__name",
-)
-# What a list item shows; loading less keeps a page cheap to build.
-LIST_FIELDS = (
-    "id",
-    "slug",
-    "title",
-    "summary",
-    "derived_summary",
-    "status",
-    "published_at",
-    "view_count",
-    "lead_image_caption",
-    "section__id",
-    "section__slug",
-    "section__name",
-    *(f"lead_image__{name}" for name in IMAGE_FIELDS),
-)
 LEAD_IMAGE = ("lead_image", "lead_image__agency")
 
 
 def _bylines_prefetch() -> Prefetch:
     return Prefetch("bylines", queryset=Byline.objects.select_related("author").order_by("position", "id"))
-
-
-def article_list_published() -> QuerySet[Article]:
-    """Public list items: the row, its section and its bylines (two queries a page)."""
-    return (
-        Article.objects.filter(public_q())
-        .select_related("section", *LEAD_IMAGE)
-        .only(*LIST_FIELDS)
-        .prefetch_related(_bylines_prefetch())
-        .order_by("-published_at", "-id")
-    )
 
 
 def article_detail_queryset(queryset: QuerySet[Article]) -> QuerySet[Article]:
@@ -73,10 +28,6 @@ def article_detail_queryset(queryset: QuerySet[Article]) -> QuerySet[Article]:
     return queryset.select_related("section", "source", *LEAD_IMAGE).prefetch_related(
         _bylines_prefetch(), "tags", blocks, "corrections"
     )
-
-
-def article_get_published(*, article_id: int) -> Article | None:
-    return article_detail_queryset(Article.objects.filter(public_q(), pk=article_id)).first()
 
 
 def article_related(*, article: Article, limit: int | None = None) -> list[Article]:

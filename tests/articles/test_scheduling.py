@@ -11,6 +11,7 @@ from django.utils import timezone
 from articles import services
 from articles.models import Article, Revision, StatusChange
 from core import api_cache, outbox
+from tests.processes import killed_midway
 
 pytestmark = pytest.mark.django_db
 
@@ -197,29 +198,13 @@ services.publish_due()
 def test_a_worker_killed_mid_publish_loses_nothing_and_the_next_run_publishes_once(editor, announced, api):
     if connection.vendor != "postgresql":
         pytest.skip("a second process needs a shared database (DATABASE_URL=postgres://...); SQLite's is in memory")
-    import os
-    import signal
-    import subprocess
-    import sys
-
     article = services.article_create(by=editor, title="发布到一半")
     services.article_schedule(article_id=article.pk, by=editor, at=timezone.now() + timedelta(minutes=1))
     Article.objects.filter(pk=article.pk).update(published_at=timezone.now() - timedelta(seconds=1))
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "portal.settings",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-    }
-    child = subprocess.Popen([sys.executable, "-c", CHILD], env=env, stdout=subprocess.PIPE, text=True)
-    try:
-        assert child.stdout.readline().strip() == "inside"
+
+    with killed_midway(CHILD):
         # Readers already have it, whatever the worker is doing.
         assert api.get(f"/api/v1/articles/{article.pk}/").status_code == 200
-        os.kill(child.pid, signal.SIGKILL)
-    finally:
-        child.kill()
-        child.wait(timeout=30)
 
     stored = Article.objects.get(pk=article.pk)
     assert stored.status == "scheduled"  # the killed transaction rolled back

@@ -1,10 +1,6 @@
 """The change stream: recorded with the change, relayed after commit in order per subject, at
 least once, with retries and back-off; nothing lost to a killed process."""
 
-import os
-import signal
-import subprocess
-import sys
 import threading
 from datetime import timedelta
 
@@ -17,6 +13,7 @@ from articles import services as article_services
 from core import outbox, purge
 from core.models import OutboxEvent
 from tests.articles.factories import AuthorFactory, SectionFactory, TagFactory
+from tests.processes import killed_midway
 
 pytestmark = pytest.mark.django_db
 
@@ -232,19 +229,9 @@ def test_a_relay_killed_mid_event_loses_nothing(received, settings):
     settings.OUTBOX_RELAY_ON_COMMIT = False  # the child relays, not this process
     seen, _ = received
     event = _record()
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "portal.settings",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-    }
-    child = subprocess.Popen([sys.executable, "-c", CHILD], env=env, stdout=subprocess.PIPE, text=True)
-    try:
-        assert child.stdout.readline().strip() == "inside"
-        os.kill(child.pid, signal.SIGKILL)
-    finally:
-        child.kill()
-        child.wait(timeout=30)
+
+    with killed_midway(CHILD):
+        pass  # the child holds the event, inside its transaction
 
     event.refresh_from_db()
     assert (event.done_at, event.attempts) == (None, 0)  # the killed transaction rolled back
