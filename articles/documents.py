@@ -9,6 +9,7 @@ splice the view count into the stored bytes, so counting views never re-renders 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from datetime import UTC, datetime, timedelta
 
@@ -22,7 +23,7 @@ from django.utils.dateparse import parse_datetime
 from core.errors import ServiceUnavailable
 
 from . import selectors
-from .models import Article, Block, Byline, Document
+from .models import Article, Block, Document
 
 logger = logging.getLogger(__name__)
 
@@ -61,13 +62,61 @@ def _valid_until(article: Article, related: list[Article], now: datetime) -> dat
     return min(moments)
 
 
-def _keys(article: Article) -> list[str]:
+def _image_keys(image) -> list[str]:
+    keys = [f"image-{image.pk}"]
+    if image.agency_id:
+        keys.append(f"agency-{image.agency_id}")  # the credit names the agency
+    return keys
+
+
+def _item_keys(article: Article) -> list[str]:
+    """What a list item shows: the article, its section, authors and lead photo."""
     keys = [f"article-{article.pk}"]
     if article.section_id:
         keys.append(f"section-{article.section_id}")
-    keys += [f"tag-{tag.pk}" for tag in article.tags.all()]
     keys += sorted({f"author-{byline.author_id}" for byline in article.bylines.all()})
+    if article.lead_image_id:
+        keys += _image_keys(article.lead_image)
     return keys
+
+
+def _keys(article: Article, related: list[Article]) -> list[str]:
+    """Everything a detail shows, so that a change to any of it reaches the answer: the item's
+    keys, tags, the source outlet, every photo of the body, and the related articles' sections
+    and photos (a related article going away is handled by `_linking`)."""
+    keys = _item_keys(article)
+    keys += [f"tag-{tag.pk}" for tag in article.tags.all()]
+    if article.source_id:
+        keys.append(f"outlet-{article.source_id}")
+    for block in article.blocks.all():
+        if block.type == Block.Type.IMAGE and block.image_id:
+            keys += _image_keys(block.image)
+    for item in related:
+        if item.section_id:
+            keys.append(f"section-{item.section_id}")
+        if item.lead_image_id:
+            keys += _image_keys(item.lead_image)
+    return list(dict.fromkeys(keys))
+
+
+def _spaced(keys: list[str]) -> str:
+    """' a b c ': a key is found with LIKE '% key %', never as part of a longer one."""
+    return f" {' '.join(keys)} " if keys else ""
+
+
+def _list_signature(article: Article) -> str:
+    """What decides which list pages show an article and where: a change to it moves the article
+    between pages and filters, so every list page is purged (`list`); any other edit purges only
+    the pages showing the article (`article-{id}`)."""
+    facts = [
+        article.status,
+        article.published_at.isoformat() if article.published_at else "",
+        article.slug,
+        str(article.section_id or ""),
+        *sorted(f"t{tag.pk}" for tag in article.tags.all()),
+        *sorted({f"a{byline.author_id}" for byline in article.bylines.all()}),
+    ]
+    return hashlib.blake2b("|".join(facts).encode(), digest_size=12).hexdigest()
 
 
 def document_render(*, article_id: int, now: datetime | None = None, reader: bool = False) -> Document | None:
@@ -97,7 +146,9 @@ def document_render(*, article_id: int, now: datetime | None = None, reader: boo
         "detail_tail": detail_tail,
         "item_head": item_head,
         "item_tail": item_tail,
-        "keys": " ".join(_keys(article)),
+        "keys": _spaced(_keys(article, related)),
+        "item_keys": _spaced(_item_keys(article)),
+        "list_signature": _list_signature(article),
         "related_ids": " " + " ".join(str(r.pk) for r in related) + " " if related else "",
         "version": article.version,
         "rendered_at": now,
@@ -131,53 +182,53 @@ def _store_for_reader(article_id: int, fields: dict) -> Document:
     return document
 
 
-def documents_mark_stale(*, article_ids=None, condition: Q | None = None) -> int:
-    """Make documents render anew on their next read (what many articles embed changed)."""
+def documents_mark_stale(*, article_ids=None, condition: Q | None = None) -> list[int]:
+    """Make documents render anew on their next read (what many articles embed changed);
+    returns the ids of the articles whose documents these are."""
     documents = Document.objects.all()
     if article_ids is not None:
         documents = documents.filter(article_id__in=article_ids)
     if condition is not None:
         documents = documents.filter(condition)
-    return documents.update(valid_until=timezone.now())
+    ids = list(documents.values_list("article_id", flat=True))
+    Document.objects.filter(article_id__in=ids).update(valid_until=timezone.now())
+    return ids
 
 
 def _linking(article_id: int) -> Q:
     return Q(related_ids__contains=f" {article_id} ")
 
 
+def _showing(key: str) -> Q:
+    return Q(keys__contains=f" {key} ")
+
+
 def documents_consumer(event) -> None:
-    """Outbox consumer: keep documents in step with every public change."""
+    """Outbox consumer: keep documents in step with every public change, and name on the event
+    every answer the change reaches (the purge consumers after this one act on those keys).
+
+    An article's event re-renders it; `list` is added when the change moves it between list
+    pages or filters. An article going out or coming in also changes the related links of
+    the articles that list it. Anything else (an author, a section, a photo) makes every
+    document showing it render anew: answers carry its key already.
+    """
     kind, _, action = event.type.partition(".")
     data_id = event.data.get("id")
+    keys = set(event.keys)
     if kind == "article":
-        document_render(article_id=int(data_id))
+        article_id = int(data_id)
+        before = Document.objects.filter(article_id=article_id).values_list("list_signature", flat=True).first()
+        document = document_render(article_id=article_id)
+        if document is None or before != document.list_signature or action in ("published", "unpublished", "deleted"):
+            keys.add("list")
         if action in ("unpublished", "deleted", "published"):
             # A reader never gets a link to an article that is gone; a new one may be related.
-            documents_mark_stale(condition=_linking(int(data_id)))
-        return
-    if kind == "author":
-        documents_mark_stale(article_ids=Byline.objects.filter(author_id=data_id).values("article_id"))
-    elif kind == "section":
-        documents_mark_stale(condition=Q(article__section_id=data_id))
-    elif kind == "tag":
-        documents_mark_stale(article_ids=Article.tags.through.objects.filter(tag_id=data_id).values("article_id"))
-    elif kind == "outlet":
-        documents_mark_stale(condition=Q(article__source_id=data_id))
-    elif kind in ("image", "agency"):
-        using = _articles_showing(kind, data_id)
-        documents_mark_stale(article_ids=using)
-        for article_id in using:
-            documents_mark_stale(condition=_linking(article_id))
-
-
-def _articles_showing(kind: str, data_id) -> list[int]:
-    if kind == "image":
-        lead = Article.objects.filter(lead_image_id=data_id).values_list("id", flat=True)
-        blocks = Block.objects.filter(image_id=data_id).values_list("article_id", flat=True)
+            keys |= {f"article-{other}" for other in documents_mark_stale(condition=_linking(article_id))}
     else:
-        lead = Article.objects.filter(lead_image__agency_id=data_id).values_list("id", flat=True)
-        blocks = Block.objects.filter(image__agency_id=data_id).values_list("article_id", flat=True)
-    return sorted(set(lead) | set(blocks))
+        for key in event.keys:
+            if key.startswith(f"{kind}-"):
+                documents_mark_stale(condition=_showing(key))
+    event.keys = sorted(keys)
 
 
 def documents_rebuild(*, article_ids=None, progress=None) -> int:
@@ -264,25 +315,28 @@ def list_queryset():
             head=F("document__item_head"),
             tail=F("document__item_tail"),
             until=F("document__valid_until"),
+            keys=F("document__item_keys"),
         )
     )
 
 
-def list_items(rows: list[dict]) -> tuple[list[bytes], float | None]:
-    """The stored list items of a page, with view counts, and when the first of them expires.
-
-    A missing or expired item is rendered once, on the spot.
-    """
+def list_items(rows: list[dict]) -> tuple[list[bytes], list[str], float | None]:
+    """The stored list items of a page, with view counts; the surrogate keys they show; and
+    when the first of them expires. A missing or expired item is rendered once, on the spot."""
     now = timezone.now()
     items = []
+    keys: list[str] = []
     horizon = None
     for row in rows:
-        head, tail, until = row["head"], row["tail"], row["until"]
+        head, tail, until, item_keys = row["head"], row["tail"], row["until"], row["keys"]
+        until = _aware(until)
         if head is None or until is None or until <= now:
             document = _render_for_reader(row["id"], now)
             if document is None:
                 continue  # unpublished between the query and now
             head, tail, until = document.item_head, document.item_tail, document.valid_until
+            item_keys = document.item_keys
         items.append(join(bytes(head), row["view_count"], bytes(tail)))
+        keys += item_keys.split()
         horizon = until.timestamp() if horizon is None else min(horizon, until.timestamp())
-    return items, horizon
+    return items, keys, horizon

@@ -423,7 +423,9 @@ class Document(models.Model):
     detail_tail = models.BinaryField()
     item_head = models.BinaryField()
     item_tail = models.BinaryField()
-    keys = models.CharField(max_length=2000, default="")  # surrogate keys of the detail, space-separated
+    keys = models.TextField(default="")  # surrogate keys of the detail, space-separated
+    item_keys = models.TextField(default="")  # surrogate keys of the list item
+    list_signature = models.CharField(max_length=32, default="")  # where the article sits in lists
     related_ids = models.CharField(max_length=200, default="")  # " 12 45 ", to find documents linking an article
     version = models.PositiveIntegerField(default=0)
     rendered_at = models.DateTimeField(default=timezone.now)

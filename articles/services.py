@@ -426,22 +426,6 @@ def _write_relations(
         )
 
 
-def _keys_of(article_id: int, section_id: int | None) -> list[str]:
-    """The surrogate keys a change of this article touches: itself, every list, what it embeds."""
-    keys = [f"article-{article_id}", "list"]
-    if section_id:
-        keys.append(f"section-{section_id}")
-    keys += [
-        f"tag-{tag}"
-        for tag in Article.tags.through.objects.filter(article_id=article_id).values_list("tag_id", flat=True)
-    ]
-    keys += [
-        f"author-{author}"
-        for author in Byline.objects.filter(article_id=article_id).values_list("author_id", flat=True)
-    ]
-    return keys
-
-
 def _record_change(article: Article, *, was_public: bool, deleted: bool = False) -> None:
     """Put the change in the outbox, in this transaction, when the public can see it.
 
@@ -461,7 +445,9 @@ def _record_change(article: Article, *, was_public: bool, deleted: bool = False)
     outbox.record(
         type=kind,
         subject=f"article:{article.pk}",
-        keys=_keys_of(article.pk, article.section_id),
+        # The article's own answers, and list pages filtered by words (their matches may change).
+        # The documents consumer adds `list` when the change moves the article between pages.
+        keys=[f"article-{article.pk}", "search"],
         data={"id": article.pk, "status": "deleted" if deleted else article.status},
     )
 
@@ -701,7 +687,7 @@ def article_delete(*, article_id: int, by) -> None:
     article = Article.objects.select_for_update().get(pk=article_id)
     _ensure_can_edit(article, by)
     if article.is_published:
-        _record_change(article, was_public=True, deleted=True)  # keys read before the rows go
+        _record_change(article, was_public=True, deleted=True)
     article.delete()
 
 

@@ -34,7 +34,7 @@ logger = logging.getLogger(__name__)
 
 GENERATION = "api:gen:{}"
 EVERYTHING = "all"
-# Generations outlive answers; losing one only costs a rebuild.
+# Generations outlive answers by far (a token that expired reads as NEVER again).
 GENERATION_SECONDS = 24 * 60 * 60
 
 
@@ -86,21 +86,32 @@ class _Local:
 
     Saves the shared cache's round trip on hot pages; past that window an entry is still
     served if its generations are current. Another process's change reaches this one within
-    the window; this process's own changes drop the entries they affect at once.
+    the window; this process's own changes drop the entries they affect at once. `known`
+    remembers which generations each answer depended on last time, so that the next lookup
+    reads them all in its one round trip.
     """
 
     entries: dict[str, tuple[float, tuple, frozenset]] = {}
+    known: dict[str, tuple[str, ...]] = {}
 
     @classmethod
-    def remember(cls, key: str, entry: tuple, names: Iterable[str]) -> None:
+    def remember(cls, key: str, entry: tuple) -> None:
         if len(cls.entries) >= settings.API_LOCAL_CACHE_ENTRIES:
             cls.entries = {}  # bounded memory; hot pages come back on the next read
-        cls.entries[key] = (time.monotonic(), entry, frozenset(names))
+        cls.entries[key] = (time.monotonic(), entry, frozenset(entry[0]))
+
+    @classmethod
+    def learn(cls, key: str, names: tuple[str, ...]) -> None:
+        if len(cls.known) >= settings.API_LOCAL_CACHE_ENTRIES:
+            cls.known = {}
+        cls.known[key] = names
 
     @classmethod
     def forget(cls, names: Iterable[str] | None = None) -> None:
         if names is None or GENERATION.format(EVERYTHING) in set(names):
             cls.entries = {}
+            if names is None:
+                cls.known = {}
             return
         gone = set(names)
         cls.entries = {key: value for key, value in cls.entries.items() if not value[2] & gone}
@@ -152,57 +163,93 @@ def _make_response(request: HttpRequest, body: bytes, etag: str, surrogate: str)
     return response
 
 
+# The generation of a key never bumped (or bumped so long ago that its token expired; tokens
+# outlive every answer, see GENERATION_SECONDS): a bump replaces it, so answers built before go.
+NEVER = "0"
+
+
 def _respond(request: HttpRequest, entry: tuple) -> HttpResponse:
-    _generations, _valid_until, body, etag, surrogate = entry
+    _names, _generations, _valid_until, body, etag, surrogate = entry
     return _make_response(request, body, etag, surrogate)
 
 
+def _is_entry(entry: Any) -> bool:
+    return isinstance(entry, tuple) and len(entry) == 6
+
+
 def _fresh(entry: tuple) -> bool:
-    return entry[1] is None or time.time() < entry[1]
+    return entry[2] is None or time.time() < entry[2]
+
+
+def _current(entry: tuple, generations: dict[str, str]) -> bool:
+    return all(generations.get(name) == token for name, token in zip(entry[0], entry[1], strict=True))
 
 
 class _State:
-    """What one request learned from the cache: the generations, and the key to store under."""
+    """What one request learned from the cache before building: the generations it read (of
+    every key it may depend on), and the key to store its answer under."""
 
-    __slots__ = ("generations", "key", "names")
+    __slots__ = ("generations", "key", "base")
 
-    def __init__(self, generations: tuple | None, key: str, names: list[str] = ()) -> None:
+    def __init__(self, generations: dict[str, str] | None, key: str, base: tuple[str, ...] = ()) -> None:
         self.generations = generations
         self.key = key
-        self.names = names
+        self.base = base
 
 
 def lookup(request: HttpRequest, keys: Iterable[str]) -> HttpResponse | None:
-    """The cached answer if it is current, in one cache round trip; else None."""
+    """The cached answer if it is current, usually in one cache round trip; else None.
+
+    An answer is current while the generation of every surrogate key it shows is the one it
+    was built under: an edit to one article, a renamed author or a new photo credit reaches
+    exactly the answers that show them.
+    """
     if settings.API_CACHE_SECONDS <= 0:
         return None
     key = _response_key(request)
     local = _Local.entries.get(key)
-    if local is not None and time.monotonic() - local[0] < settings.API_LOCAL_CACHE_SECONDS and _fresh(local[1]):
+    age = time.monotonic() - local[0] if local is not None else None
+    if local is not None and age < settings.API_LOCAL_CACHE_SECONDS and _fresh(local[1]):
         return _respond(request, local[1])
-    names = [GENERATION.format(k) for k in (*keys, EVERYTHING)]
+    base = tuple(GENERATION.format(k) for k in dict.fromkeys((*keys, EVERYTHING)))
+    names = list(dict.fromkeys((*base, *_Local.known.get(key, ()))))
     try:
         found = cache.get_many([key, *names])
-        for name in names:
-            if name not in found:  # a key never bumped (or evicted): start it now
-                token = uuid.uuid4().hex
-                if cache.add(name, token, GENERATION_SECONDS):
-                    found[name] = token
-                else:  # a racing process started it first: use theirs
-                    found.update(cache.get_many([name]))
+        entry = found.pop(key, None)
+        if not _is_entry(entry) and local is not None and age < settings.API_CACHE_SECONDS:
+            entry = local[1]  # gone from the shared cache (evicted): this process's copy, if current
+        if _is_entry(entry):
+            unread = [name for name in entry[0] if name not in names]
+            if unread:
+                found.update(cache.get_many(unread))
+                names += unread
+                _Local.learn(key, tuple(entry[0]))
     except Exception:
         logger.warning("API cache unreachable; answering uncached", exc_info=True)
         request._api_cache = _State(None, key)
         return None
-    generations = tuple(found.get(name) for name in names)
-    request._api_cache = _State(generations if None not in generations else None, key, names)
-    entry = found.get(key)
-    if not isinstance(entry, tuple) and local is not None:
-        entry = local[1]  # gone from the shared cache (evicted): this process's copy, if still current
-    if isinstance(entry, tuple) and len(entry) == 5 and entry[0] == generations and _fresh(entry):
-        _Local.remember(key, entry, names)
+    generations = {name: found.get(name, NEVER) for name in names}
+    request._api_cache = _State(generations, key, base)
+    if _is_entry(entry) and _current(entry, generations) and _fresh(entry):
+        _Local.remember(key, entry)
         return _respond(request, entry)
     return None
+
+
+def _generations_for(state: _State, names: tuple[str, ...]) -> tuple[str, ...] | None:
+    """The generations an answer showing `names` was built under, or None when that cannot be
+    known: a key not read before the build that has been bumped since may have been bumped
+    before the database was read or after, so the answer is not stored (the next build reads
+    it first)."""
+    unread = [name for name in names if name not in state.generations]
+    if unread:
+        try:
+            if cache.get_many(unread):
+                return None
+        except Exception:
+            logger.warning("API cache unreachable; not storing the answer", exc_info=True)
+            return None
+    return tuple(state.generations.get(name, NEVER) for name in names)
 
 
 def cached_response(request: HttpRequest, build: Callable[[], Answer | Any], *, keys: Iterable[str]) -> HttpResponse:
@@ -231,12 +278,16 @@ def cached_response(request: HttpRequest, build: Callable[[], Answer | Any], *, 
     etag = '"' + hashlib.blake2b(answer.body, digest_size=12).hexdigest() + '"'
     surrogate = " ".join(dict.fromkeys(answer.surrogate_keys))
     if storing:
-        entry = (state.generations, answer.valid_until, answer.body, etag, surrogate)
-        _Local.remember(state.key, entry, state.names)
-        try:
-            cache.set(state.key, entry, settings.API_CACHE_SECONDS)
-        except Exception:
-            logger.warning("could not store an API response in the cache", exc_info=True)
+        names = tuple(dict.fromkeys((*state.base, *(GENERATION.format(k) for k in answer.surrogate_keys))))
+        _Local.learn(state.key, names)
+        generations = _generations_for(state, names)
+        if generations is not None:
+            entry = (names, generations, answer.valid_until, answer.body, etag, surrogate)
+            _Local.remember(state.key, entry)
+            try:
+                cache.set(state.key, entry, settings.API_CACHE_SECONDS)
+            except Exception:
+                logger.warning("could not store an API response in the cache", exc_info=True)
     return _make_response(django_request, answer.body, etag, surrogate)
 
 

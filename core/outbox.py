@@ -26,12 +26,20 @@ logger = logging.getLogger(__name__)
 
 Consumer = Callable[[OutboxEvent], None]
 
-_consumers: dict[str, Consumer] = {}
+# Consumers run in this order; those that settle what a change reaches (stored documents add
+# the keys of the answers it touches) come before those that act on the keys (purges).
+FIRST, PURGE = 100, 900
+
+_consumers: dict[str, tuple[int, Consumer]] = {}
 
 
-def register(name: str, consumer: Consumer) -> None:
-    """Add a consumer of every event (apps call this in `ready()`); a name registers once."""
-    _consumers[name] = consumer
+def register(name: str, consumer: Consumer, *, order: int = FIRST) -> None:
+    """Add a consumer of every event (apps call this in `ready()`); a name registers once.
+
+    A consumer may add keys to `event.keys`; consumers of a later `order` see them, and the
+    event keeps them.
+    """
+    _consumers[name] = (order, consumer)
 
 
 def unregister(name: str) -> None:
@@ -39,7 +47,9 @@ def unregister(name: str) -> None:
 
 
 def consumers() -> dict[str, Consumer]:
-    return dict(_consumers)
+    """Name to consumer, in the order they run."""
+    ordered = sorted(_consumers.items(), key=lambda item: item[1][0])
+    return {name: consumer for name, (_, consumer) in ordered}
 
 
 def record(*, type: str, subject: str, keys: Iterable[str] = (), data: dict | None = None) -> OutboxEvent:
@@ -117,7 +127,7 @@ def _relay_one(event_id: int) -> str:
         name = ""
         try:
             with transaction.atomic():
-                for name, consumer in list(_consumers.items()):  # noqa: B007 (the failing one is named below)
+                for name, consumer in consumers().items():  # noqa: B007 (the failing one is named below)
                     consumer(event)
         except Exception as error:  # a consumer's failure stays with the event; the save is long done
             event.attempts += 1
@@ -138,7 +148,8 @@ def _relay_one(event_id: int) -> str:
         event.attempts += 1
         event.done_at = timezone.now()
         event.last_error = ""
-        event.save(update_fields=["attempts", "done_at", "last_error"])
+        event.keys = sorted(set(event.keys))
+        event.save(update_fields=["attempts", "done_at", "last_error", "keys"])
         return "done"
 
 

@@ -11,5 +11,5 @@ class PortalConfig(AppConfig):
         from core import api_cache, outbox, purge
 
         # Every committed public change: our answer cache, then the CDN in front.
-        outbox.register("api-cache", api_cache.invalidate_on_event)
-        outbox.register("cdn-purge", purge.purge_consumer)
+        outbox.register("api-cache", api_cache.invalidate_on_event, order=outbox.PURGE)
+        outbox.register("cdn-purge", purge.purge_consumer, order=outbox.PURGE)

@@ -92,7 +92,7 @@ class ArticleViewSet(PublicMixin, viewsets.GenericViewSet):
             page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
             if not page:
                 _refuse_unknown_slugs(request)
-            items, until = documents.list_items(page)
+            items, shown, until = documents.list_items(page)
             body = b"".join(
                 (
                     b'{"next":',
@@ -104,7 +104,8 @@ class ArticleViewSet(PublicMixin, viewsets.GenericViewSet):
                     b"]}",
                 )
             )
-            keys = ["list", *(f"article-{row['id']}" for row in page)]
+            # Every list page: `list`; pages matching words also change when texts do (`search`).
+            keys = ["list", *(["search"] if request.query_params.get("q") else []), *shown]
 
             def valid_until() -> float | None:
                 return min((t for t in (until, next_horizon()) if t is not None), default=None)
