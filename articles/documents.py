@@ -16,11 +16,12 @@ from datetime import UTC, datetime, timedelta
 import orjson
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from core.errors import ServiceUnavailable
+from core.sql import fetch_all
 
 from . import selectors
 from .models import Article, Block, Document
@@ -282,13 +283,11 @@ def detail_read(*, article_id: int) -> tuple[bytes, list[str], float] | None:
     once on the spot.
     """
     now = timezone.now()
-    with connection.cursor() as cursor:
-        moment = connection.ops.adapt_datetimefield_value(now)
-        cursor.execute(_DETAIL_SQL, [article_id, Article.Status.PUBLISHED, Article.Status.SCHEDULED, moment])
-        row = cursor.fetchone()
-    if row is None:
+    moment = connection.ops.adapt_datetimefield_value(now)
+    rows = fetch_all(_DETAIL_SQL, [article_id, Article.Status.PUBLISHED, Article.Status.SCHEDULED, moment])
+    if not rows:
         return None
-    view_count, head, tail, keys, valid_until = row
+    view_count, head, tail, keys, valid_until = rows[0]
     valid_until = _aware(valid_until)
     if head is None or valid_until is None or valid_until <= now:
         document = _render_for_reader(article_id, now)
@@ -297,46 +296,3 @@ def detail_read(*, article_id: int) -> tuple[bytes, list[str], float] | None:
         head, tail, keys, valid_until = document.detail_head, document.detail_tail, document.keys, document.valid_until
     body = join(bytes(head), view_count, bytes(tail))
     return body, keys.split(), valid_until.timestamp()
-
-
-def list_queryset():
-    """Public articles newest first, each joined to its stored list item (one query a page).
-
-    Rows come as dicts (the cursor pagination reads `published_at` and `id` from them): no
-    model instances are built on the hot path.
-    """
-    return (
-        Article.objects.filter(selectors.public_q())
-        .order_by("-published_at", "-id")
-        .values(
-            "id",
-            "published_at",
-            "view_count",
-            head=F("document__item_head"),
-            tail=F("document__item_tail"),
-            until=F("document__valid_until"),
-            keys=F("document__item_keys"),
-        )
-    )
-
-
-def list_items(rows: list[dict]) -> tuple[list[bytes], list[str], float | None]:
-    """The stored list items of a page, with view counts; the surrogate keys they show; and
-    when the first of them expires. A missing or expired item is rendered once, on the spot."""
-    now = timezone.now()
-    items = []
-    keys: list[str] = []
-    horizon = None
-    for row in rows:
-        head, tail, until, item_keys = row["head"], row["tail"], row["until"], row["keys"]
-        until = _aware(until)
-        if head is None or until is None or until <= now:
-            document = _render_for_reader(row["id"], now)
-            if document is None:
-                continue  # unpublished between the query and now
-            head, tail, until = document.item_head, document.item_tail, document.valid_until
-            item_keys = document.item_keys
-        items.append(join(bytes(head), row["view_count"], bytes(tail)))
-        keys += item_keys.split()
-        horizon = until.timestamp() if horizon is None else min(horizon, until.timestamp())
-    return items, keys, horizon

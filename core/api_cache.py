@@ -1,13 +1,16 @@
 """Shared response cache for the public API, invalidated precisely by surrogate key.
 
-A cached answer depends on a few keys (`article-42` for a detail, `list` for every list
-page, and `all`). Each key has a generation token in the cache; an answer records the
-generations it was built under, read *before* the database, and is served only while they
-are all still current and its own horizon (a photo's rights ending, a scheduled article
-going out) has not passed. A committed change bumps the generations of its keys (the
-outbox consumer), so an edit to one article never evicts another article's detail. The
-answer and its generations come back in one round trip; each web process also trusts its
-own copy of hot answers for up to `API_LOCAL_CACHE_SECONDS`.
+Answers carry surrogate keys (`article-42`, `author-7`, `image-3`, `list`...) and depend on
+every one of them, plus `all`, as a CDN purging by tag treats them. A committed change bumps
+its keys (the outbox consumer): it takes the next number of one global sequence and writes it
+as each key's generation. An answer records the sequence number read *before* the database,
+and is served only while no key it carries has a generation above that number and its own
+horizon (a photo's rights ending, a scheduled article going out) has not passed. So an edit
+to one article never evicts another article's detail, and no build racing a change can keep
+old bytes: the change's number is above the one the build started from. The answer, the
+sequence and the generations come back in one round trip (each process remembers which keys
+each URL showed); each web process also trusts its own copy of hot answers for up to
+`API_LOCAL_CACHE_SECONDS`.
 """
 
 from __future__ import annotations
@@ -15,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -32,9 +34,10 @@ from .renderers import json_default
 
 logger = logging.getLogger(__name__)
 
-GENERATION = "api:gen:{}"
+GENERATION = "api:generation:{}"
+SEQUENCE = "api:sequence"
 EVERYTHING = "all"
-# Generations outlive answers by far (a token that expired reads as NEVER again).
+# Generations outlive answers by far: one that expired reads as never bumped again.
 GENERATION_SECONDS = 24 * 60 * 60
 
 
@@ -117,14 +120,29 @@ class _Local:
         cls.entries = {key: value for key, value in cls.entries.items() if not value[2] & gone}
 
 
+def _sequence_start() -> int:
+    """Where the sequence (re)starts when the cache lost it: above every number it gave before,
+    as it gives far fewer than one a microsecond."""
+    return time.time_ns() // 1000
+
+
+def _next_number() -> int:
+    try:
+        return cache.incr(SEQUENCE)
+    except ValueError:  # not there yet, or lost (evicted, a restarted Redis)
+        cache.add(SEQUENCE, _sequence_start(), None)
+        return cache.incr(SEQUENCE)
+
+
 def purge(keys: Iterable[str]) -> None:
     """Make every cached answer depending on any of `keys` stale. Cheap; call after the commit."""
-    tokens = {GENERATION.format(key): uuid.uuid4().hex for key in set(keys)}
-    _Local.forget(tokens)
-    if not tokens:
+    names = [GENERATION.format(key) for key in set(keys)]
+    _Local.forget(names)
+    if not names:
         return
     try:
-        cache.set_many(tokens, GENERATION_SECONDS)
+        number = _next_number()
+        cache.set_many(dict.fromkeys(names, number), GENERATION_SECONDS)
     except Exception:  # a cache outage must not undo an editor's committed change
         logger.exception("could not bump the API cache generations of %s", ", ".join(sorted(keys)))
 
@@ -147,7 +165,7 @@ def _response_key(request: HttpRequest) -> str:
     # Links in answers are absolute, so the host and scheme are part of the key.
     url = request.build_absolute_uri()
     digest = hashlib.blake2b(url.encode(), digest_size=16).hexdigest()
-    return f"api:response:{digest}"
+    return f"api:answer:{digest}"
 
 
 def _make_response(request: HttpRequest, body: bytes, etag: str, surrogate: str) -> HttpResponse:
@@ -163,13 +181,8 @@ def _make_response(request: HttpRequest, body: bytes, etag: str, surrogate: str)
     return response
 
 
-# The generation of a key never bumped (or bumped so long ago that its token expired; tokens
-# outlive every answer, see GENERATION_SECONDS): a bump replaces it, so answers built before go.
-NEVER = "0"
-
-
 def _respond(request: HttpRequest, entry: tuple) -> HttpResponse:
-    _names, _generations, _valid_until, body, etag, surrogate = entry
+    _names, _built_at, _valid_until, body, etag, surrogate = entry
     return _make_response(request, body, etag, surrogate)
 
 
@@ -181,29 +194,30 @@ def _fresh(entry: tuple) -> bool:
     return entry[2] is None or time.time() < entry[2]
 
 
-def _current(entry: tuple, generations: dict[str, str]) -> bool:
-    return all(generations.get(name) == token for name, token in zip(entry[0], entry[1], strict=True))
+def _current(entry: tuple, generations: dict[str, Any]) -> bool:
+    """No key the answer carries was bumped after the build started (never bumped: absent)."""
+    built_at = entry[1]
+    for name in entry[0]:
+        number = generations.get(name)
+        if number is not None and not (isinstance(number, int) and number <= built_at):
+            return False  # bumped since (or unreadable: taken as bumped)
+    return True
 
 
 class _State:
-    """What one request learned from the cache before building: the generations it read (of
-    every key it may depend on), and the key to store its answer under."""
+    """What one request learned from the cache before building: the sequence number to record
+    with its answer (None: do not store), and the key to store it under."""
 
-    __slots__ = ("generations", "key", "base")
+    __slots__ = ("number", "key", "base")
 
-    def __init__(self, generations: dict[str, str] | None, key: str, base: tuple[str, ...] = ()) -> None:
-        self.generations = generations
+    def __init__(self, number: int | None, key: str, base: tuple[str, ...] = ()) -> None:
+        self.number = number
         self.key = key
         self.base = base
 
 
 def lookup(request: HttpRequest, keys: Iterable[str]) -> HttpResponse | None:
-    """The cached answer if it is current, usually in one cache round trip; else None.
-
-    An answer is current while the generation of every surrogate key it shows is the one it
-    was built under: an edit to one article, a renamed author or a new photo credit reaches
-    exactly the answers that show them.
-    """
+    """The cached answer if it is current, usually in one cache round trip; else None."""
     if settings.API_CACHE_SECONDS <= 0:
         return None
     key = _response_key(request)
@@ -214,42 +228,28 @@ def lookup(request: HttpRequest, keys: Iterable[str]) -> HttpResponse | None:
     base = tuple(GENERATION.format(k) for k in dict.fromkeys((*keys, EVERYTHING)))
     names = list(dict.fromkeys((*base, *_Local.known.get(key, ()))))
     try:
-        found = cache.get_many([key, *names])
+        found = cache.get_many([key, SEQUENCE, *names])
         entry = found.pop(key, None)
         if not _is_entry(entry) and local is not None and age < settings.API_CACHE_SECONDS:
             entry = local[1]  # gone from the shared cache (evicted): this process's copy, if current
         if _is_entry(entry):
             unread = [name for name in entry[0] if name not in names]
-            if unread:
+            if unread:  # this process has not seen the answer's keys yet
                 found.update(cache.get_many(unread))
-                names += unread
                 _Local.learn(key, tuple(entry[0]))
+        number = found.get(SEQUENCE)
+        if number is None:  # a new or emptied cache: start the sequence (or take a racer's start)
+            cache.add(SEQUENCE, _sequence_start(), None)
+            number = cache.get(SEQUENCE)
     except Exception:
         logger.warning("API cache unreachable; answering uncached", exc_info=True)
         request._api_cache = _State(None, key)
         return None
-    generations = {name: found.get(name, NEVER) for name in names}
-    request._api_cache = _State(generations, key, base)
-    if _is_entry(entry) and _current(entry, generations) and _fresh(entry):
+    request._api_cache = _State(number, key, base)
+    if _is_entry(entry) and _fresh(entry) and _current(entry, found):
         _Local.remember(key, entry)
         return _respond(request, entry)
     return None
-
-
-def _generations_for(state: _State, names: tuple[str, ...]) -> tuple[str, ...] | None:
-    """The generations an answer showing `names` was built under, or None when that cannot be
-    known: a key not read before the build that has been bumped since may have been bumped
-    before the database was read or after, so the answer is not stored (the next build reads
-    it first)."""
-    unread = [name for name in names if name not in state.generations]
-    if unread:
-        try:
-            if cache.get_many(unread):
-                return None
-        except Exception:
-            logger.warning("API cache unreachable; not storing the answer", exc_info=True)
-            return None
-    return tuple(state.generations.get(name, NEVER) for name in names)
 
 
 def cached_response(request: HttpRequest, build: Callable[[], Answer | Any], *, keys: Iterable[str]) -> HttpResponse:
@@ -268,7 +268,7 @@ def cached_response(request: HttpRequest, build: Callable[[], Answer | Any], *, 
         state = getattr(django_request, "_api_cache", None)
 
     answer = build()
-    storing = state is not None and state.generations is not None
+    storing = state is not None and state.number is not None
     if not isinstance(answer, Answer):
         answer = Answer.of(answer, valid_until=LATER)
     if answer.valid_until is LATER or callable(answer.valid_until):
@@ -280,14 +280,12 @@ def cached_response(request: HttpRequest, build: Callable[[], Answer | Any], *, 
     if storing:
         names = tuple(dict.fromkeys((*state.base, *(GENERATION.format(k) for k in answer.surrogate_keys))))
         _Local.learn(state.key, names)
-        generations = _generations_for(state, names)
-        if generations is not None:
-            entry = (names, generations, answer.valid_until, answer.body, etag, surrogate)
-            _Local.remember(state.key, entry)
-            try:
-                cache.set(state.key, entry, settings.API_CACHE_SECONDS)
-            except Exception:
-                logger.warning("could not store an API response in the cache", exc_info=True)
+        entry = (names, state.number, answer.valid_until, answer.body, etag, surrogate)
+        _Local.remember(state.key, entry)
+        try:
+            cache.set(state.key, entry, settings.API_CACHE_SECONDS)
+        except Exception:
+            logger.warning("could not store an API response in the cache", exc_info=True)
     return _make_response(django_request, answer.body, etag, surrogate)
 
 

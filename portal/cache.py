@@ -8,6 +8,8 @@ thread-safe and its pool checks the process id after a fork, so one per pool
 is enough.
 """
 
+import fcntl
+import os
 import random
 
 from django.core.cache.backends.filebased import FileBasedCache
@@ -47,3 +49,11 @@ class FileCache(FileBasedCache):
     def _cull(self):
         if random.randrange(self.cull_every) == 0:
             super()._cull()
+
+    def incr(self, key, delta=1, version=None):
+        """Atomic across processes (Django's reads and writes the file unlocked): the answer
+        cache's sequence must never give one number twice."""
+        os.makedirs(self._dir, exist_ok=True)
+        with open(os.path.join(self._dir, "incr.lock"), "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            return super().incr(key, delta, version)

@@ -16,9 +16,9 @@ from rest_framework.response import Response
 from core import roles
 from core.api_cache import Answer, CacheFirstMixin, cached_response, next_horizon
 from core.errors import Conflict, PreconditionFailed, PreconditionRequired
-from core.pagination import StrictCursorPagination
+from core.pagination import Keyset, StrictCursorPagination
 
-from .. import documents, preview, selectors, services
+from .. import documents, listing, preview, selectors, services
 from ..models import Article, Author, Outlet, RelatedPick, Section, Tag
 from .filters import EditorArticleFilter, PublicArticleFilter
 from .serializers import (
@@ -81,18 +81,17 @@ class ArticleViewSet(PublicMixin, viewsets.GenericViewSet):
     lookup_value_regex = ID_PATTERN
     queryset = Article.objects.none()
 
-    def get_queryset(self):
-        return documents.list_queryset()
-
     def cache_keys(self, pk: str | None = None, **kwargs) -> list[str]:
         return [f"article-{pk}"] if pk is not None else ["list"]
 
     def list(self, request: Request):
         def build() -> Answer:
-            page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-            if not page:
-                _refuse_unknown_slugs(request)
-            items, shown, until = documents.list_items(page)
+            filters = listing.Filters.from_query(request.query_params)
+            page = self.paginate_queryset(Keyset(listing.PublicList(filters), "published_at"))
+            if not page and filters.names_slugs and (name := listing.unknown_slug(filters)):
+                # As on the rail: a typo in a slug should not look like a quiet section.
+                raise NotFound(f"No {name} has this slug.")
+            items, shown, until = listing.items(page)
             body = b"".join(
                 (
                     b'{"next":',
@@ -105,10 +104,11 @@ class ArticleViewSet(PublicMixin, viewsets.GenericViewSet):
                 )
             )
             # Every list page: `list`; pages matching words also change when texts do (`search`).
-            keys = ["list", *(["search"] if request.query_params.get("q") else []), *shown]
+            keys = ["list", *(["search"] if filters.q else []), *shown]
 
             def valid_until() -> float | None:
-                return min((t for t in (until, next_horizon()) if t is not None), default=None)
+                # Items carry their own ends (a photo's rights); a scheduled article may join any page.
+                return min((t for t in (until, listing.next_scheduled_at()) if t is not None), default=None)
 
             return Answer(body, keys, valid_until)
 
@@ -125,15 +125,6 @@ class ArticleViewSet(PublicMixin, viewsets.GenericViewSet):
             return Answer(body, keys, valid_until)
 
         return cached_response(request, build, keys=[f"article-{article_id}"])
-
-
-def _refuse_unknown_slugs(request: Request) -> None:
-    """An empty page for a section, tag or author that does not exist is a 404, as on the rail:
-    a typo in a slug should not look like a quiet section."""
-    for name, model in (("section", Section), ("tag", Tag), ("author", Author)):
-        slug = request.query_params.get(name)
-        if slug and not model.objects.filter(slug=slug).exists():
-            raise NotFound(f"No {name} has this slug.")
 
 
 class _CachedReadOnly(PublicMixin, viewsets.ReadOnlyModelViewSet):

@@ -12,6 +12,8 @@ from media.models import Agency
 from tests.articles.factories import AuthorFactory, OutletFactory, SectionFactory
 from tests.media.factories import make_image
 
+# `rf` is pytest-django's request factory.
+
 pytestmark = pytest.mark.django_db
 
 
@@ -110,9 +112,6 @@ def test_unpublishing_an_article_takes_its_link_out_of_cached_details(api, edito
 def test_an_edit_that_moves_nothing_keeps_other_list_pages(api, editor, published, relayed, django_assert_num_queries):
     first, second = SectionFactory(slug="world"), SectionFactory(slug="china")
     edited, other = published("要改的稿子", section=first), published("旁边的稿子", section=second)
-    # The first build learns the keys the page shows; one of them was bumped by the publication,
-    # maybe after the page's rows were read, so only the second build (reading it first) is kept.
-    api.get("/api/v1/articles/?section=china")
     api.get("/api/v1/articles/?section=china")
 
     relayed(
@@ -160,3 +159,44 @@ def test_a_title_edit_reaches_cached_pages_searching_words(api, editor, publishe
     )
 
     assert [r["id"] for r in api.get("/api/v1/articles/?q=德黑兰").json()["results"]] == [article.pk]
+
+
+def test_a_build_racing_a_change_never_keeps_the_old_bytes(rf):
+    """The reader reads the database, then the change commits and bumps its key, then the
+    reader stores what it read: the stored answer must not be served."""
+    from core import api_cache
+
+    shown = {"title": "旧标题"}
+
+    def build_racing_an_edit():
+        read = dict(shown)  # the database read
+        shown["title"] = "新标题"  # meanwhile an editor's change commits...
+        api_cache.purge(["article-1"])  # ...and its relay bumps the key
+        return api_cache.Answer.of(read, ["article-1"])
+
+    def build():
+        return api_cache.Answer.of(dict(shown), ["article-1"])
+
+    def read(builder):
+        return api_cache.cached_response(rf.get("/api/v1/articles/1/"), builder, keys=["article-1"])
+
+    assert read(build_racing_an_edit).content == '{"title":"旧标题"}'.encode()
+    api_cache._Local.forget()  # as another process would be
+    assert read(build).content == '{"title":"新标题"}'.encode()
+    assert read(build).content == '{"title":"新标题"}'.encode()  # and that one is kept
+
+
+def test_the_cache_losing_its_sequence_keeps_no_stale_answer(rf, settings):
+    """A restarted Redis (or an evicted sequence) starts the sequence above every number it gave."""
+    from django.core.cache import cache
+
+    from core import api_cache
+
+    cache.add(api_cache.SEQUENCE, 5, None)  # an old, low sequence
+    api_cache.purge(["article-1"])
+    before = cache.get(api_cache.GENERATION.format("article-1"))
+    cache.delete(api_cache.SEQUENCE)
+
+    api_cache.purge(["article-2"])
+
+    assert cache.get(api_cache.GENERATION.format("article-2")) > before

@@ -1,0 +1,187 @@
+"""The public article list: one keyset query a page over `(-published_at, -id)`, stored items.
+
+The list is the hottest uncacheable read of a live site (pages at every position, every
+filter, all changing as editors save), so its query is written out once, like the detail's:
+the ORM would compile the same SQL on every request, which costs more than running it. Filters
+are validated by the list's filter set form (the same parameters, errors and schema as the
+editor list); the cursor is DRF's (`core.pagination.Keyset`), so links and cursors stay those
+the API has always given.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import connection
+from django.utils import timezone
+from django_filters.utils import translate_validation
+
+from core.sql import fetch_all as sql_rows
+
+from .documents import _aware, _render_for_reader, join
+from .models import Article, Author, Byline, Document, Section, Tag
+
+
+@cache
+def _form_class():
+    from .api.filters import PublicArticleFilter
+
+    return PublicArticleFilter(queryset=Article.objects.none()).get_form_class()
+
+
+@cache
+def _tables() -> dict[str, str]:
+    return {
+        "article": Article._meta.db_table,
+        "document": Document._meta.db_table,
+        "section": Section._meta.db_table,
+        "tag": Tag._meta.db_table,
+        "article_tags": Article.tags.through._meta.db_table,
+        "byline": Byline._meta.db_table,
+        "author": Author._meta.db_table,
+    }
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The list's validated parameters (empty ones are no filter)."""
+
+    section: str = ""
+    tag: str = ""
+    author: str = ""
+    slug: str = ""
+    published_after: datetime | None = None
+    published_before: datetime | None = None
+    q: str = ""
+
+    @classmethod
+    def from_query(cls, params) -> Filters:
+        """Validated as the filter set validates them; bad values are a 400 naming the field."""
+        form = _form_class()(params)
+        if not form.is_valid():
+            raise translate_validation(form.errors)
+        return cls(**{name: value for name, value in form.cleaned_data.items() if name in cls.__dataclass_fields__})
+
+    @property
+    def names_slugs(self) -> bool:
+        return bool(self.section or self.tag or self.author)
+
+
+def _conditions(filters: Filters, now: datetime) -> tuple[list[str], list]:
+    t = _tables()
+    adapt = connection.ops.adapt_datetimefield_value
+    where = ["a.status IN (%s, %s)", "a.published_at <= %s"]
+    params: list = [Article.Status.PUBLISHED, Article.Status.SCHEDULED, adapt(now)]
+    if filters.section:
+        where.append(f"a.section_id IN (SELECT s.id FROM {t['section']} s WHERE s.slug = %s)")
+        params.append(filters.section)
+    if filters.tag:
+        where.append(
+            f"EXISTS (SELECT 1 FROM {t['article_tags']} at JOIN {t['tag']} g ON g.id = at.tag_id"
+            " WHERE at.article_id = a.id AND g.slug = %s)"
+        )
+        params.append(filters.tag)
+    if filters.author:
+        where.append(
+            f"EXISTS (SELECT 1 FROM {t['byline']} b JOIN {t['author']} u ON u.id = b.author_id"
+            " WHERE b.article_id = a.id AND u.slug = %s)"
+        )
+        params.append(filters.author)
+    if filters.slug:
+        where.append("a.slug = %s")
+        params.append(filters.slug)
+    if filters.published_after is not None:
+        where.append("a.published_at >= %s")
+        params.append(adapt(filters.published_after))
+    if filters.published_before is not None:
+        where.append("a.published_at < %s")
+        params.append(adapt(filters.published_before))
+    if filters.q:
+        # Words until the search backend arrives: the filter set's own lookup, compiled here.
+        from .api.filters import PublicArticleFilter
+
+        matching = PublicArticleFilter.filter_q(None, Article.objects.all(), "q", filters.q).values("id")
+        sql, q_params = matching.query.sql_with_params()
+        where.append(f"a.id IN ({sql})")
+        params.extend(q_params)
+    return where, params
+
+
+def _position(value: str) -> datetime:
+    """A cursor's position, read as the ORM reads a `published_at` lookup value; a string that
+    is no time raises Django's ValidationError (the pagination answers 400)."""
+    try:
+        moment = Article._meta.get_field("published_at").to_python(value)
+    except (ValueError, OverflowError) as error:
+        raise DjangoValidationError("not a position of this list") from error
+    if moment is None:
+        raise DjangoValidationError("not a position of this list")
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+
+
+class PublicList:
+    """The keyset query DRF's cursor pagination drives (`core.pagination.Keyset`): it is
+    ordered, bounded by a cursor position and sliced, and then runs as one query."""
+
+    def __init__(self, filters: Filters, now: datetime | None = None) -> None:
+        self.filters = filters
+        self.now = now or timezone.now()
+
+    def page(self, *, position: str | None, after: bool, ascending: bool, offset: int, limit: int) -> list[dict]:
+        t = _tables()
+        where, params = _conditions(self.filters, self.now)
+        if position is not None:
+            where.append("a.published_at > %s" if after else "a.published_at < %s")
+            params.append(connection.ops.adapt_datetimefield_value(_position(position)))
+        direction = "ASC" if ascending else "DESC"
+        sql = (
+            "SELECT a.id, a.published_at, a.view_count, d.item_head, d.item_tail, d.valid_until, d.item_keys"
+            f" FROM {t['article']} a LEFT JOIN {t['document']} d ON d.article_id = a.id"
+            f" WHERE {' AND '.join(where)}"
+            f" ORDER BY a.published_at {direction}, a.id {direction} LIMIT %s OFFSET %s"
+        )
+        rows = sql_rows(sql, [*params, limit, offset])
+        return [{"id": r[0], "published_at": _aware(r[1]), "view_count": r[2], "document": r[3:]} for r in rows]
+
+
+def items(rows: list[dict]) -> tuple[list[bytes], list[str], float | None]:
+    """The stored list items of a page, with view counts; the surrogate keys they show; and
+    when the first of them expires. A missing or expired item is rendered once, on the spot."""
+    now = timezone.now()
+    shown: list[bytes] = []
+    keys: list[str] = []
+    horizon = None
+    for row in rows:
+        head, tail, until, item_keys = row["document"]
+        until = _aware(until)
+        if head is None or until is None or until <= now:
+            document = _render_for_reader(row["id"], now)
+            if document is None:
+                continue  # unpublished between the query and now
+            head, tail, until = document.item_head, document.item_tail, document.valid_until
+            item_keys = document.item_keys
+        shown.append(join(bytes(head), row["view_count"], bytes(tail)))
+        keys += item_keys.split()
+        horizon = until.timestamp() if horizon is None else min(horizon, until.timestamp())
+    return shown, keys, horizon
+
+
+def unknown_slug(filters: Filters) -> str | None:
+    """The first of section, tag or author whose slug names nothing (an empty page for a typo
+    should not look like a quiet section), or None."""
+    for name, model in (("section", Section), ("tag", Tag), ("author", Author)):
+        slug = getattr(filters, name)
+        if slug and not model.objects.filter(slug=slug).exists():
+            return name
+    return None
+
+
+def next_scheduled_at() -> float | None:
+    """When the next scheduled article goes out (epoch seconds): a list page built now ends then."""
+    sql = f"SELECT MIN(published_at) FROM {_tables()['article']} WHERE status = %s AND published_at > %s"
+    ((moment,),) = sql_rows(sql, [Article.Status.SCHEDULED, connection.ops.adapt_datetimefield_value(timezone.now())])
+    moment = _aware(moment)
+    return moment.timestamp() if moment is not None else None
