@@ -5,6 +5,7 @@ from typing import Any
 
 import orjson
 from django.utils.functional import Promise
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import JSONRenderer
 
 
@@ -27,3 +28,15 @@ class FastJSONRenderer(JSONRenderer):
         if data is None:
             return b""
         return orjson.dumps(data, default=json_default, option=orjson.OPT_NON_STR_KEYS)
+
+
+class JSONOnlyNegotiation(BaseContentNegotiation):
+    """Public answers are JSON whatever `Accept` says: they are bytes built once and shared by
+    every reader (and a cached one is served before DRF runs), so a browser's `text/html`
+    gets the same JSON rather than a 406 on a cache miss only."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type

@@ -17,6 +17,7 @@ from core import roles
 from core.api_cache import Answer, CacheFirstMixin, cached_response, next_horizon
 from core.errors import Conflict, PreconditionFailed, PreconditionRequired
 from core.pagination import Keyset, StrictCursorPagination
+from core.renderers import FastJSONRenderer, JSONOnlyNegotiation
 
 from .. import documents, listing, preview, selectors, services
 from ..models import Article, Author, Outlet, RelatedPick, Section, Tag
@@ -66,6 +67,8 @@ class PublicMixin(CacheFirstMixin):
 
     authentication_classes: tuple = ()
     permission_classes = (permissions.AllowAny,)
+    renderer_classes = (FastJSONRenderer,)
+    content_negotiation_class = JSONOnlyNegotiation
 
 
 @extend_schema_view(
@@ -87,7 +90,8 @@ class ArticleViewSet(PublicMixin, viewsets.GenericViewSet):
     def list(self, request: Request):
         def build() -> Answer:
             filters = listing.Filters.from_query(request.query_params)
-            page = self.paginate_queryset(Keyset(listing.PublicList(filters), "published_at"))
+            public = listing.PublicList(filters)
+            page = self.paginate_queryset(Keyset(public, "published_at"))
             if not page and filters.names_slugs and (name := listing.unknown_slug(filters)):
                 # As on the rail: a typo in a slug should not look like a quiet section.
                 raise NotFound(f"No {name} has this slug.")
@@ -106,11 +110,9 @@ class ArticleViewSet(PublicMixin, viewsets.GenericViewSet):
             # Every list page: `list`; pages matching words also change when texts do (`search`).
             keys = ["list", *(["search"] if filters.q else []), *shown]
 
-            def valid_until() -> float | None:
-                # Items carry their own ends (a photo's rights); a scheduled article may join any page.
-                return min((t for t in (until, listing.next_scheduled_at()) if t is not None), default=None)
-
-            return Answer(body, keys, valid_until)
+            # Items carry their own ends (a photo's rights); a scheduled article may join any page.
+            scheduled = public.next_scheduled.timestamp() if public.next_scheduled else None
+            return Answer(body, keys, min((t for t in (until, scheduled) if t is not None), default=None))
 
         return cached_response(request, build, keys=["list"])
 

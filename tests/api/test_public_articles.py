@@ -281,3 +281,15 @@ def test_another_process_edit_reaches_this_process_within_its_local_window(api, 
     later = api.get(f"/api/v1/articles/{article.pk}/").json()["title"]
 
     assert (soon, later) == ("旧标题", "新标题")
+
+
+@pytest.mark.parametrize("accept", ["text/html", "application/xml", "image/*"])
+def test_public_answers_are_json_whatever_accept_says_cached_or_not(api, settings, accept):
+    article = ArticleFactory(title="浏览器直接打开")
+    for cache_seconds in (0, 60):  # built now, then from the cache: the same answer
+        settings.API_CACHE_SECONDS = cache_seconds
+        for path in ("/api/v1/articles/", f"/api/v1/articles/{article.pk}/"):
+            response = api.get(path, HTTP_ACCEPT=accept)
+            assert response.status_code == 200
+            assert response["Content-Type"] == "application/json"
+    assert api.get("/api/v1/articles/?page_size=0", HTTP_ACCEPT="text/html").json()["page_size"]

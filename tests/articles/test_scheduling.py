@@ -1,6 +1,7 @@
 """Exact-time scheduling: public at its second without a worker, published and announced once."""
 
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -11,6 +12,7 @@ from django.utils import timezone
 from articles import services
 from articles.models import Article, Revision, StatusChange
 from core import api_cache, outbox
+from tests.articles.factories import ArticleFactory
 from tests.processes import killed_midway
 
 pytestmark = pytest.mark.django_db
@@ -218,3 +220,17 @@ def test_a_worker_killed_mid_publish_loses_nothing_and_the_next_run_publishes_on
     assert Revision.objects.filter(article=article, action="published").count() == 1
     assert announced == [article.pk]
     assert api.get(f"/api/v1/articles/{article.pk}/").status_code == 200
+
+
+def test_a_cached_list_page_shows_a_scheduled_article_at_its_second(api, editor, settings):
+    settings.API_CACHE_SECONDS = 60
+    ArticleFactory(title="早先的新闻")
+    article = services.article_create(by=editor, title="准点上线")
+    at = timezone.now() + timedelta(seconds=1.5)
+    services.article_schedule(article_id=article.pk, by=editor, at=at)
+    assert [item["title"] for item in api.get("/api/v1/articles/").json()["results"]] == ["早先的新闻"]
+    assert api.get("/api/v1/articles/").json()["results"][0]["title"] == "早先的新闻"  # from the cache
+
+    time.sleep(max(0.0, (at - timezone.now()).total_seconds()) + 0.05)  # nothing runs meanwhile
+
+    assert [item["title"] for item in api.get("/api/v1/articles/").json()["results"]] == ["准点上线", "早先的新闻"]
