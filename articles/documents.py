@@ -272,6 +272,8 @@ def _aware(value) -> datetime | None:
     """A timestamp as the database driver returns it (SQLite: text; PostgreSQL: aware)."""
     if value is None:
         return None
+    if value.__class__ is datetime and value.tzinfo is not None:
+        return value  # PostgreSQL's, as it comes
     parsed = value if isinstance(value, datetime) else parse_datetime(value)
     return parsed if parsed is None or timezone.is_aware(parsed) else timezone.make_aware(parsed, UTC)
 

@@ -124,7 +124,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Off: one round trip less on every read; a database that restarted costs each web process
+    # one 503 (Retry-After) before it reconnects. On: a `SELECT 1` before each request's first
+    # query, so not even that one fails.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DATABASE_HEALTH_CHECKS", default=False)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # SQLite cannot enforce "one pin per position" when the section is empty; services replace
 # conflicting pins first, and PostgreSQL enforces it too.
