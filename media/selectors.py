@@ -38,6 +38,14 @@ def rendition_path(image: Image, spec: imaging.Spec, kind: str) -> str:
     return f"renditions/{image.sha256[:2]}/{image.sha256}-{spec.name}{focal}.{imaging.EXTENSIONS[kind]}"
 
 
+def absolute(url: str) -> str:
+    """A URL readers can use from anywhere (an app, a feed reader, another site): a path on this
+    site gets PUBLIC_BASE_URL in front; a CDN's absolute MEDIA_URL is kept as it is."""
+    if url.startswith(("https://", "http://", "//")):
+        return url
+    return settings.PUBLIC_BASE_URL + url
+
+
 def rendition_list(image: Image, names: list[str] | None = None) -> list[dict]:
     """`{name, width, height, format, url}` for every rendition (or those `names`), with no query.
 
@@ -55,7 +63,7 @@ def rendition_list(image: Image, names: list[str] | None = None) -> list[dict]:
                 url = default_storage.url(rendition_path(image, spec, kind))
             else:
                 url = reverse("image-rendition", kwargs={"pk": image.pk, "name": spec.name, "kind": kind})
-            items.append({"name": spec.name, "width": width, "height": height, "format": kind, "url": url})
+            items.append({"name": spec.name, "width": width, "height": height, "format": kind, "url": absolute(url)})
     return items
 
 

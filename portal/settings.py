@@ -207,7 +207,15 @@ STATIC_ROOT = VAR_DIR / "static"
 WHITENOISE_USE_FINDERS = True
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise looks there first
 WHITENOISE_AUTOREFRESH = DEBUG
-MEDIA_URL = "/uploads/"
+# Where readers fetch photos: a path under this site (the embedded default, served by the web
+# process) or a CDN's address (`https://img.example.cn/`). Public answers give absolute URLs, so
+# a relative MEDIA_URL is joined to PUBLIC_BASE_URL, this site's own address as readers reach it.
+# Stored documents hold these URLs: after changing either, run `manage.py documents_rebuild --all`.
+MEDIA_URL = env.str("MEDIA_URL", default="/uploads/")
+PUBLIC_BASE_URL = env.str(
+    "PUBLIC_BASE_URL",
+    default=f"http://{env.str('PORTAL_HOST', default='127.0.0.1')}:{env.int('PORTAL_PORT', default=8000)}",
+).rstrip("/")
 MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(VAR_DIR / "uploads"))
 
 # Photos: uploads above these are refused (413) before any pixel is decoded.

@@ -238,3 +238,55 @@ def test_concurrent_saves_of_one_article_end_with_the_newest_document(api, edito
     assert errors == []
     assert Document.objects.get(article_id=article.pk).version == newest.version
     assert api.get(f"/api/v1/articles/{article.pk}/").json()["title"] == newest.title
+
+
+RENDER_THEN_DIE = """
+import time
+import django
+django.setup()
+from articles import documents
+from core import outbox
+
+rendered = documents.document_render
+
+def render_then_stall(**kwargs):
+    document = rendered(**kwargs)  # written, inside the relay's transaction, not yet committed
+    print("inside", flush=True)
+    time.sleep(120)
+    return document
+
+documents.document_render = render_then_stall
+outbox.relay_all()
+"""
+
+
+@pytest.mark.e2e  # starts a second process
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_worker_killed_mid_render_loses_no_event(api, editor, settings):
+    from django.db import connection
+
+    from core.models import OutboxEvent
+    from tests.processes import killed_midway
+
+    if connection.vendor != "postgresql":
+        pytest.skip("a second process needs a shared database (DATABASE_URL=postgres://...); SQLite's is in memory")
+    settings.API_CACHE_SECONDS = 0
+    article = article_services.article_create(by=editor, title="第一版")
+    article_services.article_publish(article_id=article.pk, by=editor)  # relayed here, on commit
+    settings.OUTBOX_RELAY_ON_COMMIT = False  # from now on the child relays
+    article_services.article_update(article_id=article.pk, by=editor, expected_version=None, data={"title": "第二版"})
+
+    with killed_midway(RENDER_THEN_DIE):
+        pass  # the child rendered "第二版" and holds its transaction
+
+    event = OutboxEvent.objects.filter(type="article.updated").get()
+    assert (event.done_at, event.attempts) == (None, 0)  # the killed render rolled back
+    assert "第一版".encode() in bytes(Document.objects.get(article_id=article.pk).detail_head)
+
+    from core import outbox
+
+    assert outbox.relay() == 1  # the sweep, as beat runs it
+    event.refresh_from_db()
+    assert event.done_at is not None
+    assert api.get(f"/api/v1/articles/{article.pk}/").json()["title"] == "第二版"
+    assert "第二版".encode() in bytes(Document.objects.get(article_id=article.pk).detail_head)

@@ -168,7 +168,8 @@ def test_run_script_starts_web_worker_and_beat_and_stops_them_all(site_env, tmp_
             time.sleep(1)
         assert images and pending == [], (tmp_path / "run.log").read_text()[-3000:]
         rendition = next(r for r in usable[0]["renditions"] if r["name"] == "640w" and r["format"] == "webp")
-        with urllib.request.urlopen(f"{base}{rendition['url']}") as response:
+        assert rendition["url"].startswith(f"{base}/uploads/renditions/")  # absolute, as readers need
+        with urllib.request.urlopen(rendition["url"]) as response:
             assert response.headers["Content-Type"] == "image/webp"
 
         # Views sent now reach the rail within 20 s: beat schedules the refresh, the worker runs it.

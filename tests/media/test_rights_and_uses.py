@@ -259,3 +259,25 @@ def test_list_items_carry_only_the_renditions_a_list_shows(api, editor, photo_ed
     assert {r["name"] for r in listed} == {"320w", "640w", "square"}
     assert {r["name"] for r in detail} == {"320w", "640w", "1024w", "1600w", "social", "square"}
     assert len(listed) == 3 * len({r["format"] for r in detail})
+
+
+def test_rendition_urls_are_absolute_on_this_site_or_the_cdn(api, editor, photo_editor, settings):
+    settings.PUBLIC_BASE_URL = "https://api.example.cn"
+    image = make_image(photo_editor)
+    article = _article_with_photo(editor, image)
+    waiting = api.get(f"/api/v1/articles/{article.pk}/").json()["lead_image"]["renditions"]
+    # Not made yet: the endpoint that makes one, on this site.
+    assert all(r["url"].startswith(f"https://api.example.cn/api/v1/images/{image.pk}/") for r in waiting)
+
+    Image.objects.filter(pk=image.pk).update(renditions_ready=True)
+    settings.MEDIA_URL = "https://img.example.cn/"
+    documents.documents_rebuild()
+    api_cache.invalidate()
+    made = api.get(f"/api/v1/articles/{article.pk}/").json()["lead_image"]["renditions"]
+    assert all(r["url"].startswith("https://img.example.cn/renditions/") for r in made)
+
+    settings.MEDIA_URL = "/uploads/"
+    documents.documents_rebuild()
+    api_cache.invalidate()
+    listed = api.get("/api/v1/articles/").json()["results"][0]["lead_image"]["renditions"]
+    assert all(r["url"].startswith("https://api.example.cn/uploads/renditions/") for r in listed)
