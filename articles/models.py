@@ -382,8 +382,11 @@ class Revision(models.Model):
         verbose_name = _("revision")
         verbose_name_plural = _("revisions")
         constraints = [
+            # Also the index of an article's revision list, newest first, however many there are.
             models.UniqueConstraint(fields=["article", "number"], name="revision_unique_number"),
         ]
+        # Retention finds the articles with revisions past the window without reading the rest.
+        indexes = [models.Index(fields=["created_at", "article"], name="revision_created")]
 
     def __str__(self) -> str:
         return f"#{self.number} {self.get_action_display()}"

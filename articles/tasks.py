@@ -9,3 +9,11 @@ from . import services
 def publish_due_task() -> list[int]:
     """Publish what is due (every minute by beat); harmless to run twice at once."""
     return services.publish_due()
+
+
+@shared_task(ignore_result=True, time_limit=3600)
+def revisions_prune_task() -> int:
+    """Thin out old revisions (daily by beat): one a day past REVISION_KEEP_ALL_DAYS."""
+    from .retention import revisions_prune
+
+    return revisions_prune().deleted

@@ -323,6 +323,9 @@ PUBLIC_CACHE_KEY_HEADER = env.str("PUBLIC_CACHE_KEY_HEADER", default="Surrogate-
 ARTICLE_SUMMARY_MAX_CHARS = 120
 ARTICLE_SLUG_MAX_CHARS = 100
 ARTICLE_RELATED_LIMIT = 5
+# Revisions: every one is kept this many days, then the last of each day, every published
+# state, every correction and the latest (a daily beat task; `manage.py revisions_prune`).
+REVISION_KEEP_ALL_DAYS = env.int("REVISION_KEEP_ALL_DAYS", default=30)
 # Shared tags are counted among articles of this many recent days, to bound the query.
 ARTICLE_RELATED_WINDOW_DAYS = env.int("ARTICLE_RELATED_WINDOW_DAYS", default=365)
 # An admin page that stops saying "still open" for this long no longer counts as someone editing.
