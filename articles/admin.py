@@ -8,7 +8,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count
-from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -400,7 +400,9 @@ class ArticleAdmin(admin.ModelAdmin):
                 {"name": _who(s.user), "since": timezone.localtime(s.opened_at)}
                 for s in selectors.others_editing(article_id=obj.pk, user=request.user)
             ]
-            context["preview_url"] = preview.preview_path(obj.pk)[0]
+            # The same link on every view until the article changes (then one for the new version).
+            context["preview_url"] = preview.preview_path(preview.preview_link_for(article_id=obj.pk, by=request.user))
+            context["preview_revoke_url"] = reverse("admin:articles_article_preview_revoke", args=[obj.pk])
             context["presence_url"] = reverse("admin:articles_article_presence", args=[obj.pk])
             context["revisions_url"] = reverse("admin:articles_article_revisions", args=[obj.pk])
             opened = context["adminform"].form["opened_version"].value()
@@ -599,8 +601,24 @@ class ArticleAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.presence_view),
                 name="articles_article_presence",
             ),
+            path(
+                "<int:object_id>/preview/revoke/",
+                self.admin_site.admin_view(self.preview_revoke_view),
+                name="articles_article_preview_revoke",
+            ),
         ]
         return own + super().get_urls()
+
+    def preview_revoke_view(self, request, object_id: int):
+        """POST: every preview link of the article stops working (a link sent to the wrong person)."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        article = self._article_or_404(request, object_id)
+        if not self.has_change_permission(request, article):
+            raise PermissionDenied
+        count = preview.preview_links_revoke(article_id=article.pk, by=request.user)
+        self.message_user(request, f"已撤销 {count} 个预览链接；再次打开本页会生成新的链接。", messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:articles_article_change", args=[article.pk]))
 
     def _article_or_404(self, request, object_id: int) -> Article:
         article = self.get_queryset(request).filter(pk=object_id).first()

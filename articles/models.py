@@ -440,3 +440,36 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return f"document of {self.article_id}"
+
+
+class PreviewLink(models.Model):
+    """A link that shows one article as a page to whoever holds it (a reviewer outside the
+    newsroom, the legal desk), whatever its status, until it expires or is revoked.
+
+    It names the version it was made for: the page says when the article has changed since.
+    The token is the capability; it is kept so that editors can copy the same link again.
+    """
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="preview_links")
+    token = models.CharField(max_length=64, unique=True)
+    version = models.PositiveIntegerField(_("version"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("preview link")
+        verbose_name_plural = _("preview links")
+        indexes = [models.Index(fields=["article", "-created_at"], name="preview_link_recent")]
+
+    def __str__(self) -> str:
+        return f"preview of {self.article_id} v{self.version}"
+
+    def is_active_at(self, now) -> bool:
+        return self.revoked_at is None and self.expires_at > now

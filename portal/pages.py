@@ -1,6 +1,5 @@
 """HTML pages for people rather than frontends: the editors' signed article preview."""
 
-from django.core import signing
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -9,7 +8,7 @@ from django.views.decorators.http import require_safe
 from articles import selectors as article_selectors
 from articles.api.serializers import ArticleDetailSerializer
 from articles.models import Article
-from articles.preview import PreviewExpired, article_id_from
+from articles.preview import PreviewExpired, PreviewRevoked, PreviewUnknown, preview_open
 from trending import selectors as trending_selectors
 
 
@@ -34,18 +33,18 @@ def _refusal(request, status: int, message: str):
 def article_preview(request, token: str):
     """The article as readers will get it from the API, laid out like a news page, whatever its status."""
     try:
-        article_id = article_id_from(token)
+        link = preview_open(token)
     except PreviewExpired:
         return _refusal(request, 410, "这个预览链接已过期，请在后台重新生成。")
-    except signing.BadSignature:
-        return _refusal(request, 404, "预览链接无效。")
+    except PreviewRevoked:
+        return _refusal(request, 410, "这个预览链接已被编辑撤销。")
+    except PreviewUnknown:
+        return _refusal(request, 404, "预览链接无效（或文章已被删除）。")
     article = (
-        article_selectors.article_detail_queryset(Article.objects.filter(pk=article_id))
+        article_selectors.article_detail_queryset(Article.objects.filter(pk=link.article_id))
         .select_related("created_by")
         .first()
     )
-    if article is None:
-        return _refusal(request, 404, "这篇文章已被删除。")
     related = article_selectors.article_related(article=article)
     data = ArticleDetailSerializer(article, context={"related": {article.pk: related}}).data
     hidden_photos = sum(1 for b in article.blocks.all() if b.type == "image") - sum(
@@ -63,6 +62,10 @@ def article_preview(request, token: str):
         "hidden_photos": hidden_photos,
         "rail": rail["items"][:20],
         "now": timezone.now(),
+        "link_version": link.version,
+        "article_version": article.version,
+        "changed_since": article.version != link.version,
+        "expires_at": link.expires_at,
     }
     response = render(request, "preview/article.html", context)
     response["X-Robots-Tag"] = "noindex, nofollow"

@@ -341,3 +341,4 @@ class RevisionDetailSerializer(RevisionSerializer):
 class PreviewSerializer(serializers.Serializer):
     url = serializers.URLField()
     expires_at = serializers.DateTimeField()
+    version = serializers.IntegerField(help_text="The article version the link was made for.")

@@ -448,13 +448,22 @@ class EditorArticleViewSet(
             )
         return self._answer(article.pk)
 
-    @extend_schema(request=None, responses=PreviewSerializer)
-    @action(detail=True, methods=["post"])
+    @extend_schema(
+        request=None,
+        responses={200: PreviewSerializer, 204: None},
+        description="POST: the preview link made for the article's current version (the same one until it"
+        " changes). DELETE: revoke every preview link of the article.",
+    )
+    @action(detail=True, methods=["post", "delete"])
     def preview(self, request, pk=None):
-        """A signed link that shows the article as a page, whatever its status, until it expires."""
+        """A link that shows the article as a page, whatever its status, until it expires or is revoked."""
         article = self.get_object()
-        path, expires = preview.preview_path(article.pk)
-        return Response({"url": request.build_absolute_uri(path), "expires_at": expires})
+        if request.method == "DELETE":
+            preview.preview_links_revoke(article_id=article.pk, by=request.user)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        link = preview.preview_link_for(article_id=article.pk, by=request.user)
+        url = request.build_absolute_uri(preview.preview_path(link))
+        return Response({"url": url, "expires_at": link.expires_at, "version": link.version})
 
     @extend_schema(request=CorrectionInputSerializer, responses={201: EditorArticleSerializer})
     @action(detail=True, methods=["post"])

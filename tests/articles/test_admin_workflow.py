@@ -251,6 +251,20 @@ def test_the_change_page_links_a_working_preview(editor):
     page = _client(editor).get(change_url(article)).content.decode()
     link = re.search(r'href="(/preview/[^"]+)"', page).group(1)
     assert "<h1>预览我</h1>" in Client().get(link).content.decode()
+    again = _client(editor).get(change_url(article)).content.decode()
+    assert re.search(r'href="(/preview/[^"]+)"', again).group(1) == link  # not minted on every view
+
+
+def test_the_change_page_revokes_its_preview_links(editor):
+    article = services.article_create(by=editor, title="撤销预览")
+    client = _client(editor)
+    link = re.search(r'href="(/preview/[^"]+)"', client.get(change_url(article)).content.decode()).group(1)
+
+    response = client.post(f"/admin/articles/article/{article.pk}/preview/revoke/", follow=True)
+
+    assert "已撤销 1 个预览链接" in response.content.decode()
+    assert Client().get(link).status_code == 410
+    assert client.get(f"/admin/articles/article/{article.pk}/preview/revoke/").status_code == 405
 
 
 def test_a_new_article_from_the_admin_keeps_its_first_revision(editor):

@@ -1,12 +1,15 @@
 """Signed preview links: the article as a page shaped like the seed, whatever its status, until the link expires."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
 from django.test import Client
+from django.utils import timezone
 
 from articles import services
+from articles.models import PreviewLink
 from articles.services import BlockInput, BylineInput
 from tests.media.factories import make_image
 from trending.selectors import snapshot_key
@@ -87,19 +90,48 @@ def test_forged_and_garbled_links_are_404(editor_api, editor):
     url = _link(editor_api, article.pk)
     token = re.search(r"/preview/([^/]+)/", url).group(1)
     forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
-    for path in (f"/preview/{forged}/", "/preview/abc/", f"/preview/{article.pk}/"):
+    for path in (f"/preview/{forged}/", "/preview/abc/", f"/preview/{article.pk}/", f"/preview/{'x' * 5000}/"):
         response = Client().get(path)
         assert response.status_code == 404
         assert "预览链接无效" in response.content.decode()
 
 
-def test_expired_links_are_410(editor_api, editor, settings):
+def test_expired_links_are_410_and_a_new_one_is_made(editor_api, editor):
     article = services.article_create(by=editor, title="草稿")
     url = _link(editor_api, article.pk)
-    settings.PREVIEW_MAX_AGE_SECONDS = -1
+    PreviewLink.objects.filter(article=article).update(expires_at=timezone.now() - timedelta(seconds=1))
     response = Client().get(url)
     assert response.status_code == 410
     assert "过期" in response.content.decode()
+    assert _link(editor_api, article.pk) != url
+
+
+def test_the_same_link_until_the_article_changes_and_the_page_names_its_version(editor_api, editor):
+    article = services.article_create(by=editor, title="第一版标题")
+    first = editor_api.post(f"{URL}{article.pk}/preview/").json()
+    assert _link(editor_api, article.pk) == first["url"]  # not minted anew
+    assert first["version"] == article.version
+    assert "changed" not in Client().get(first["url"]).content.decode()
+
+    services.article_update(article_id=article.pk, by=editor, expected_version=None, data={"title": "第二版标题"})
+
+    page = Client().get(first["url"]).content.decode()  # the old link still works, and says so
+    assert "第二版标题" in page and f"链接生成于第 {article.version} 版" in page and 'data-testid="changed"' in page
+    second = editor_api.post(f"{URL}{article.pk}/preview/").json()
+    assert second["url"] != first["url"] and second["version"] == article.version + 1
+    assert 'data-testid="changed"' not in Client().get(second["url"]).content.decode()
+
+
+def test_revoked_links_are_410_for_everyone_who_holds_them(editor_api, editor):
+    article = services.article_create(by=editor, title="发错人的预览")
+    url = _link(editor_api, article.pk)
+
+    assert editor_api.delete(f"{URL}{article.pk}/preview/").status_code == 204
+
+    response = Client().get(url)
+    assert response.status_code == 410 and "撤销" in response.content.decode()
+    assert PreviewLink.objects.get(article=article).revoked_by == editor
+    assert Client().get(_link(editor_api, article.pk)).status_code == 200  # a new one works
 
 
 def test_a_deleted_article_previews_as_404(editor_api, editor):
