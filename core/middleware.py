@@ -81,3 +81,22 @@ class DatabaseUnavailableMiddleware:
             )
         response["Retry-After"] = str(self.retry_after)
         return response
+
+
+class PageCSPMiddleware:
+    """django-csp's middleware for pages only: the JSON API (every reader's hot path) skips it
+    before any policy is built; pages get the policy in CONTENT_SECURITY_POLICY."""
+
+    def __init__(self, get_response) -> None:
+        from csp.middleware import CSPMiddleware
+        from django.conf import settings
+
+        self.get_response = get_response
+        self.pages = CSPMiddleware(get_response)
+        policy = getattr(settings, "CONTENT_SECURITY_POLICY", None) or {}
+        self.skipped = tuple(policy.get("EXCLUDE_URL_PREFIXES", ()))
+
+    def __call__(self, request):
+        if self.skipped and request.path_info.startswith(self.skipped):
+            return self.get_response(request)
+        return self.pages(request)

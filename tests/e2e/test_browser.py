@@ -34,10 +34,14 @@ def browser(tmp_path):
     for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1600"):
         options.add_argument(argument)
     options.add_argument(f"--user-data-dir={tmp_path / 'profile'}")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # to read CSP violations
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.implicitly_wait(0)
     yield driver
     Path(tmp_path / "last-page.png").write_bytes(driver.get_screenshot_as_png())
+    # The admin and the preview work under their Content-Security-Policy: nothing was refused.
+    refused = [e["message"] for e in driver.get_log("browser") if "Content Security Policy" in e["message"]]
+    assert refused == [], refused
     driver.quit()
 
 

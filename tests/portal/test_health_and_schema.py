@@ -1,5 +1,7 @@
 """Health checks, the OpenAPI schema and its offline docs, JSON errors outside DRF."""
 
+import re
+
 import pytest
 
 pytestmark = pytest.mark.django_db
@@ -131,3 +133,35 @@ def test_security_headers_on_every_answer(api):
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Referrer-Policy"] == "same-origin"
     assert response["X-Frame-Options"] == "DENY"
+
+
+def test_pages_carry_a_content_security_policy_without_inline_script(editor):
+    from django.test import Client
+
+    from articles import services
+
+    client = Client()
+    client.force_login(editor)
+    article = services.article_create(by=editor, title="安全策略")
+    admin_page = client.get(f"/admin/articles/article/{article.pk}/change/")
+    preview_url = re.search(r'href="(/preview/[^"]+)"', admin_page.content.decode()).group(1)
+    pages = {
+        "admin change page": admin_page,
+        "admin photo page": client.get("/admin/media/image/add/"),
+        "preview": Client().get(preview_url),
+        "API docs": Client().get("/api/docs/"),
+        "login": Client().get("/admin/login/"),
+    }
+    for name, page in pages.items():
+        assert page.status_code == 200, name
+        policy = page["Content-Security-Policy"]
+        assert "script-src 'self'" in policy and "'unsafe-inline'" not in policy.split("script-src")[1].split(";")[0]
+        assert "frame-ancestors 'none'" in policy and "object-src 'none'" in policy, name
+        html = page.content.decode()
+        inline = [s for s in re.findall(r"<script\b[^>]*>", html) if "src=" not in s and "application/json" not in s]
+        assert inline == [], f"{name}: inline scripts {inline}"
+
+
+def test_the_json_api_carries_no_page_policy(api):
+    assert "Content-Security-Policy" not in api.get("/api/v1/articles/")
+    assert "Content-Security-Policy" not in api.get("/api/v1/")
