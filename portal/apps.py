@@ -10,6 +10,10 @@ class PortalConfig(AppConfig):
     def ready(self) -> None:
         from core import api_cache, outbox, purge
 
+        from . import accounts
+
+        accounts.connect_signals()  # a changed password revokes the account's API tokens
+
         # Every committed public change: our answer cache, then the CDN in front.
         outbox.register("api-cache", api_cache.invalidate_on_event, order=outbox.PURGE)
         outbox.register("cdn-purge", purge.purge_consumer, order=outbox.PURGE)

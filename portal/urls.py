@@ -9,7 +9,7 @@ from articles.api import urls as articles_urls
 from media.api import urls as media_urls
 from trending.api import urls as trending_urls
 
-from . import pages, views
+from . import accounts, pages, views
 
 admin.site.site_header = "Portal 新闻内容管理"
 admin.site.site_title = "Portal"
@@ -17,7 +17,11 @@ admin.site.index_title = "编辑部"
 
 api_v1 = [
     path("", views.ApiRootView.as_view(), name="api-root"),
-    path("auth/token/", views.TokenView.as_view(), name="auth-token"),
+    path("auth/token/", accounts.TokenView.as_view(), name="auth-token"),
+    path("auth/tokens/", accounts.TokenListView.as_view(), name="auth-tokens"),
+    path("auth/tokens/<str:token_id>/", accounts.TokenDetailView.as_view(), name="auth-token-detail"),
+    path("auth/logout/", accounts.LogoutView.as_view(), name="auth-logout"),
+    path("auth/logout-all/", accounts.LogoutAllView.as_view(), name="auth-logout-all"),
     path(
         "editor/",
         include(articles_urls.editor_urlpatterns + media_urls.editor_urlpatterns + trending_urls.editor_urlpatterns),

@@ -7,13 +7,9 @@ from django.core.cache import cache
 from django.db import connection
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import permissions, serializers
-from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
-from rest_framework.settings import api_settings
 from rest_framework.views import APIView
-
-from core.throttling import ScopedRateThrottle
 
 logger = logging.getLogger(__name__)
 
@@ -124,31 +120,3 @@ class ApiRootView(APIView):
         links["schema"] = request.build_absolute_uri("/api/schema/")
         links["docs"] = request.build_absolute_uri("/api/docs/")
         return Response(links)
-
-
-class TokenView(ObtainAuthToken):
-    """`POST /api/v1/auth/token/` with `{"username","password"}` answers `{"token"}`."""
-
-    throttle_classes = (ScopedRateThrottle,)
-    throttle_scope = "auth"
-    # ObtainAuthToken pins its own renderers and parsers; use the API's.
-    renderer_classes = api_settings.DEFAULT_RENDERER_CLASSES
-    parser_classes = api_settings.DEFAULT_PARSER_CLASSES
-
-    @extend_schema(
-        request=inline_serializer(
-            "TokenRequest", {"username": serializers.CharField(), "password": serializers.CharField()}
-        ),
-        responses=inline_serializer("TokenResponse", {"token": serializers.CharField()}),
-    )
-    def post(self, request, *args, **kwargs):
-        try:
-            return super().post(request, *args, **kwargs)
-        except serializers.ValidationError:
-            # django-axes marks the request it was given (DRF's wrapper) when the account is
-            # locked at this address: answer 429 as the admin does, not "wrong password".
-            if getattr(request, "axes_locked_out", False):
-                from .lockout import lockout_response
-
-                return lockout_response(request._request)
-            raise

@@ -1,0 +1,14 @@
+"""`Authorization: Token …` checked by django-rest-knox, refusing what no token can be first."""
+
+from knox.auth import TokenAuthentication as KnoxTokenAuthentication
+from rest_framework.exceptions import AuthenticationFailed
+
+
+class TokenAuthentication(KnoxTokenAuthentication):
+    """Knox's, with a clear 401 for a token that is not plain ASCII or far too long (knox
+    would fail decoding it: a 500 from a header anyone can send)."""
+
+    def authenticate_credentials(self, token: bytes):
+        if not token.isascii() or len(token) > 200:
+            raise AuthenticationFailed("Invalid token.")
+        return super().authenticate_credentials(token)
