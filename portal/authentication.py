@@ -1,5 +1,6 @@
 """`Authorization: Token …` checked by django-rest-knox, refusing what no token can be first."""
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from knox.auth import TokenAuthentication as KnoxTokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
@@ -12,3 +13,18 @@ class TokenAuthentication(KnoxTokenAuthentication):
         if not token.isascii() or len(token) > 200:
             raise AuthenticationFailed("Invalid token.")
         return super().authenticate_credentials(token)
+
+
+class TokenScheme(OpenApiAuthenticationExtension):
+    """How the OpenAPI schema describes it (drf-spectacular knows knox's own class, not ours)."""
+
+    target_class = "portal.authentication.TokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": 'A token from `POST /api/v1/auth/token/`, sent as "Token <token>".',
+        }
