@@ -96,6 +96,21 @@ class _Local:
 
     entries: dict[str, tuple[float, tuple, frozenset]] = {}
     known: dict[str, tuple[str, ...]] = {}
+    sightings: dict[str, int] = {}
+
+    @classmethod
+    def admitted(cls, key: str, after: int) -> bool:
+        """Whether this URL has been asked for `after` times here, enough to use the shared cache."""
+        if after <= 1 or key in cls.known:
+            return True
+        count = cls.sightings.get(key, 0) + 1
+        if count >= after:
+            cls.sightings.pop(key, None)
+            return True
+        if len(cls.sightings) >= settings.API_CACHE_SIGHTINGS:
+            cls.sightings = {}  # bounded memory: a URL not asked for again meanwhile starts over
+        cls.sightings[key] = count
+        return False
 
     @classmethod
     def remember(cls, key: str, entry: tuple) -> None:
@@ -115,6 +130,7 @@ class _Local:
             cls.entries = {}
             if names is None:
                 cls.known = {}
+                cls.sightings = {}
             return
         gone = set(names)
         cls.entries = {key: value for key, value in cls.entries.items() if not value[2] & gone}
@@ -216,8 +232,12 @@ class _State:
         self.base = base
 
 
-def lookup(request: HttpRequest, keys: Iterable[str]) -> HttpResponse | None:
-    """The cached answer if it is current, usually in one cache round trip; else None."""
+def lookup(request: HttpRequest, keys: Iterable[str], *, admit_after: int = 1) -> HttpResponse | None:
+    """The cached answer if it is current, usually in one cache round trip; else None.
+
+    `admit_after`: use the shared cache for this URL from the request of it this process sees
+    this many times (for answers read across a long tail, such as article details).
+    """
     if settings.API_CACHE_SECONDS <= 0:
         return None
     key = _response_key(request)
@@ -225,6 +245,9 @@ def lookup(request: HttpRequest, keys: Iterable[str]) -> HttpResponse | None:
     age = time.monotonic() - local[0] if local is not None else None
     if local is not None and age < settings.API_LOCAL_CACHE_SECONDS and _fresh(local[1]):
         return _respond(request, local[1])
+    if not _Local.admitted(key, admit_after):
+        request._api_cache = _State(None, key)  # answered from the database, not stored
+        return None
     base = tuple(GENERATION.format(k) for k in dict.fromkeys((*keys, EVERYTHING)))
     names = list(dict.fromkeys((*base, *_Local.known.get(key, ()))))
     try:
@@ -262,7 +285,7 @@ def cached_response(request: HttpRequest, build: Callable[[], Answer | Any], *, 
     keys = list(keys)
     state = getattr(django_request, "_api_cache", None)
     if state is None:
-        hit = lookup(django_request, keys)
+        hit = lookup(django_request, keys)  # called outside CacheFirstMixin: admitted at once
         if hit is not None:
             return hit
         state = getattr(django_request, "_api_cache", None)
@@ -299,9 +322,13 @@ class CacheFirstMixin:
     def cache_keys(self, **kwargs) -> list[str]:
         return ["list"]
 
+    def cache_admit_after(self, **kwargs) -> int:
+        """How many reads of a URL in one process before its answer uses the shared cache."""
+        return 1
+
     def dispatch(self, request, *args, **kwargs):
         if request.method in ("GET", "HEAD"):
-            hit = lookup(request, self.cache_keys(**kwargs))
+            hit = lookup(request, self.cache_keys(**kwargs), admit_after=self.cache_admit_after(**kwargs))
             if hit is not None:
                 return hit
         return super().dispatch(request, *args, **kwargs)

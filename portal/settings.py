@@ -344,6 +344,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Every error an operation can answer, typed, and tags (articles, media, trending, editor, auth).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "portal.schema.document_errors"],
+    "TAGS": [
+        {"name": "articles", "description": "Published articles, authors, sections and tags (public)."},
+        {"name": "trending", "description": "The trending rail and view events; pins and exclusions for editors."},
+        {"name": "media", "description": "Photos, renditions and agencies."},
+        {"name": "editor", "description": "The newsroom's API: articles in every state, workflow, names."},
+        {"name": "auth", "description": "Tokens: log in, list, revoke, log out."},
+    ],
 }
 
 # How long our cache keeps a public answer. Every editorial change purges it at
@@ -353,6 +362,13 @@ API_CACHE_SECONDS = env.int("API_CACHE_SECONDS", default=60)
 # shared cache whether something changed (other processes' edits show this late).
 API_LOCAL_CACHE_SECONDS = env.float("API_LOCAL_CACHE_SECONDS", default=0.5)
 API_LOCAL_CACHE_ENTRIES = env.int("API_LOCAL_CACHE_ENTRIES", default=500)
+# Admission of article details: a detail enters the shared cache from the request of it a web
+# process sees this many times (among its last API_CACHE_SIGHTINGS URLs). The long tail read
+# once in a while (an archive reached from search and social) then costs one query each, not a
+# query plus two cache round trips and memory; a detail read again is cached as before. List
+# pages are cached at once. 1: every answer on first read.
+API_CACHE_ADMIT_AFTER = env.int("API_CACHE_ADMIT_AFTER", default=2)
+API_CACHE_SIGHTINGS = env.int("API_CACHE_SIGHTINGS", default=20_000)
 # Cache-Control max-age for browsers and a CDN in front: how stale a reader may be.
 API_CDN_MAX_AGE = env.int("API_CDN_MAX_AGE", default=5)
 # A stored document is rendered anew at least this often (its related articles age).

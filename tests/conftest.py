@@ -55,6 +55,8 @@ def private_cache(settings, tmp_path):
     from core import api_cache
 
     api_cache._Local.forget()
+    # Tests read a URL once and expect it cached; the admission policy has its own tests.
+    settings.API_CACHE_ADMIT_AFTER = 1
     prefix = f"test-{uuid.uuid4().hex[:12]}"
     if REDIS_URL:
         settings.CACHES = {

@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.fields import IdRelatedField
+from media.api.serializers import PublicImageSerializer
 from media.models import Image
 from media.selectors import image_public
 
@@ -54,7 +55,7 @@ class AuthorSerializer(serializers.ModelSerializer):
         model = Author
         fields = ["id", "slug", "name", "bio", "affiliation", "avatar"]
 
-    @extend_schema_field(OpenApiTypes.OBJECT)
+    @extend_schema_field(PublicImageSerializer(allow_null=True))
     def get_avatar(self, author: Author) -> dict | None:
         return image_public(author.avatar) if author.avatar_id else None
 
@@ -63,6 +64,30 @@ class SectionRefSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     slug = serializers.CharField(read_only=True)
     name = serializers.CharField(read_only=True)
+
+
+class BlockSchema(serializers.Serializer):
+    """A body block as the API gives it (for the schema): `type` says which other fields it has."""
+
+    type = serializers.ChoiceField(choices=["paragraph", "heading", "quote", "image"])
+    html = serializers.CharField(required=False, help_text="paragraph: sanitised inline HTML")
+    text = serializers.CharField(required=False, help_text="heading, quote")
+    attribution = serializers.CharField(required=False, help_text="quote")
+    image = PublicImageSerializer(required=False, help_text="image")
+    caption = serializers.CharField(required=False, help_text="image")
+    credit = serializers.CharField(required=False, help_text="image: the credit line")
+
+
+class TransitionSchema(serializers.Serializer):
+    from_ = serializers.CharField(allow_null=True)
+    to = serializers.CharField()
+    by = serializers.CharField(allow_null=True)
+    at = serializers.DateTimeField()
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = fields.pop("from_")
+        return fields
 
 
 class ArticleListItemSerializer(serializers.Serializer):
@@ -85,7 +110,7 @@ class ArticleListItemSerializer(serializers.Serializer):
     # A list shows a thumbnail: only these renditions, not every size and crop.
     lead_image_renditions: list[str] | None = None
 
-    @extend_schema_field(OpenApiTypes.OBJECT)
+    @extend_schema_field(PublicImageSerializer(allow_null=True))
     def get_lead_image(self, article: Article) -> dict | None:
         if not article.lead_image_id:
             return None
@@ -112,7 +137,7 @@ class RelatedArticleSerializer(serializers.Serializer):
     published_at = serializers.DateTimeField(read_only=True, allow_null=True)
     lead_image = serializers.SerializerMethodField()
 
-    @extend_schema_field(OpenApiTypes.OBJECT)
+    @extend_schema_field(PublicImageSerializer(allow_null=True))
     def get_lead_image(self, article: Article) -> dict | None:
         if not article.lead_image_id:
             return None
@@ -150,7 +175,7 @@ class ArticleDetailSerializer(ArticleListItemSerializer):
     corrections = CorrectionSerializer(many=True, read_only=True)
     related = serializers.SerializerMethodField()
 
-    @extend_schema_field(OpenApiTypes.OBJECT)
+    @extend_schema_field(BlockSchema(many=True))
     def get_body(self, article: Article) -> list[dict]:
         shown = (block_representation(block) for block in article.blocks.all())
         return [block for block in shown if block is not None]
@@ -180,7 +205,7 @@ class EditorArticleSerializer(ArticleDetailSerializer):
     related_picks = serializers.SerializerMethodField()
     transitions = serializers.SerializerMethodField()
 
-    @extend_schema_field(OpenApiTypes.OBJECT)
+    @extend_schema_field(TransitionSchema(many=True))
     def get_transitions(self, article: Article) -> list[dict]:
         return [
             {

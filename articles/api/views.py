@@ -4,6 +4,7 @@ import re
 from contextlib import contextmanager
 
 import orjson
+from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -86,6 +87,11 @@ class ArticleViewSet(PublicMixin, viewsets.GenericViewSet):
 
     def cache_keys(self, pk: str | None = None, **kwargs) -> list[str]:
         return [f"article-{pk}"] if pk is not None else ["list"]
+
+    def cache_admit_after(self, pk: str | None = None, **kwargs) -> int:
+        # Details are read across the whole archive, most of them once in a while: one query
+        # each. List pages are few and hot (the front page, sections) and cost more: cached at once.
+        return settings.API_CACHE_ADMIT_AFTER if pk is not None else 1
 
     def list(self, request: Request):
         def build() -> Answer:

@@ -1,7 +1,6 @@
 """Serializers for images and agencies in the editor API."""
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
 from core.fields import IdRelatedField
@@ -91,7 +90,9 @@ class EditorImageSerializer(serializers.ModelSerializer):
     def get_renditions(self, image: Image) -> list[dict]:
         return selectors.rendition_list(image)
 
-    @extend_schema_field(OpenApiTypes.OBJECT)
+    @extend_schema_field(
+        inline_serializer("ImageUse", {"kind": serializers.CharField(), "label": serializers.CharField()}, many=True)
+    )
     def get_uses(self, image: Image) -> list[dict]:
         found = self.context.get("uses")
         items = found.get(image.pk, []) if found is not None else uses.find([image.pk])[image.pk]

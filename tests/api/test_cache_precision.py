@@ -200,3 +200,30 @@ def test_the_cache_losing_its_sequence_keeps_no_stale_answer(rf, settings):
     api_cache.purge(["article-2"])
 
     assert cache.get(api_cache.GENERATION.format("article-2")) > before
+
+
+def test_a_url_enters_the_shared_cache_from_its_second_read(api, settings, django_assert_num_queries):
+    """The long tail read once costs one query and no cache round trips; a URL read again is
+    cached as before."""
+    from django.core.cache import cache
+
+    from core import api_cache
+    from tests.articles.factories import ArticleFactory
+
+    settings.API_CACHE_ADMIT_AFTER = 2
+    once, twice = ArticleFactory(title="只读一次"), ArticleFactory(title="读了多次")
+
+    api.get(f"/api/v1/articles/{once.pk}/")
+    api.get(f"/api/v1/articles/{twice.pk}/")
+    api.get(f"/api/v1/articles/{twice.pk}/")
+
+    stored = [api_cache._response_key(rf_get(f"/api/v1/articles/{pk}/")) for pk in (once.pk, twice.pk)]
+    assert [cache.get(key) is not None for key in stored] == [False, True]
+    with django_assert_num_queries(0):
+        assert api.get(f"/api/v1/articles/{twice.pk}/").json()["title"] == "读了多次"
+
+
+def rf_get(path):
+    from django.test import RequestFactory
+
+    return RequestFactory().get(path)
