@@ -365,9 +365,9 @@ API_LOCAL_CACHE_ENTRIES = env.int("API_LOCAL_CACHE_ENTRIES", default=500)
 # Admission of article details: a detail enters the shared cache from the request of it a web
 # process sees this many times (among its last API_CACHE_SIGHTINGS URLs). The long tail read
 # once in a while (an archive reached from search and social) then costs one query each, not a
-# query plus two cache round trips and memory; a detail read again is cached as before. List
+# query plus two cache round trips and memory; a detail read again and again is cached as before. List
 # pages are cached at once. 1: every answer on first read.
-API_CACHE_ADMIT_AFTER = env.int("API_CACHE_ADMIT_AFTER", default=2)
+API_CACHE_ADMIT_AFTER = env.int("API_CACHE_ADMIT_AFTER", default=3)
 API_CACHE_SIGHTINGS = env.int("API_CACHE_SIGHTINGS", default=20_000)
 # Cache-Control max-age for browsers and a CDN in front: how stale a reader may be.
 API_CDN_MAX_AGE = env.int("API_CDN_MAX_AGE", default=5)
