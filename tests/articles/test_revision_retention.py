@@ -78,7 +78,7 @@ def test_the_latest_revision_is_kept_however_old(editor, settings):
     settings.REVISION_KEEP_ALL_DAYS = 30
     article = services.article_create(by=editor, title="旧稿")
     Revision.objects.filter(article=article).delete()
-    long_ago = timezone.now() - timedelta(days=400)
+    long_ago = (timezone.now() - timedelta(days=400)).astimezone(SHANGHAI).replace(hour=10)  # one day
     first, last = _saved(
         article, editor, (long_ago, Revision.Action.EDITED), (long_ago + timedelta(hours=1), Revision.Action.EDITED)
     )
