@@ -6,7 +6,7 @@ import math
 import time
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Sum
 
 from .base import HOUR, Event, Recorded, TrendingStore, decay_rate
@@ -24,6 +24,20 @@ class DatabaseStore(TrendingStore):
 
     def eligible_prune(self) -> int:
         return 0
+
+    def _t0_locked(self, *, exclusive: bool) -> float:
+        """t0, locked for this transaction: shared by recording batches, exclusive for a rebase,
+        so a batch never scales its scores by a t0 a rebase has just replaced. Taken before any
+        score row, by everyone, so the two never wait on each other in opposite orders."""
+        from ..models import StoredMeta
+
+        self._t0()  # make sure the row exists
+        if connection.vendor == "postgresql":
+            mode = "UPDATE" if exclusive else "SHARE"
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT value FROM {StoredMeta._meta.db_table} WHERE name = %s FOR {mode}", ["t0"])
+                return cursor.fetchone()[0]
+        return self._t0()  # SQLite: one writer at a time already
 
     def _t0(self) -> float:
         from ..models import StoredMeta
@@ -43,11 +57,11 @@ class DatabaseStore(TrendingStore):
             if public_from is not None and public_from <= now
         }
         result = Recorded()
-        factor = math.exp(decay_rate() * (now - self._t0()))
         hour = int(now // HOUR)
         scores: dict[int, float] = {}
         views: dict[int, int] = {}
         with transaction.atomic():
+            factor = math.exp(decay_rate() * (now - self._t0_locked(exclusive=False)))
             for event in events:
                 if event.article_id not in eligible:
                     result.ineligible += 1
@@ -167,6 +181,7 @@ class DatabaseStore(TrendingStore):
             rows = dict(
                 StoredScore.objects.select_for_update()
                 .filter(pending_views__gt=0)
+                .order_by("article_id")  # the order recording batches lock them in
                 .values_list("article_id", "pending_views")
             )
             StoredScore.objects.filter(article_id__in=list(rows)).update(pending_views=0)
@@ -179,15 +194,24 @@ class DatabaseStore(TrendingStore):
         from ..models import StoredMeta, StoredScore
 
         with transaction.atomic():
-            t0 = self._t0()
+            t0 = self._t0_locked(exclusive=True)
+            # Every score row, locked in id order as recording batches lock them, then scaled.
+            list(StoredScore.objects.select_for_update().order_by("article_id").values_list("article_id", flat=True))
             StoredScore.objects.update(score=F("score") * math.exp(-decay_rate() * (now - t0)))
-            StoredMeta.objects.update_or_create(name="t0", defaults={"value": now})
+            StoredMeta.objects.filter(name="t0").update(value=now)
 
     def prune(self, *, now: float, min_score: float) -> int:
         from ..models import StoredCap, StoredHour, StoredScore, StoredSeen
 
-        threshold = min_score * math.exp(decay_rate() * (now - self._t0()))
-        removed, _ = StoredScore.objects.filter(score__lt=threshold, pending_views=0).delete()
+        with transaction.atomic():
+            threshold = min_score * math.exp(decay_rate() * (now - self._t0_locked(exclusive=False)))
+            faded = list(
+                StoredScore.objects.select_for_update()
+                .filter(score__lt=threshold, pending_views=0)
+                .order_by("article_id")  # the order recording batches lock them in
+                .values_list("article_id", flat=True)
+            )
+            removed, _ = StoredScore.objects.filter(article_id__in=faded).delete()
         StoredSeen.objects.filter(expires_at__lte=now).delete()
         StoredCap.objects.filter(expires_at__lte=now).delete()
         StoredHour.objects.filter(hour__lte=int(now // HOUR) - 25).delete()
