@@ -71,6 +71,7 @@ class DatabaseUnavailableMiddleware:
         if not isinstance(exception, OperationalError | InterfaceError):
             return None
         logger.error("database unavailable at %s: %s", request.path, exception)
+        drop_broken_connection()
         if request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", ""):
             response = JsonResponse({"detail": "The database is unavailable; try again shortly."}, status=503)
         else:
@@ -100,3 +101,12 @@ class PageCSPMiddleware:
         if self.skipped and request.path_info.startswith(self.skipped):
             return self.get_response(request)
         return self.pages(request)
+
+
+def drop_broken_connection() -> None:
+    """After a database error, close the connection if it no longer works, so the next request
+    (once the database is back) connects anew instead of failing on a dead socket."""
+    from django.db import connection
+
+    if not connection.in_atomic_block:
+        connection.close_if_unusable_or_obsolete()

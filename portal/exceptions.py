@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from core.errors import PayloadTooLarge, ServiceUnavailable
+from core.middleware import drop_broken_connection
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +36,7 @@ def json_exception_handler(exc, context):
     elif isinstance(exc, OperationalError | InterfaceError):
         # Refused connections, a failover, a lock or statement time-out: worth retrying.
         logger.error("database unavailable: %s", exc)
+        drop_broken_connection()
         exc = ServiceUnavailable("The database is unavailable; try again shortly.")
     response = exception_handler(exc, context)
     if response is not None and isinstance(response.data, list):

@@ -11,6 +11,8 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
+from core.middleware import drop_broken_connection
+
 logger = logging.getLogger(__name__)
 
 
@@ -95,6 +97,8 @@ class ReadyView(APIView):
                 # Hosts, ports and error texts go to the log only: the answer is public.
                 logger.warning("readiness check %s failed: %s: %s", name, type(error).__name__, error)
                 results[name] = "failed"
+        if results.get("database") == "failed":
+            drop_broken_connection()  # the next check reconnects once the database is back
         failed = [name for name, result in results.items() if result != "ok"]
         if failed:
             return Response(

@@ -1,0 +1,113 @@
+"""PostgreSQL refusing connections for a few seconds (issue 13, faults): readers get a clear 503
+with Retry-After, /readyz names the database, and everything recovers by itself.
+
+The web process reaches PostgreSQL through a TCP relay of the test's own: closing the relay's
+listening socket makes every new connection refused (and cuts the open ones), as a database
+restarting does, without touching the machine's PostgreSQL that other tests use."""
+
+import socket
+import threading
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from tests.articles.factories import ArticleFactory
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+class Relay:
+    """Forwards 127.0.0.1:<port> to PostgreSQL; `refuse()` stops listening and cuts every
+    connection, `accept()` listens again on the same port."""
+
+    def __init__(self, target: tuple[str, int]) -> None:
+        self.target = target
+        self.port = 0
+        self.listener = None
+        self.links: list[socket.socket] = []
+
+    def accept(self) -> None:
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", self.port))
+        self.port = self.listener.getsockname()[1]
+        self.listener.listen(16)
+        threading.Thread(target=self._serve, args=(self.listener,), daemon=True).start()
+
+    def refuse(self) -> None:
+        try:
+            self.listener.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked in accept()
+        except OSError:
+            pass
+        self.listener.close()
+        for link in self.links:
+            try:
+                link.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            link.close()
+        self.links = []
+
+    def _serve(self, listener) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(self.target)
+            self.links += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source, sink) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for end in (source, sink):
+                try:
+                    end.close()
+                except OSError:
+                    pass
+
+
+@pytest.fixture
+def relayed_database(settings):
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL refusing connections needs PostgreSQL (DATABASE_URL=postgres://...)")
+    saved = dict(connection.settings_dict)
+    relay = Relay((saved["HOST"] or "127.0.0.1", int(saved["PORT"] or 5432)))
+    relay.accept()
+    connection.close()
+    connection.settings_dict["HOST"], connection.settings_dict["PORT"] = "127.0.0.1", str(relay.port)
+    yield relay
+    relay.refuse()
+    connection.close()
+    connection.settings_dict.clear()
+    connection.settings_dict.update(saved)
+
+
+def test_readers_get_503_while_postgresql_refuses_and_recover_by_themselves(relayed_database, settings):
+    settings.API_CACHE_SECONDS = 0
+    article = ArticleFactory(title="数据库重启")
+    client = Client()
+    assert client.get(f"/api/v1/articles/{article.pk}/").status_code == 200
+
+    relayed_database.refuse()  # open connections cut, new ones refused
+
+    for path in ("/api/v1/articles/", f"/api/v1/articles/{article.pk}/", "/readyz"):
+        response = client.get(path)
+        assert response.status_code == 503, (path, response.content)
+        assert response["Retry-After"]
+        assert "database" in response.json()["detail"]
+    assert client.get("/readyz").json()["checks"]["database"] == "failed"
+
+    relayed_database.accept()  # back, on the same address: nothing restarted here
+
+    assert client.get(f"/api/v1/articles/{article.pk}/").json()["title"] == "数据库重启"
+    assert client.get("/api/v1/articles/").status_code == 200
+    assert client.get("/readyz").status_code == 200
