@@ -4,8 +4,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
-from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
+
+from portal.csp_policy import content_security_policy
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("PORTAL_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -221,33 +222,8 @@ PUBLIC_BASE_URL = env.str(
 ).rstrip("/")
 MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(VAR_DIR / "uploads"))
 
-# Content-Security-Policy (django-csp) on every page people open: the admin, the preview page,
-# the API docs. No inline script anywhere (scripts are files under static/); inline styles are
-# allowed; photos may come from a CDN (MEDIA_URL). The JSON API under /api/v1/ carries none.
-
-
-def _origin(url: str) -> list[str]:
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    return [f"{parts.scheme}://{parts.netloc}"] if parts.scheme and parts.netloc else []
-
-
-CONTENT_SECURITY_POLICY = {
-    "EXCLUDE_URL_PREFIXES": ["/api/v1/"],
-    "DIRECTIVES": {
-        "default-src": [SELF],
-        "script-src": [SELF],
-        "style-src": [SELF, UNSAFE_INLINE],
-        "img-src": [SELF, "data:", "blob:", *_origin(MEDIA_URL)],
-        "font-src": [SELF, "data:"],
-        "connect-src": [SELF],
-        "object-src": [NONE],
-        "base-uri": [SELF],
-        "form-action": [SELF],
-        "frame-ancestors": [NONE],
-    },
-}
+# Content-Security-Policy (django-csp) on every page people open; see portal/csp_policy.py.
+CONTENT_SECURITY_POLICY = content_security_policy(MEDIA_URL)
 
 # Photos: uploads above these are refused (413) before any pixel is decoded.
 MEDIA_MAX_BYTES = env.int("MEDIA_MAX_BYTES", default=25 * 1024 * 1024)
