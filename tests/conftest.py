@@ -105,6 +105,7 @@ def trending_keys(settings, private_cache):
 def media_root(settings, tmp_path):
     """Uploaded files go to a folder of the test's own, so a test can see what was left behind."""
     settings.MEDIA_ROOT = str(tmp_path / "uploads")
+    settings.VAR_DIR = tmp_path / "var"  # file locks of the embedded setup
     return tmp_path / "uploads"
 
 

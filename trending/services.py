@@ -17,7 +17,7 @@ from django.db.models import Case, F, When
 from django.utils import timezone
 
 from articles.models import Article
-from core import announce, roles
+from core import announce, locks, roles
 from core.net import address_in
 
 from . import selectors
@@ -207,13 +207,15 @@ def _rail_items(
 
 
 def trending_refresh(*, now: datetime | None = None) -> dict[str, int]:
-    """Rebuild every rail's snapshot; two refreshes never overlap (a cache lock)."""
-    if not cache.add(REFRESH_LOCK, "1", 60):
-        return {"skipped": 1}
-    try:
+    """Rebuild every rail's snapshot; two refreshes never overlap.
+
+    The lock dies with its holder (see `core.locks`): a worker killed mid-refresh does not hold
+    the next one back, and the next beat tick rebuilds every rail in full.
+    """
+    with locks.held(REFRESH_LOCK) as taken:
+        if not taken:
+            return {"skipped": 1}
         return _refresh(now or timezone.now())
-    finally:
-        cache.delete(REFRESH_LOCK)
 
 
 def _refresh(now: datetime) -> dict[str, int]:

@@ -1,5 +1,6 @@
 """Refreshing rails into snapshots; the rail API; pins, exclusions and the editors' API."""
 
+import threading
 import time
 from datetime import timedelta
 
@@ -105,14 +106,75 @@ def test_pins_hold_their_position_until_they_end(api, newsroom, editor):
     assert len(items) == 5
 
 
+def _lock_held_elsewhere(release: threading.Event, taken: threading.Event) -> None:
+    """Another refresher: its own thread, so its own database connection (or file descriptor)."""
+    from django.db import connection
+
+    from core import locks
+
+    try:
+        with locks.held(services.REFRESH_LOCK) as ours:
+            assert ours
+            taken.set()
+            release.wait(30)
+    finally:
+        connection.close()
+
+
 def test_a_second_refresh_while_one_runs_is_skipped(newsroom):
-    from django.core.cache import cache
-
-    cache.add(services.REFRESH_LOCK, "1", 60)
-
-    assert services.trending_refresh() == {"skipped": 1}
-    cache.delete(services.REFRESH_LOCK)
+    release, taken = threading.Event(), threading.Event()
+    other = threading.Thread(target=_lock_held_elsewhere, args=(release, taken))
+    other.start()
+    try:
+        assert taken.wait(30)
+        assert services.trending_refresh() == {"skipped": 1}
+    finally:
+        release.set()
+        other.join(30)
     assert services.trending_refresh()["rails"] >= 2
+
+
+REFRESH_THEN_DIE = """
+import time
+import django
+django.setup()
+from django.conf import settings
+settings.TRENDING_STORE = {kind!r}
+settings.TRENDING_REDIS_PREFIX = {prefix!r}
+from trending import services
+
+built = services._rail_items
+
+def build_then_stall(*args, **kwargs):
+    items = built(*args, **kwargs)
+    print("inside", flush=True)  # holding the refresh lock, the first rail not yet written
+    time.sleep(120)
+    return items
+
+services._rail_items = build_then_stall
+services.trending_refresh()
+"""
+
+
+@pytest.mark.e2e  # starts a second process
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_worker_killed_mid_refresh_does_not_hold_back_the_next_one(api, newsroom, store_kind, settings):
+    from django.db import connection
+
+    from tests.processes import killed_midway
+
+    if connection.vendor != "postgresql":
+        pytest.skip("a second process needs a shared database (DATABASE_URL=postgres://...); SQLite's is in memory")
+    script = REFRESH_THEN_DIE.format(kind=store_kind, prefix=settings.TRENDING_REDIS_PREFIX)
+
+    with killed_midway(script):
+        assert services.trending_refresh() == {"skipped": 1}  # the child holds the lock
+
+    # The next tick, as beat sends it 15 s later: not held back by the dead worker's lock.
+    result = services.trending_refresh()
+    assert result["rails"] == Snapshot.objects.count() >= 2
+    assert [i["article"]["id"] for i in rail(api).json()["items"]] == [a.pk for a in newsroom]
+    assert services.trending_refresh()["rails"] == result["rails"]  # and the lock was given back
 
 
 def test_rail_keeps_serving_the_last_snapshot_when_redis_is_down(api, newsroom, settings):
