@@ -109,3 +109,20 @@ def test_malformed_tokens_are_401_json(header):
 
     assert response.status_code == 401
     assert "detail" in response.json()
+
+
+def test_expired_tokens_are_deleted_by_the_hourly_task(editor, writer):
+    from django_celery_beat.models import PeriodicTask
+
+    from portal.tasks import tokens_prune_task
+
+    stale, _ = _login()
+    live, _ = _login("writer1", "pw-writer1")
+    AuthToken.objects.filter(user=editor).update(expiry=timezone.now() - timedelta(minutes=1))
+
+    assert tokens_prune_task.apply().get() == 1
+    assert list(AuthToken.objects.values_list("user__username", flat=True)) == ["writer1"]
+    assert _as(live).get(EDITOR_ARTICLES).status_code == 200
+    assert _as(stale).get(EDITOR_ARTICLES).status_code == 401
+    task = PeriodicTask.objects.get(task="portal.tasks.tokens_prune_task")
+    assert task.enabled and (task.interval.every, task.interval.period) == (1, "hours")
