@@ -214,6 +214,8 @@ def documents_consumer(event) -> None:
     document showing it render anew: answers carry its key already.
     """
     kind, _, action = event.type.partition(".")
+    if event.type == "article.edited":
+        return  # nothing readers see
     data_id = event.data.get("id")
     keys = set(event.keys)
     if kind == "article":

@@ -34,7 +34,7 @@ def _form_class():
 
 
 @cache
-def _tables() -> dict[str, str]:
+def tables() -> dict[str, str]:
     return {
         "article": Article._meta.db_table,
         "document": Document._meta.db_table,
@@ -80,8 +80,8 @@ class Filters:
         return bool(self.section or self.tag or self.author)
 
 
-def _conditions(filters: Filters, now: datetime) -> tuple[list[str], list]:
-    t = _tables()
+def public_conditions(filters: Filters, now: datetime) -> tuple[list[str], list]:
+    t = tables()
     adapt = connection.ops.adapt_datetimefield_value
     where = ["a.status IN (%s, %s)", "a.published_at <= %s"]
     params: list = [Article.Status.PUBLISHED, Article.Status.SCHEDULED, adapt(now)]
@@ -110,11 +110,10 @@ def _conditions(filters: Filters, now: datetime) -> tuple[list[str], list]:
         where.append("a.published_at < %s")
         params.append(adapt(filters.published_before))
     if filters.q:
-        # Words until the search backend arrives: the filter set's own lookup, compiled here.
-        from .api.filters import PublicArticleFilter
+        # The search backend's matches (registered by the search app); this list stays newest first.
+        from .api.filters import matching
 
-        matching = PublicArticleFilter.filter_q(None, Article.objects.all(), "q", filters.q).values("id")
-        sql, q_params = matching.query.sql_with_params()
+        sql, q_params = matching(filters.q)
         where.append(f"a.id IN ({sql})")
         params.extend(q_params)
     return where, params
@@ -142,8 +141,8 @@ class PublicList:
         self.next_scheduled: datetime | None = None  # known once a page has been read
 
     def page(self, *, position: str | None, after: bool, ascending: bool, offset: int, limit: int) -> list[dict]:
-        t = _tables()
-        where, params = _conditions(self.filters, self.now)
+        t = tables()
+        where, params = public_conditions(self.filters, self.now)
         if position is not None:
             where.append("a.published_at > %s" if after else "a.published_at < %s")
             params.append(connection.ops.adapt_datetimefield_value(_position(position)))
@@ -159,7 +158,7 @@ class PublicList:
         )
         moment = connection.ops.adapt_datetimefield_value(self.now)
         rows = sql_rows(sql, [Article.Status.SCHEDULED, moment, *params, limit, offset])
-        self.next_scheduled = _aware(rows[0][7]) if rows else _next_scheduled_at(self.now)
+        self.next_scheduled = _aware(rows[0][7]) if rows else next_scheduled_at(self.now)
         return [{"id": r[0], "published_at": _aware(r[1]), "view_count": r[2], "document": r[3:7]} for r in rows]
 
 
@@ -195,8 +194,8 @@ def unknown_slug(filters: Filters) -> str | None:
     return None
 
 
-def _next_scheduled_at(now: datetime) -> datetime | None:
+def next_scheduled_at(now: datetime) -> datetime | None:
     """When the next scheduled article goes out."""
-    sql = f"SELECT MIN(published_at) FROM {_tables()['article']} WHERE status = %s AND published_at > %s"
+    sql = f"SELECT MIN(published_at) FROM {tables()['article']} WHERE status = %s AND published_at > %s"
     ((moment,),) = sql_rows(sql, [Article.Status.SCHEDULED, connection.ops.adapt_datetimefield_value(now)])
     return _aware(moment)

@@ -170,6 +170,12 @@ class Article(models.Model):
         editable=False,
     )
     view_count = models.PositiveBigIntegerField(_("views"), default=0, editable=False)
+    search_boost = models.PositiveSmallIntegerField(
+        _("search boost"),
+        default=0,
+        choices=[(0, _("none")), (1, _("low")), (2, _("medium")), (3, _("high"))],
+        help_text=_("Ranks an evergreen piece higher in search results (explainers, guides)."),
+    )
     # Bumped by every editorial save; the editor API's ETag and If-Match use it.
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 

@@ -427,12 +427,17 @@ def _write_relations(
 
 
 def _record_change(article: Article, *, was_public: bool, deleted: bool = False) -> None:
-    """Put the change in the outbox, in this transaction, when the public can see it.
+    """Put the change in the outbox, in this transaction.
 
-    A draft's edits change nothing public and are not recorded.
+    A change readers cannot see (a draft's, an article in review or archived) is recorded as
+    `article.edited` with no keys: it purges nothing and stored documents ignore it, but the
+    search index follows it, as editors search drafts.
     """
     is_public = not deleted and article.is_published
-    if deleted:
+    # The article's own answers, and list pages filtered by words (their matches may change).
+    # The documents consumer adds `list` when the change moves the article between pages.
+    keys = [f"article-{article.pk}", "search"]
+    if deleted and was_public:
         kind = "article.deleted"
     elif is_public and not was_public:
         kind = "article.published"
@@ -441,13 +446,11 @@ def _record_change(article: Article, *, was_public: bool, deleted: bool = False)
     elif is_public:
         kind = "article.updated"
     else:
-        return
+        kind, keys = "article.edited", []
     outbox.record(
         type=kind,
         subject=f"article:{article.pk}",
-        # The article's own answers, and list pages filtered by words (their matches may change).
-        # The documents consumer adds `list` when the change moves the article between pages.
-        keys=[f"article-{article.pk}", "search"],
+        keys=keys,
         data={"id": article.pk, "status": "deleted" if deleted else article.status},
     )
 
@@ -686,8 +689,7 @@ def article_unpublish(*, article_id: int, by) -> Article:
 def article_delete(*, article_id: int, by) -> None:
     article = Article.objects.select_for_update().get(pk=article_id)
     _ensure_can_edit(article, by)
-    if article.is_published:
-        _record_change(article, was_public=True, deleted=True)
+    _record_change(article, was_public=article.is_published, deleted=True)
     article.delete()
 
 

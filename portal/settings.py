@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "media",
     "articles",
     "trending",
+    "search",
     "portal",
 ]
 
@@ -325,6 +326,7 @@ SPECTACULAR_SETTINGS = {
     "TAGS": [
         {"name": "articles", "description": "Published articles, authors, sections and tags (public)."},
         {"name": "trending", "description": "The trending rail and view events; pins and exclusions for editors."},
+        {"name": "search", "description": "Chinese and Latin full-text search of published articles; suggestions."},
         {"name": "media", "description": "Photos, renditions and agencies."},
         {"name": "editor", "description": "The newsroom's API: articles in every state, workflow, names."},
         {"name": "auth", "description": "Tokens: log in, list, revoke, log out."},
@@ -368,7 +370,7 @@ SCHEDULE_MAX_DAYS_AHEAD = env.int("SCHEDULE_MAX_DAYS_AHEAD", default=366)
 PREVIEW_MAX_AGE_SECONDS = env.int("PREVIEW_MAX_AGE_SECONDS", default=2 * 24 * 3600)
 API_PAGE_SIZE = 20
 API_MAX_PAGE_SIZE = 100
-API_MAX_QUERY_CHARS = 200
+API_MAX_QUERY_CHARS = 100  # `q` anywhere: the search contract's limit
 
 # The change stream (core.outbox): relayed in the saving process right after each commit, and by
 # a beat sweep for anything left; done events are kept this many days for inspection.

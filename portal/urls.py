@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from articles.api import urls as articles_urls
 from media.api import urls as media_urls
+from search.api import urls as search_urls
 from trending.api import urls as trending_urls
 
 from . import accounts, pages, views
@@ -29,6 +30,7 @@ api_v1 = [
     *articles_urls.public_urlpatterns,
     *media_urls.public_urlpatterns,
     *trending_urls.public_urlpatterns,
+    *search_urls.public_urlpatterns,
 ]
 
 urlpatterns = [

@@ -121,6 +121,8 @@ class ApiRootView(APIView):
         links = {name.split("-")[0] + "s": reverse(name, request=request) for name in names}
         links["trending"] = reverse("trending-rail", request=request)
         links["trending_events"] = reverse("trending-events", request=request)
+        links["search"] = reverse("search", request=request)
+        links["search_suggest"] = reverse("search-suggest", request=request)
         links["schema"] = request.build_absolute_uri("/api/schema/")
         links["docs"] = request.build_absolute_uri("/api/docs/")
         return Response(links)

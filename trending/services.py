@@ -138,7 +138,7 @@ def eligibility_update(*, article_id: int) -> None:
 
 def eligibility_consumer(event) -> None:
     """Outbox consumer: an article's publication, change or removal reaches the store."""
-    if event.type.startswith("article."):
+    if event.type.startswith("article.") and event.type != "article.edited":
         eligibility_update(article_id=int(event.data["id"]))
 
 

@@ -2,9 +2,21 @@
 
 import django_filters
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
+from django.db.models.expressions import RawSQL
+from rest_framework.exceptions import ValidationError
+
+from core import search
 
 from ..models import Article, Byline
+
+
+def matching(q: str) -> tuple[str, list]:
+    """The search backend's subquery for `q`; a query with nothing to find is a 400 on `q`."""
+    try:
+        return search.matching(q)
+    except search.QueryError as error:
+        raise ValidationError({"q": [str(error)]}) from error
 
 
 class PublicArticleFilter(django_filters.FilterSet):
@@ -28,12 +40,8 @@ class PublicArticleFilter(django_filters.FilterSet):
         return queryset.filter(Exists(Byline.objects.filter(article_id=OuterRef("pk"), author__slug=value)))
 
     def filter_q(self, queryset, name, value):
-        # Every word must appear in the title or the summary; full-text search comes later.
-        for word in value.split()[:10]:
-            queryset = queryset.filter(
-                Q(title__icontains=word) | Q(summary__icontains=word) | Q(derived_summary__icontains=word)
-            )
-        return queryset
+        # The search backend's matches (title, summary and body; Chinese by character pairs).
+        return queryset.filter(pk__in=RawSQL(*matching(value)))
 
 
 class EditorArticleFilter(PublicArticleFilter):

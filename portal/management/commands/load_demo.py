@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand
 from articles import documents
 from articles.models import Article
 from core import api_cache
+from search import services as search_services
 
 from ... import demo
 
@@ -24,8 +25,11 @@ class Command(BaseCommand):
             made = demo.load(articles=articles)
             made += demo.demo_workflow()
             rendered = documents.documents_rebuild()  # bulk-made articles skip the change stream
+            indexed = search_services.rebuild()
             api_cache.invalidate()
-            self.stdout.write(self.style.SUCCESS(f"Loaded {made} demo articles ({rendered} documents rendered)."))
+            self.stdout.write(
+                self.style.SUCCESS(f"Loaded {made} demo articles ({rendered} documents rendered, {indexed} indexed).")
+            )
             counted = demo.demo_readers()
             self.stdout.write(f"Counted {counted} demo page views and built the trending rails.")
         self.stdout.write("Demo accounts (username / password / role):")

@@ -1,0 +1,96 @@
+"""Search backends, one per database, chosen by the database the site runs on.
+
+Every backend keeps one entry per article (any status: editors search drafts), holding the
+text as `search.text` tokenises it; whether readers may see an article is decided at query time
+from the article's own row, so a schedule reaching its second needs no re-indexing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from django.db import connection
+
+from ..query import Query, Term
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What an article gives the index (each field a list of tokens in order)."""
+
+    article_id: int
+    title: list[str]
+    summary: list[str]
+    body: list[str]
+    words: list[str]
+    pinyin: list[str]
+
+
+@dataclass(frozen=True)
+class Hit:
+    article_id: int
+    score: float
+
+
+class Backend:
+    """index, delete, match (a subquery for other lists), search (ranked), suggest, clear."""
+
+    # Column weights: a match in the title counts most, then the summary, then the body; a whole
+    # word (the segmenter's) counts beside them, so that it ranks above a match across words.
+    TITLE, SUMMARY, BODY, WORDS = 10.0, 4.0, 1.0, 6.0
+    # An editor's boost (0-3) multiplies the score by 1 + BOOST x boost.
+    BOOST = 0.5
+
+    def index(self, entries: list[Entry]) -> None:
+        raise NotImplementedError
+
+    def delete(self, article_ids: list[int]) -> None:
+        raise NotImplementedError
+
+    def clear(self) -> None:
+        raise NotImplementedError
+
+    def prune_missing(self, articles_table: str) -> None:
+        """Drop entries whose article no longer exists."""
+        raise NotImplementedError
+
+    def match(self, query: Query) -> tuple[str, list]:
+        """SQL selecting the matching article ids, any status, and its parameters."""
+        raise NotImplementedError
+
+    def search(self, query: Query, *, where: list[str], params: list, offset: int, limit: int) -> list[Hit]:
+        """Best first; `where` are conditions on the article table aliased `a`."""
+        raise NotImplementedError
+
+    def suggest(self, query: Query, *, pinyin: str, where: list[str], params: list, limit: int) -> list[int]:
+        """Article ids whose titles complete the query (or whose title words' pinyin starts
+        with `pinyin`), newest first."""
+        raise NotImplementedError
+
+    def size(self) -> int:
+        """Bytes the index takes on disk (for the benchmark), or 0 when unknown."""
+        return 0
+
+
+def words_of(query: Query) -> list[str]:
+    return [t.word for t in query.terms if t.word]
+
+
+def term_tokens(term: Term) -> list[str]:
+    return list(term.tokens)
+
+
+@cache
+def _backend_for(vendor: str) -> Backend:
+    if vendor == "postgresql":
+        from .postgres import PostgresBackend
+
+        return PostgresBackend()
+    from .sqlite import SqliteBackend
+
+    return SqliteBackend()
+
+
+def get_backend() -> Backend:
+    return _backend_for(connection.vendor)

@@ -1,0 +1,116 @@
+"""SQLite FTS5 (built into Python's sqlite3; no loadable extension).
+
+One FTS5 row per article, rowid = article id; columns hold tokens joined by spaces, which the
+`unicode61` tokenizer splits again (our pairs are letters to it). Phrases of pairs find every
+substring; a prefix index of one to three characters serves single characters and words being
+typed. `bm25()` with column weights ranks.
+"""
+
+from __future__ import annotations
+
+from django.db import connection
+
+from ..query import Query, Term
+from . import Backend, Entry, Hit
+
+TABLE = "search_fts"
+COLUMNS = ("title", "summary", "body", "words", "pinyin")
+
+
+def _quote(tokens: list[str] | tuple[str, ...]) -> str:
+    # Our tokens are letters and digits only; a double quote could not reach here, but doubling
+    # it is FTS5's escape and costs nothing.
+    return '"' + " ".join(tokens).replace('"', '""') + '"'
+
+
+def _phrase(term: Term) -> str:
+    return _quote(term.tokens) + (" *" if term.prefix else "")
+
+
+def expression(query: Query, columns: str = "{title summary body}") -> str:
+    """The FTS5 query: every term in the text columns (a term that is one Chinese word may also
+    match the word column, which ranks it higher and finds nothing more), none excluded."""
+    parts = []
+    for term in query.terms:
+        text = f"{columns} : {_phrase(term)}"
+        if term.word and columns != "title":
+            text = f"({text} OR words : {_quote([term.word])})"
+        parts.append(text)
+    found = " AND ".join(parts)
+    if query.excluded:
+        found = f"({found}) NOT ({' OR '.join(f'{columns} : {_phrase(t)}' for t in query.excluded)})"
+    return found
+
+
+class SqliteBackend(Backend):
+    def index(self, entries: list[Entry]) -> None:
+        if not entries:
+            return
+        with connection.cursor() as cursor:
+            cursor.executemany(f"DELETE FROM {TABLE} WHERE rowid = %s", [[e.article_id] for e in entries])
+            cursor.executemany(
+                f"INSERT INTO {TABLE} (rowid, {', '.join(COLUMNS)}) VALUES (%s, %s, %s, %s, %s, %s)",
+                [
+                    [
+                        e.article_id,
+                        " ".join(e.title),
+                        " ".join(e.summary),
+                        " ".join(e.body),
+                        " ".join(e.words),
+                        " ".join(e.pinyin),
+                    ]
+                    for e in entries
+                ],
+            )
+
+    def delete(self, article_ids: list[int]) -> None:
+        with connection.cursor() as cursor:
+            cursor.executemany(f"DELETE FROM {TABLE} WHERE rowid = %s", [[i] for i in article_ids])
+
+    def clear(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {TABLE}")
+
+    def prune_missing(self, articles_table: str) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {TABLE} WHERE rowid NOT IN (SELECT id FROM {articles_table})")
+
+    def match(self, query: Query) -> tuple[str, list]:
+        return f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s", [expression(query)]
+
+    def search(self, query: Query, *, where: list[str], params: list, offset: int, limit: int) -> list[Hit]:
+        from articles.models import Article
+
+        weights = ", ".join(str(w) for w in (self.TITLE, self.SUMMARY, self.BODY, self.WORDS, 0.0))
+        sql = (
+            f"SELECT f.rowid, bm25({TABLE}, {weights}) * (1 + {self.BOOST} * a.search_boost) AS score"
+            f" FROM {TABLE} f JOIN {Article._meta.db_table} a ON a.id = f.rowid"
+            f" WHERE {TABLE} MATCH %s AND {' AND '.join(where)}"
+            " ORDER BY score, a.published_at DESC, a.id DESC LIMIT %s OFFSET %s"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [expression(query), *params, limit, offset])
+            return [Hit(row[0], -row[1]) for row in cursor.fetchall()]
+
+    def suggest(self, query: Query, *, pinyin: str, where: list[str], params: list, limit: int) -> list[int]:
+        from articles.models import Article
+
+        found = expression(query, columns="title")
+        if pinyin:
+            found = f"({found}) OR pinyin : {_quote([pinyin])} *"
+        sql = (
+            f"SELECT f.rowid FROM {TABLE} f JOIN {Article._meta.db_table} a ON a.id = f.rowid"
+            f" WHERE {TABLE} MATCH %s AND {' AND '.join(where)}"
+            " ORDER BY a.published_at DESC, a.id DESC LIMIT %s"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [found, *params, limit])
+            return [row[0] for row in cursor.fetchall()]
+
+    def size(self) -> int:
+        with connection.cursor() as cursor:
+            try:
+                cursor.execute("SELECT SUM(pgsize) FROM dbstat WHERE name LIKE %s", [f"{TABLE}%"])
+                return int(cursor.fetchone()[0] or 0)
+            except Exception:
+                return 0

@@ -1,0 +1,63 @@
+"""`<mark>` around what matched, placed on the text as it was written (not the normalised copy)."""
+
+from __future__ import annotations
+
+from html import escape
+
+from . import text
+
+EXCERPT = 120  # characters of body around the first match, at most
+
+
+def spans(original: str, needles: list[str]) -> tuple[list[tuple[int, int]], list[int]]:
+    """Where the needles occur in `original` (start, end; merged, in order), and the map from
+    the normalised text back to the original."""
+    normalized, origin = text.normalize_mapped(original)
+    found: list[tuple[int, int]] = []
+    for needle in needles:
+        if not needle:
+            continue
+        start = normalized.find(needle)
+        while start != -1:
+            end = start + len(needle)
+            found.append((origin[start], origin[end - 1] + 1))
+            start = normalized.find(needle, end)
+    found.sort()
+    merged: list[tuple[int, int]] = []
+    for start, end in found:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged, origin
+
+
+def _marked(original: str, found: list[tuple[int, int]], start: int = 0, end: int | None = None) -> str:
+    end = len(original) if end is None else end
+    out, at = [], start
+    for s, e in found:
+        if e <= start or s >= end:
+            continue
+        s, e = max(s, start), min(e, end)
+        out.append(escape(original[at:s], quote=False))
+        out.append(f"<mark>{escape(original[s:e], quote=False)}</mark>")
+        at = e
+    out.append(escape(original[at:end], quote=False))
+    return "".join(out)
+
+
+def field(original: str, needles: list[str]) -> str:
+    """The whole field, escaped, with matches marked."""
+    return _marked(original, spans(original, needles)[0])
+
+
+def excerpt(original: str, needles: list[str], limit: int = EXCERPT) -> str:
+    """At most `limit` characters of `original` around its first match (its start when none
+    matched), escaped, with matches marked and "…" where it was cut."""
+    found, _ = spans(original, needles)
+    if len(original) <= limit:
+        return _marked(original, found)
+    first = found[0][0] if found else 0
+    start = max(0, min(first - limit // 4, len(original) - limit))
+    end = start + limit
+    return ("…" if start else "") + _marked(original, found, start, end) + ("…" if end < len(original) else "")

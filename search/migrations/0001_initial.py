@@ -1,0 +1,35 @@
+"""The index table of the database in use: an FTS5 table on SQLite, `tsvector`s on PostgreSQL.
+
+Neither is a Django model (FTS5 is a virtual table; the vectors are written as literals), so
+the tables are created here, by vendor; `manage.py search_rebuild` fills them.
+"""
+
+from django.db import migrations
+
+
+POSTGRESQL = [
+    "CREATE TABLE IF NOT EXISTS search_entry ("
+    " article_id bigint PRIMARY KEY, doc tsvector NOT NULL, words tsvector NOT NULL, pinyin tsvector NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS search_entry_doc ON search_entry USING gin (doc)",
+    "CREATE INDEX IF NOT EXISTS search_entry_pinyin ON search_entry USING gin (pinyin)",
+]
+SQLITE = [
+    "CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(title, summary, body, words, pinyin,"
+    " tokenize = 'unicode61 remove_diacritics 0', prefix = '1 2 3')"
+]
+
+
+def create(apps, schema_editor):
+    for statement in POSTGRESQL if schema_editor.connection.vendor == "postgresql" else SQLITE:
+        schema_editor.execute(statement)
+
+
+def drop(apps, schema_editor):
+    table = "search_entry" if schema_editor.connection.vendor == "postgresql" else "search_fts"
+    schema_editor.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+class Migration(migrations.Migration):
+    dependencies = [("articles", "0013_search_boost")]
+
+    operations = [migrations.RunPython(create, drop)]

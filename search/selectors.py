@@ -1,0 +1,108 @@
+"""Reads of search: ranked public results with highlights, suggestions, and the matcher other
+lists use for their `q`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+import orjson
+from django.utils import timezone
+
+from articles import listing
+from articles.models import Article
+from core.sql import fetch_all
+
+from . import highlight, query, text
+from .backends import get_backend
+from .services import _bodies
+
+SUGGESTIONS = 10
+
+
+@dataclass
+class Page:
+    items: list[bytes]  # list items with their highlight, JSON
+    keys: list[str]  # surrogate keys they show
+    valid_until: float | None
+    more: bool
+
+
+def _public(filters: listing.Filters, now: datetime) -> tuple[list[str], list]:
+    return listing.public_conditions(replace(filters, q="", slug=""), now)
+
+
+def _stored_items(article_ids: list[int]) -> dict[int, dict]:
+    """The stored list items of these articles, as the article list reads them."""
+    if not article_ids:
+        return {}
+    t = listing.tables()
+    marks = ", ".join(["%s"] * len(article_ids))
+    rows = fetch_all(
+        "SELECT a.id, a.published_at, a.view_count, d.item_head, d.item_tail, d.valid_until, d.item_keys"
+        f" FROM {t['article']} a LEFT JOIN {t['document']} d ON d.article_id = a.id WHERE a.id IN ({marks})",
+        article_ids,
+    )
+    return {r[0]: {"id": r[0], "published_at": r[1], "view_count": r[2], "document": r[3:7]} for r in rows}
+
+
+def highlights(article_ids: list[int], needles: list[str]) -> dict[int, dict]:
+    """`{"title", "summary", "body"}` per article: matches in `<mark>`, text escaped, the body
+    an excerpt of at most 120 characters around its first match."""
+    articles = Article.objects.filter(pk__in=article_ids).only("id", "title", "summary", "derived_summary")
+    bodies = _bodies(article_ids)
+    return {
+        a.pk: {
+            "title": highlight.field(a.title, needles),
+            "summary": highlight.field(a.display_summary, needles),
+            "body": highlight.excerpt(bodies.get(a.pk, ""), needles),
+        }
+        for a in articles
+    }
+
+
+def search_page(*, raw: str, filters: listing.Filters, offset: int, limit: int, now: datetime | None = None) -> Page:
+    """One page of public results, best first (raises QueryError for a query with nothing to find)."""
+    parsed = query.parse(raw)
+    now = now or timezone.now()
+    where, params = _public(filters, now)
+    hits = get_backend().search(parsed, where=where, params=params, offset=offset, limit=limit + 1)
+    more = len(hits) > limit
+    hits = hits[:limit]
+    ids = [h.article_id for h in hits]
+    stored = _stored_items(ids)
+    rows = [stored[i] for i in ids if i in stored]
+    items, keys, until = listing.items(rows)
+    marks = highlights(ids, parsed.needles)
+    shown = []
+    for row, item in zip(rows, items, strict=False):
+        data = orjson.loads(item)
+        data["highlight"] = marks.get(row["id"], {"title": "", "summary": "", "body": ""})
+        shown.append(orjson.dumps(data))
+    scheduled = listing.next_scheduled_at(now)
+    horizon = min((t for t in (until, scheduled.timestamp() if scheduled else None) if t is not None), default=None)
+    return Page(shown, keys, horizon, more)
+
+
+def suggest(*, raw: str, now: datetime | None = None) -> list[dict]:
+    """Up to ten public titles completing what is being typed: Chinese characters, Latin
+    words, or pinyin (`pujing`, `pj` and `puj` find 普京)."""
+    parsed = query.parse(raw)
+    normalized = text.normalize(raw)
+    letters = "".join(normalized.split())
+    pinyin = letters if letters.isascii() and letters.isalpha() else ""
+    where, params = _public(listing.Filters(), now or timezone.now())
+    ids = get_backend().suggest(parsed, pinyin=pinyin, where=where, params=params, limit=SUGGESTIONS)
+    found = {a.pk: a for a in Article.objects.filter(pk__in=ids).only("id", "title", "slug")}
+    return [{"id": i, "title": found[i].title, "slug": found[i].slug} for i in ids if i in found]
+
+
+class Matcher:
+    """`core.search`'s matcher: any status, for the article list's, editors' and admin's `q`."""
+
+    def matching(self, raw: str) -> tuple[str, list]:
+        return get_backend().match(query.parse(raw))
+
+
+def index_size() -> int:
+    return get_backend().size()

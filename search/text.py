@@ -1,0 +1,122 @@
+"""Text as the index and the query see it, written once for both.
+
+Normalising: NFKC (full-width letters and digits become half-width), lower case, traditional
+to simplified (OpenCC). Runs of CJK characters become overlapping character pairs (bigrams)
+plus the run's last character alone, so any substring of two or more characters is a phrase of
+consecutive pairs and a single character is a prefix of some token. Other letters and digits
+become words, split where letters meet digits (`iPhone17` is `iphone 17`).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import regex
+
+# Han, kana and hangul are written without spaces: pairs. Any other letter or digit: words.
+CJK = r"\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}"
+RUN = regex.compile(rf"([{CJK}]+)|([\p{{L}}\p{{N}}--[{CJK}]]+)", regex.V1)
+LETTERS_DIGITS = regex.compile(r"\p{N}+|[^\p{N}]+")
+
+
+@lru_cache(maxsize=1)
+def _converter():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def normalize(text: str) -> str:
+    """NFKC, lower case, simplified characters; the same length as `text` when every
+    character maps to one (nearly always: see `normalize_mapped` for the exceptions)."""
+    return _converter().convert(unicodedata.normalize("NFKC", text).lower())
+
+
+def normalize_mapped(text: str) -> tuple[str, list[int]]:
+    """`normalize(text)` and, for each of its characters, the index of the original character
+    it came from: highlights are placed on the text as the editor wrote it."""
+    whole = normalize(text)
+    if len(whole) == len(text):
+        return whole, list(range(len(text)))
+    parts, origin = [], []
+    for index, char in enumerate(text):
+        mapped = normalize(char)
+        parts.append(mapped)
+        origin.extend([index] * len(mapped))
+    return "".join(parts), origin
+
+
+@dataclass(frozen=True)
+class Run:
+    """A stretch of one kind of normalised text: `cjk` (pairs) or words."""
+
+    text: str
+    cjk: bool
+    start: int  # in the normalised text
+
+
+def runs(normalized: str) -> list[Run]:
+    found = []
+    for match in RUN.finditer(normalized):
+        if match.group(1):
+            found.append(Run(match.group(1), True, match.start()))
+        else:
+            for part in LETTERS_DIGITS.finditer(match.group(2)):
+                found.append(Run(part.group(), False, match.start() + part.start()))
+    return found
+
+
+def pairs(run: str) -> list[str]:
+    """`新能源` -> `新能 能源`: the tokens a CJK query is a phrase of (one character: itself)."""
+    if len(run) < 2:
+        return [run]
+    return [run[i : i + 2] for i in range(len(run) - 1)]
+
+
+def tokens(text: str) -> list[str]:
+    """The tokens of `text` in order, as the index stores them."""
+    found: list[str] = []
+    for run in runs(normalize(text)):
+        if run.cjk:
+            if len(run.text) > 1:
+                found.extend(pairs(run.text))
+            found.append(run.text[-1])  # so that every character starts a token
+        else:
+            found.append(run.text)
+    return found
+
+
+def words(text: str) -> list[str]:
+    """Whole words by the segmenter (search mode: `国事访问` also gives `国事`, `访问`); a match
+    on one of these ranks above a match across a word boundary."""
+    import rjieba
+
+    found: list[str] = []
+    for run in runs(normalize(text)):
+        if run.cjk:
+            found.extend(w for w in rjieba.cut_for_search(run.text) if w.strip())
+        else:
+            found.append(run.text)
+    return found
+
+
+def pinyin(text: str) -> list[str]:
+    """For suggestions while typing: each word of the title in pinyin, spelled out and as its
+    initials (`普京` -> `pujing`, `pj`)."""
+    import rjieba
+    from pypinyin import Style, lazy_pinyin
+
+    found: list[str] = []
+    for run in runs(normalize(text)):
+        if not run.cjk:
+            continue
+        for word in rjieba.cut(run.text):
+            syllables = [s for s in lazy_pinyin(word, errors="ignore") if s.isascii() and s.isalpha()]
+            if not syllables:
+                continue
+            found.append("".join(syllables))
+            if len(syllables) > 1:
+                found.append("".join(lazy_pinyin(word, style=Style.FIRST_LETTER, errors="ignore")))
+    return found
