@@ -80,6 +80,7 @@ _ROW_FIELDS = (
     "original_url",
     "lead_image",
     "lead_image_caption",
+    "search_boost",
 )
 _NULLABLE_FIELDS = ("section", "source", "lead_image")
 
@@ -480,6 +481,7 @@ def article_create(
     original_url: str = "",
     lead_image=None,
     lead_image_caption: str = "",
+    search_boost: int = 0,
     tags: Iterable = (),
     bylines: Sequence[BylineInput | dict] = (),
     body: Sequence[BlockInput | dict] = (),
@@ -489,6 +491,7 @@ def article_create(
     _ensure_can_create(by)
     article = Article(
         title=title,
+        search_boost=search_boost,
         summary=summary,
         section=section,
         source=source,

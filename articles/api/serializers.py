@@ -198,6 +198,7 @@ class EditorArticleSerializer(ArticleDetailSerializer):
 
     status = serializers.CharField(read_only=True)
     version = serializers.IntegerField(read_only=True)
+    search_boost = serializers.IntegerField(read_only=True, help_text="0 (none) to 3: evergreen pieces rank higher")
     created_at = serializers.DateTimeField(read_only=True)
     created_by = serializers.CharField(source="created_by.username", read_only=True, default=None)
     updated_by = serializers.CharField(source="updated_by.username", read_only=True, default=None)
@@ -272,6 +273,7 @@ class ArticleInputSerializer(serializers.Serializer):
     original_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
     lead_image = IdRelatedField(queryset=Image.objects.all(), required=False, allow_null=True)
     lead_image_caption = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    search_boost = serializers.IntegerField(min_value=0, max_value=3, required=False)
     tags = IdRelatedField(queryset=Tag.objects.all(), many=True, required=False)
     bylines = BylineInputSerializer(many=True, required=False)
     body = BlockInputSerializer(many=True, required=False)
