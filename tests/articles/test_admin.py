@@ -32,7 +32,8 @@ def _form(client, url=ADD_URL, **fields) -> dict:
                 f"{prefix}-MAX_NUM_FORMS": "1000",
             }
         )
-    data.update({"title": "", "slug": "", "summary": "", "original_url": "", "search_boost": "0"})  # a select always posts
+    # A select always posts its value (search boost: none).
+    data.update({"title": "", "slug": "", "summary": "", "original_url": "", "search_boost": "0"})
     opened = re.search(r'name="opened_version" value="(\d+)"', page)
     if opened:
         data["opened_version"] = opened.group(1)
