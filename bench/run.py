@@ -5,7 +5,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import api_reads, renditions, trending  # noqa: E402
+from bench import api_reads, renditions, search, trending  # noqa: E402
 
 
 def main() -> int:
@@ -38,6 +38,17 @@ def main() -> int:
         failures.append("store ingest below 0.25 x raw ZINCRBY")
     if results["refresh_seconds"] >= 1:
         failures.append("refresh of 100k tracked articles took a second or more")
+    for result in search.main():
+        where = f"{result['backend']} at {result['size']:,} articles"
+        if result["recall"] < 1.0:
+            failures.append(f"search recall below 1.000 ({where})")
+        if result["precision"] < 0.95:
+            failures.append(f"search precision@10 below 0.95 ({where})")
+        limit = 15 if result["backend"] == "sqlite" else 35
+        if result["size"] >= 100_000 and result["page_p95"] > limit:
+            failures.append(f"search page p95 above {limit} ms ({where})")
+        if result["size"] >= 100_000 and result["suggest_p95"] > 10:
+            failures.append(f"suggestions p95 above 10 ms ({where})")
     for failure in failures:
         print(f"MISSED TARGET: {failure}")
     return 1 if failures else 0

@@ -38,7 +38,7 @@ class Backend:
 
     # Column weights: a match in the title counts most, then the summary, then the body; a whole
     # word (the segmenter's) counts beside them, so that it ranks above a match across words.
-    TITLE, SUMMARY, BODY, WORDS = 10.0, 4.0, 1.0, 6.0
+    TITLE, SUMMARY, BODY, WORDS = 10.0, 4.0, 1.0, 20.0
     # An editor's boost (0-3) multiplies the score by 1 + BOOST x boost.
     BOOST = 0.5
 
