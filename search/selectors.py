@@ -15,7 +15,7 @@ from core.sql import fetch_all
 
 from . import highlight, query, text
 from .backends import get_backend
-from .services import _bodies
+from .services import bodies as bodies_of
 
 SUGGESTIONS = 10
 
@@ -50,7 +50,7 @@ def highlights(article_ids: list[int], needles: list[str]) -> dict[int, dict]:
     """`{"title", "summary", "body"}` per article: matches in `<mark>`, text escaped, the body
     an excerpt of at most 120 characters around its first match."""
     articles = Article.objects.filter(pk__in=article_ids).only("id", "title", "summary", "derived_summary")
-    bodies = _bodies(article_ids)
+    bodies = bodies_of(article_ids)
     return {
         a.pk: {
             "title": highlight.field(a.title, needles),

@@ -40,6 +40,17 @@ def normalize_mapped(text: str) -> tuple[str, list[int]]:
     whole = normalize(text)
     if len(whole) == len(text):
         return whole, list(range(len(text)))
+    # NFKC changed some lengths (`…` is three dots, `㍿` four characters): map it a character at
+    # a time, then convert the characters once (OpenCC keeps lengths for nearly every text).
+    parts, origin = [], []
+    for index, char in enumerate(text):
+        mapped = unicodedata.normalize("NFKC", char).lower() if not char.isascii() else char.lower()
+        parts.append(mapped)
+        origin.extend([index] * len(mapped))
+    folded = "".join(parts)
+    converted = _converter().convert(folded)
+    if len(converted) == len(folded):
+        return converted, origin
     parts, origin = [], []
     for index, char in enumerate(text):
         mapped = normalize(char)
@@ -75,10 +86,10 @@ def pairs(run: str) -> list[str]:
     return [run[i : i + 2] for i in range(len(run) - 1)]
 
 
-def tokens(text: str) -> list[str]:
+def tokens(text: str, *, normalized: bool = False) -> list[str]:
     """The tokens of `text` in order, as the index stores them."""
     found: list[str] = []
-    for run in runs(normalize(text)):
+    for run in runs(text if normalized else normalize(text)):
         if run.cjk:
             if len(run.text) > 1:
                 found.extend(pairs(run.text))
@@ -88,13 +99,13 @@ def tokens(text: str) -> list[str]:
     return found
 
 
-def words(text: str) -> list[str]:
+def words(text: str, *, normalized: bool = False) -> list[str]:
     """Whole words by the segmenter (search mode: `国事访问` also gives `国事`, `访问`); a match
     on one of these ranks above a match across a word boundary."""
     import rjieba
 
     found: list[str] = []
-    for run in runs(normalize(text)):
+    for run in runs(text if normalized else normalize(text)):
         if run.cjk:
             found.extend(w for w in rjieba.cut_for_search(run.text) if w.strip())
         else:
@@ -102,14 +113,14 @@ def words(text: str) -> list[str]:
     return found
 
 
-def pinyin(text: str) -> list[str]:
+def pinyin(text: str, *, normalized: bool = False) -> list[str]:
     """For suggestions while typing: each word of the title in pinyin, spelled out and as its
     initials (`普京` -> `pujing`, `pj`)."""
     import rjieba
     from pypinyin import lazy_pinyin
 
     found: list[str] = []
-    for run in runs(normalize(text)):
+    for run in runs(text if normalized else normalize(text)):
         if not run.cjk:
             continue
         # One call a run (pypinyin's cost is mostly per call): a syllable per Han character.

@@ -41,6 +41,10 @@ class Backend:
     TITLE, SUMMARY, BODY, WORDS = 10.0, 4.0, 1.0, 20.0
     # An editor's boost (0-3) multiplies the score by 1 + BOOST x boost.
     BOOST = 0.5
+    # Ranking scores every candidate, so a common word would cost in proportion to the archive.
+    # Only the newest WINDOW matches are ranked: more than a reader can page through (the API
+    # stops at 1,000 results), and for news the newest matches are the ones that count.
+    WINDOW = 2000
 
     def index(self, entries: list[Entry]) -> None:
         raise NotImplementedError

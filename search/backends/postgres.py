@@ -97,11 +97,27 @@ class PostgresBackend(Backend):
     def match(self, query: Query) -> tuple[str, list]:
         return f"SELECT article_id FROM {TABLE} WHERE doc @@ %s::tsquery", [tsquery(query)]
 
+    def _window_start(self, found: str, where: list[str], params: list) -> int | None:
+        """The id of the WINDOW-th newest matching public article (None: fewer match)."""
+        from articles.models import Article
+
+        sql = (
+            f"SELECT e.article_id FROM {TABLE} e JOIN {Article._meta.db_table} a ON a.id = e.article_id"
+            f" WHERE e.doc @@ %s::tsquery AND {' AND '.join(where)} ORDER BY e.article_id DESC LIMIT 1 OFFSET %s"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [found, *params, self.WINDOW - 1])
+            row = cursor.fetchone()
+        return row[0] if row else None
+
     def search(self, query: Query, *, where: list[str], params: list, offset: int, limit: int) -> list[Hit]:
         from articles.models import Article
 
+        found = tsquery(query)
+        start = self._window_start(found, where, params)
+        window, window_params = ("AND e.article_id >= %s", [start]) if start is not None else ("", [])
         rank = f"ts_rank({WEIGHTS}, e.doc, %s::tsquery)"
-        rank_params: list = [tsquery(query)]
+        rank_params: list = [found]
         words = words_of(query)
         if words:
             rank = f"({rank} + {self.WORDS / self.TITLE} * ts_rank({WEIGHTS}, e.words, %s::tsquery, 0) * 10)"
@@ -109,11 +125,11 @@ class PostgresBackend(Backend):
         sql = (
             f"SELECT e.article_id, {rank} * (1 + {self.BOOST} * a.search_boost) AS score"
             f" FROM {TABLE} e JOIN {Article._meta.db_table} a ON a.id = e.article_id"
-            f" WHERE e.doc @@ %s::tsquery AND {' AND '.join(where)}"
+            f" WHERE e.doc @@ %s::tsquery {window} AND {' AND '.join(where)}"
             " ORDER BY score DESC, a.published_at DESC, a.id DESC LIMIT %s OFFSET %s"
         )
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*rank_params, tsquery(query), *params, limit, offset])
+            cursor.execute(sql, [*rank_params, found, *window_params, *params, limit, offset])
             return [Hit(row[0], float(row[1])) for row in cursor.fetchall()]
 
     def suggest(self, query: Query, *, pinyin: str, where: list[str], params: list, limit: int) -> list[int]:

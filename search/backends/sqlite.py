@@ -78,18 +78,35 @@ class SqliteBackend(Backend):
     def match(self, query: Query) -> tuple[str, list]:
         return f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s", [expression(query)]
 
+    def _window_start(self, match: str, where: list[str], params: list) -> int | None:
+        """The id of the WINDOW-th newest matching public article (None: fewer match). FTS5
+        walks its lists newest first and stops there, so this costs WINDOW rows at most."""
+        from articles.models import Article
+
+        sql = (
+            f"SELECT f.rowid FROM {TABLE} f JOIN {Article._meta.db_table} a ON a.id = f.rowid"
+            f" WHERE {TABLE} MATCH %s AND {' AND '.join(where)} ORDER BY f.rowid DESC LIMIT 1 OFFSET %s"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [match, *params, self.WINDOW - 1])
+            row = cursor.fetchone()
+        return row[0] if row else None
+
     def search(self, query: Query, *, where: list[str], params: list, offset: int, limit: int) -> list[Hit]:
         from articles.models import Article
 
+        match = expression(query)
+        start = self._window_start(match, where, params)
+        window, window_params = ("AND f.rowid >= %s", [start]) if start is not None else ("", [])
         weights = ", ".join(str(w) for w in (self.TITLE, self.SUMMARY, self.BODY, self.WORDS, 0.0))
         sql = (
             f"SELECT f.rowid, bm25({TABLE}, {weights}) * (1 + {self.BOOST} * a.search_boost) AS score"
             f" FROM {TABLE} f JOIN {Article._meta.db_table} a ON a.id = f.rowid"
-            f" WHERE {TABLE} MATCH %s AND {' AND '.join(where)}"
+            f" WHERE {TABLE} MATCH %s {window} AND {' AND '.join(where)}"
             " ORDER BY score, a.published_at DESC, a.id DESC LIMIT %s OFFSET %s"
         )
         with connection.cursor() as cursor:
-            cursor.execute(sql, [expression(query), *params, limit, offset])
+            cursor.execute(sql, [match, *window_params, *params, limit, offset])
             return [Hit(row[0], -row[1]) for row in cursor.fetchall()]
 
     def suggest(self, query: Query, *, pinyin: str, where: list[str], params: list, limit: int) -> list[int]:

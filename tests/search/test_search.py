@@ -281,3 +281,19 @@ def test_bad_page_sizes_and_cursors_are_400(api, write):
         assert search(api, "寒潮", **params).status_code == 400, params
     assert search(api, "寒潮", page_size="50").status_code == 200
     assert api.get(URL).status_code == 400  # no q at all
+
+
+def test_only_the_newest_window_of_matches_is_ranked(api, write, monkeypatch):
+    """A common word's cost stays bounded: the newest WINDOW matches are ranked, best first."""
+    from search.backends import Backend
+
+    monkeypatch.setattr(Backend, "WINDOW", 3)
+    oldest_best = write("寒潮", summary="寒潮")  # the best match, but older than the window
+    lead = "当地时间周一，多国代表团陆续抵达会场，会议将持续三天，议题涵盖能源、航运与气候。" * 4
+    body_only = write("天气", body=[lead, "北方将迎寒潮。"])
+    title = write("寒潮来袭")
+    summary = write("降温", summary="寒潮南下")
+
+    assert ids(search(api, "寒潮")) == [title.pk, summary.pk, body_only.pk]
+    assert oldest_best.pk not in ids(search(api, "寒潮"))
+    assert ids(api.get("/api/v1/articles/", {"q": "寒潮"}))[-1] == oldest_best.pk  # still found by lists
