@@ -69,7 +69,7 @@ class Backend:
 
     def suggest(self, query: Query, *, pinyin: str, where: list[str], params: list, limit: int) -> list[int]:
         """Article ids whose titles complete the query (or whose title words' pinyin starts
-        with `pinyin`), newest first."""
+        with `pinyin`), newest (highest id) first."""
         raise NotImplementedError
 
     def size(self) -> int:

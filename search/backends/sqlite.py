@@ -118,7 +118,9 @@ class SqliteBackend(Backend):
         sql = (
             f"SELECT f.rowid FROM {TABLE} f JOIN {Article._meta.db_table} a ON a.id = f.rowid"
             f" WHERE {TABLE} MATCH %s AND {' AND '.join(where)}"
-            " ORDER BY a.published_at DESC, a.id DESC LIMIT %s"
+            # Newest first by id: FTS5 walks its lists from the end and stops at the tenth public
+            # title, however common the first characters typed.
+            " ORDER BY f.rowid DESC LIMIT %s"
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, [found, *params, limit])
