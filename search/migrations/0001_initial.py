@@ -20,9 +20,12 @@ POSTGRESQL = [
     "CREATE INDEX IF NOT EXISTS search_entry_pinyin ON search_entry USING gin (pinyin)"
     " WITH (gin_pending_list_limit = 256)",
 ]
+# A prefix index of one character serves a single Chinese character typed alone (a prefix of the
+# pairs); longer prefixes (Latin words, pinyin being typed) walk the index's term list instead:
+# a prefix index of two or three characters would copy every pair again.
 SQLITE = [
     "CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(title, summary, body, words, pinyin,"
-    " tokenize = 'unicode61 remove_diacritics 0', prefix = '1 2 3')"
+    " tokenize = 'unicode61 remove_diacritics 0', prefix = '1')"
 ]
 
 

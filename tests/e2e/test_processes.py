@@ -5,6 +5,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 import uuid
 from datetime import UTC, datetime
@@ -108,6 +109,13 @@ def test_gunicorn_serves_editors_and_readers_across_workers(site_env):
         assert _call("GET", article)[2]["body"] == [{"type": "paragraph", "html": "第一段正文。"}]
         listed = [item["id"] for item in _call("GET", f"{base}/api/v1/articles/")[2]["results"]]
         assert listed[0] == draft["id"]
+        # Searchable within 2 s of publishing, on every worker, by a word of its body.
+        searching = f"{base}/api/v1/search/?q=" + urllib.parse.quote("第一段正文")
+        deadline = time.monotonic() + 2
+        while not all(_found(_call("GET", searching)[2], draft["id"]) for _ in range(6)):
+            assert time.monotonic() < deadline, "not searchable 2 s after publishing"
+            time.sleep(0.1)
+        assert _call("GET", searching)[2]["results"][0]["highlight"]["body"] == "<mark>第一段正文</mark>。"
 
         _, headers, _ = _call("GET", f"{base}/api/v1/editor/articles/{draft['id']}/", headers=editor)
         status, _, _ = _call(
@@ -125,9 +133,14 @@ def test_gunicorn_serves_editors_and_readers_across_workers(site_env):
         assert _call("POST", f"{base}/api/v1/editor/articles/{draft['id']}/unpublish/", headers=editor)[0] == 200
         time.sleep(1.5)
         assert {_call("GET", article)[0] for _ in range(12)} == {404}
+        assert not any(_found(_call("GET", searching)[2], draft["id"]) for _ in range(12))  # gone within 2 s
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def _found(answer: dict, article_id: int) -> bool:
+    return any(item["id"] == article_id for item in answer["results"])
 
 
 def test_run_script_starts_web_worker_and_beat_and_stops_them_all(site_env, tmp_path):
