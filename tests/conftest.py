@@ -152,6 +152,17 @@ def reader(django_user_model):
 
 
 @pytest.fixture
+def relayed(django_capture_on_commit_callbacks):
+    """Run a change with the change stream relaying it after the commit."""
+
+    def run(change, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return change(*args, **kwargs)
+
+    return run
+
+
+@pytest.fixture
 def api():
     return APIClient()
 

@@ -24,17 +24,6 @@ def shared_cache_only(settings):
 
 
 @pytest.fixture
-def relayed(django_capture_on_commit_callbacks):
-    """Run a change with the change stream relaying it after the commit."""
-
-    def run(change, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return change(*args, **kwargs)
-
-    return run
-
-
-@pytest.fixture
 def published(editor, relayed):
     def publish(title="普京抵达巴库", **fields):
         article = relayed(article_services.article_create, by=editor, title=title, **fields)

@@ -6,17 +6,6 @@ from articles import services as article_services
 
 
 @pytest.fixture
-def relayed(django_capture_on_commit_callbacks):
-    """Run a change with the change stream relaying it after the commit."""
-
-    def run(change, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return change(*args, **kwargs)
-
-    return run
-
-
-@pytest.fixture
 def write(editor, relayed):
     """`write(title, summary=..., body=[texts], publish=True, **fields)` -> the article."""
 
