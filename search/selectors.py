@@ -33,31 +33,35 @@ def _public(filters: listing.Filters, now: datetime) -> tuple[list[str], list]:
 
 
 def _stored_items(article_ids: list[int]) -> dict[int, dict]:
-    """The stored list items of these articles, as the article list reads them."""
+    """The stored list items of these articles, as the article list reads them, with the texts
+    the highlights are cut from."""
     if not article_ids:
         return {}
     t = listing.tables()
     marks = ", ".join(["%s"] * len(article_ids))
     rows = fetch_all(
-        "SELECT a.id, a.published_at, a.view_count, d.item_head, d.item_tail, d.valid_until, d.item_keys"
+        "SELECT a.id, a.published_at, a.view_count, d.item_head, d.item_tail, d.valid_until, d.item_keys,"
+        " a.title, a.summary, a.derived_summary"
         f" FROM {t['article']} a LEFT JOIN {t['document']} d ON d.article_id = a.id WHERE a.id IN ({marks})",
         article_ids,
     )
-    return {r[0]: {"id": r[0], "published_at": r[1], "view_count": r[2], "document": r[3:7]} for r in rows}
+    return {
+        r[0]: {"id": r[0], "published_at": r[1], "view_count": r[2], "document": r[3:7], "texts": (r[7], r[8] or r[9])}
+        for r in rows
+    }
 
 
-def highlights(article_ids: list[int], needles: list[str]) -> dict[int, dict]:
+def highlights(rows: list[dict], needles: list[str]) -> dict[int, dict]:
     """`{"title", "summary", "body"}` per article: matches in `<mark>`, text escaped, the body
     an excerpt of at most 120 characters around its first match."""
-    articles = Article.objects.filter(pk__in=article_ids).only("id", "title", "summary", "derived_summary")
-    bodies = bodies_of(article_ids)
+    bodies = bodies_of([row["id"] for row in rows])
     return {
-        a.pk: {
-            "title": highlight.field(a.title, needles),
-            "summary": highlight.field(a.display_summary, needles),
-            "body": highlight.excerpt(bodies.get(a.pk, ""), needles),
+        row["id"]: {
+            "title": highlight.field(row["texts"][0], needles),
+            "summary": highlight.field(row["texts"][1], needles),
+            "body": highlight.excerpt(bodies.get(row["id"], ""), needles),
         }
-        for a in articles
+        for row in rows
     }
 
 
@@ -73,7 +77,7 @@ def search_page(*, raw: str, filters: listing.Filters, offset: int, limit: int, 
     stored = _stored_items(ids)
     rows = [stored[i] for i in ids if i in stored]
     items, keys, until = listing.items(rows)
-    marks = highlights(ids, parsed.needles)
+    marks = highlights(rows, parsed.needles)
     shown = []
     for row, item in zip(rows, items, strict=False):
         data = orjson.loads(item)
