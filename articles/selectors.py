@@ -33,9 +33,10 @@ def article_detail_queryset(queryset: QuerySet[Article]) -> QuerySet[Article]:
 def article_related(*, article: Article, limit: int | None = None) -> list[Article]:
     """Editor's picks first, then most shared tags, then same section, newest first.
 
-    One query. Each source is cut to `limit` newest-ranked rows inside the
-    query before anything is counted, so the cost stays bounded however large
-    the archive or popular the tag; tags count only within the window set by
+    Each source is one small query cut to `limit` newest-ranked rows before anything is
+    counted, and the candidates are then read by id, so the cost stays bounded however large
+    the archive or popular the tag (one query with the sources as OR-ed subqueries made
+    PostgreSQL scan the whole archive); tags count only within the window set by
     ARTICLE_RELATED_WINDOW_DAYS.
     """
     limit = limit or settings.ARTICLE_RELATED_LIMIT
@@ -46,7 +47,8 @@ def article_related(*, article: Article, limit: int | None = None) -> list[Artic
         if article.section_id
         else Value(0, output_field=IntegerField())
     )
-    sources = Q(pk__in=RelatedPick.objects.filter(from_article_id=article.pk).values("to_article_id")[:limit])
+    picked = RelatedPick.objects.filter(from_article_id=article.pk).order_by("position", "id")
+    ids = set(picked.values_list("to_article_id", flat=True)[:limit])
     if tag_ids:
         window_start = timezone.now() - timedelta(days=settings.ARTICLE_RELATED_WINDOW_DAYS)
         by_tags = (
@@ -56,16 +58,18 @@ def article_related(*, article: Article, limit: int | None = None) -> list[Artic
             .order_by("-shared", "-same_section", "-published_at", "-pk")
             .values("pk")[:limit]
         )
-        sources |= Q(pk__in=by_tags)
+        ids |= {row["pk"] for row in by_tags}
     if article.section_id:
-        same_section = public.filter(section_id=article.section_id).order_by("-published_at", "-pk").values("pk")
-        sources |= Q(pk__in=same_section[:limit])
+        same_section = public.filter(section_id=article.section_id).order_by("-published_at", "-pk")
+        ids |= set(same_section.values_list("pk", flat=True)[:limit])
+    if not ids:
+        return []
 
     pick_position = RelatedPick.objects.filter(from_article_id=article.pk, to_article_id=OuterRef("pk")).values(
         "position"
     )[:1]
     candidates = (
-        public.filter(sources)
+        public.filter(pk__in=ids)
         .annotate(
             pick_position=Subquery(pick_position, output_field=IntegerField()),
             shared_tags=Count("tags", filter=Q(tags__in=tag_ids), distinct=True) if tag_ids else Value(0),
