@@ -108,6 +108,14 @@ class PostgresBackend(Backend):
     def match(self, query: Query) -> tuple[str, list]:
         return f"SELECT article_id FROM {TABLE} WHERE doc @@ %s::tsquery", [tsquery(query)]
 
+    # The newest entries looked at first (by id): a common word fills the window there, and only
+    # a rarer one is looked up across the whole archive, where it has few matches.
+    RECENT = 20000
+
+    def _floor(self, cursor) -> int:
+        cursor.execute(f"SELECT COALESCE(MAX(article_id), 0) FROM {TABLE}")
+        return max(0, cursor.fetchone()[0] - self.RECENT)
+
     def search(self, query: Query, *, where: list[str], params: list, offset: int, limit: int) -> list[Hit]:
         from articles.models import Article
 
@@ -122,11 +130,12 @@ class PostgresBackend(Backend):
         # The matches come from the GIN index (materialised, so the planner cannot trade it for a
         # walk down the primary key reading every `doc`); the newest WINDOW public ones are ranked.
         sql = (
-            f"WITH hits AS MATERIALIZED (SELECT article_id FROM {TABLE} WHERE doc @@ %s::tsquery),"
+            f"WITH hits AS MATERIALIZED (SELECT article_id FROM {TABLE} WHERE doc @@ %s::tsquery AND article_id > %s),"
             " recent AS MATERIALIZED ("
             f" SELECT h.article_id FROM hits h JOIN {articles} a ON a.id = h.article_id"
             f" WHERE {' AND '.join(where)} ORDER BY h.article_id DESC LIMIT %s)"
-            f" SELECT e.article_id, {rank} * (1 + {self.BOOST} * a.search_boost) AS score"
+            f" SELECT e.article_id, {rank} * (1 + {self.BOOST} * a.search_boost) AS score,"
+            " (SELECT COUNT(*) FROM recent) AS ranked"
             f" FROM recent r JOIN {TABLE} e ON e.article_id = r.article_id JOIN {articles} a ON a.id = r.article_id"
             " ORDER BY score DESC, a.published_at DESC, a.id DESC LIMIT %s OFFSET %s"
         )
@@ -135,8 +144,13 @@ class PostgresBackend(Backend):
             # see that each row's `doc` must be fetched out of line and decompressed: for a common
             # character that is the whole table's text. This query only ever wants the index.
             cursor.execute("SET LOCAL enable_seqscan = off")
-            cursor.execute(sql, [found, *params, self.WINDOW, *rank_params, limit, offset])
-            return [Hit(row[0], float(row[1])) for row in cursor.fetchall()]
+            floor = self._floor(cursor)
+            for bound in (floor, 0) if floor else (0,):
+                cursor.execute(sql, [found, bound, *params, self.WINDOW, *rank_params, limit, offset])
+                rows = cursor.fetchall()
+                if bound == 0 or (rows and rows[0][2] >= self.WINDOW):
+                    break  # a full window among the newest entries, or the whole archive
+            return [Hit(row[0], float(row[1])) for row in rows]
 
     def suggest(self, query: Query, *, pinyin: str, where: list[str], params: list, limit: int) -> list[int]:
         from articles.models import Article
@@ -145,14 +159,28 @@ class PostgresBackend(Backend):
         if pinyin:
             condition = f"({condition} OR e.pinyin @@ %s::tsquery)"
             found.append(_lexeme(pinyin) + ":*")
-        sql = (
-            f"SELECT e.article_id FROM {TABLE} e JOIN {Article._meta.db_table} a ON a.id = e.article_id"
-            f" WHERE {condition} AND {' AND '.join(where)}"
+        joined = f"{TABLE} e JOIN {Article._meta.db_table} a ON a.id = e.article_id"
+        public = " AND ".join(where)
+        # First down the newest entries, stopping at the tenth title (what is being typed is
+        # usually common); then, for a rarer beginning, through the indexes over every entry.
+        newest = (
+            f"SELECT e.article_id FROM {joined} WHERE {condition} AND e.article_id > %s AND {public}"
             " ORDER BY e.article_id DESC LIMIT %s"
         )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [*found, *params, limit])
-            return [row[0] for row in cursor.fetchall()]
+        everywhere = (
+            f"WITH hits AS MATERIALIZED (SELECT e.article_id FROM {TABLE} e WHERE {condition})"
+            f" SELECT h.article_id FROM hits h JOIN {Article._meta.db_table} a ON a.id = h.article_id"
+            f" WHERE {public} ORDER BY h.article_id DESC LIMIT %s"
+        )
+        with transaction.atomic(), connection.cursor() as cursor:
+            floor = self._floor(cursor)
+            cursor.execute(newest, [*found, floor, *params, limit])
+            ids = [row[0] for row in cursor.fetchall()]
+            if len(ids) < limit and floor:
+                cursor.execute("SET LOCAL enable_seqscan = off")
+                cursor.execute(everywhere, [*found, *params, limit])
+                ids = [row[0] for row in cursor.fetchall()]
+            return ids
 
     def size(self) -> int:
         with connection.cursor() as cursor:

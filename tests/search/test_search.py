@@ -297,3 +297,19 @@ def test_only_the_newest_window_of_matches_is_ranked(api, write, monkeypatch):
     assert ids(search(api, "寒潮")) == [title.pk, summary.pk, body_only.pk]
     assert oldest_best.pk not in ids(search(api, "寒潮"))
     assert ids(api.get("/api/v1/articles/", {"q": "寒潮"}))[-1] == oldest_best.pk  # still found by lists
+
+
+def test_a_word_rare_among_the_newest_entries_is_still_found_across_the_archive(api, write, monkeypatch):
+    """PostgreSQL looks among the newest entries first; whatever it finds there or not, every
+    match and every title completion is still reached (a no-op on SQLite)."""
+    from search.backends import get_backend
+
+    monkeypatch.setattr(type(get_backend()), "RECENT", 1, raising=False)
+    old = [write(f"丹麦港口第{i}次罢工") for i in range(3)]
+    for i in range(3):
+        write(f"无关的新闻{i}")
+
+    assert sorted(ids(search(api, "丹麦"))) == sorted(a.pk for a in old)
+    suggested = api.get("/api/v1/search/suggest/", {"q": "丹麦"}).json()["results"]
+    assert sorted(r["id"] for r in suggested) == sorted(a.pk for a in old)
+    assert old[0].pk in [r["id"] for r in api.get("/api/v1/search/suggest/", {"q": "danmai"}).json()["results"]]
