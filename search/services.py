@@ -30,6 +30,7 @@ def entry_for(article: Article, body: str) -> Entry:
         body=text.tokens(body, normalized=True),
         words=text.words(f"{title}\n{summary}\n{body}", normalized=True),
         pinyin=text.pinyin(title, normalized=True),
+        chars=text.characters(f"{title}\n{summary}\n{body}", normalized=True),
     )
 
 

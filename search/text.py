@@ -99,6 +99,21 @@ def tokens(text: str, *, normalized: bool = False) -> list[str]:
     return found
 
 
+def characters(text: str, *, normalized: bool = False) -> list[str]:
+    """Each CJK character of `text` once: a single character typed alone is looked up here on
+    PostgreSQL (one entry of an index instead of every pair it begins)."""
+    found: dict[str, None] = {}
+    for run in runs(text if normalized else normalize(text)):
+        if run.cjk:
+            found.update(dict.fromkeys(run.text))
+    return list(found)
+
+
+def is_character(token: str) -> bool:
+    """One CJK character (what `characters` keeps)."""
+    return len(token) == 1 and bool(RUN.fullmatch(token)) and bool(RUN.fullmatch(token).group(1))
+
+
 def words(text: str, *, normalized: bool = False) -> list[str]:
     """Whole words by the segmenter (search mode: `国事访问` also gives `国事`, `访问`); a match
     on one of these ranks above a match across a word boundary."""

@@ -7,7 +7,7 @@ from the article's own row, so a schedule reaching its second needs no re-indexi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 from django.db import connection
@@ -25,6 +25,7 @@ class Entry:
     body: list[str]
     words: list[str]
     pinyin: list[str]
+    chars: list[str] = field(default_factory=list)  # each CJK character once (PostgreSQL's single characters)
 
 
 @dataclass(frozen=True)

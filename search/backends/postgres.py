@@ -2,21 +2,23 @@
 
 The vectors are written as literals, not parsed by a text search configuration, so Chinese
 pairs, words and pinyin reach the index exactly as `search.text` made them (the parsers would
-split or drop them). `doc` holds title, summary and body (weights A, B and D, a gap of one
-position between them so that no phrase runs from one into the next) and is only ever read
-through its GIN index, to match: it is large and lives out of line. Ranking reads `head` (title
-and summary) and `words` (the segmenter's words of the whole text), both small and kept in the
-row, so ranking two thousand candidates never reads a body.
+split or drop them). `search_doc.doc` holds title, summary and body (weights A, B and D, a gap
+of one position between them so that no phrase runs from one into the next) and is only ever
+read through its GIN index, to match; its rows are narrow, so the rows a common word matches
+are quick to visit. Ranking reads `search_entry`: `head` (title and summary) and `words` (the
+segmenter's words of the whole text), so ranking two thousand candidates never reads a body.
 """
 
 from __future__ import annotations
 
 from django.db import connection, transaction
 
+from .. import text
 from ..query import Query, Term
 from . import Backend, Entry, Hit, words_of
 
-TABLE = "search_entry"
+TABLE = "search_entry"  # what ranking and suggestions read
+DOCS = "search_doc"  # the whole text, matched through its GIN index only
 MAX_POSITION, MAX_POSITIONS = 16383, 256  # PostgreSQL's limits for one vector
 
 
@@ -59,6 +61,32 @@ def tsquery(query: Query, weight: str = "") -> str:
     return found
 
 
+def _single(term: Term) -> bool:
+    return term.prefix and len(term.tokens) == 1 and text.is_character(term.tokens[0])
+
+
+def condition(query: Query) -> tuple[str, list]:
+    """The WHERE of `search_doc` for a query: its phrases against `doc`, its single characters
+    against `chars` (an exact entry each), exclusions as NOT of either."""
+    parts: list[str] = []
+    params: list[str] = []
+    for terms, column, negate in (
+        ([t for t in query.terms if not _single(t)], "doc", False),
+        ([t for t in query.terms if _single(t)], "chars", False),
+        ([t for t in query.excluded if not _single(t)], "doc", True),
+        ([t for t in query.excluded if _single(t)], "chars", True),
+    ):
+        if not terms:
+            continue
+        if column == "chars":
+            found = (" | " if negate else " & ").join(_lexeme(t.tokens[0]) for t in terms)
+        else:
+            found = (" | " if negate else " & ").join(_phrase(t) for t in terms)
+        parts.append(f"{'NOT ' if negate else ''}({column} @@ %s::tsquery)")
+        params.append(found)
+    return " AND ".join(parts), params
+
+
 class PostgresBackend(Backend):
     def _weights(self) -> str:
         """ts_rank's weights for D, C, B, A: body, -, summary, title."""
@@ -68,45 +96,46 @@ class PostgresBackend(Backend):
     def index(self, entries: list[Entry]) -> None:
         if not entries:
             return
-        rows = [
-            [
-                e.article_id,
-                vector((e.title, "A"), (e.summary, "B"), (e.body, "D")),
-                vector((e.title, "A"), (e.summary, "B")),
-                bag(e.words),
-                bag(e.pinyin),
-            ]
-            for e in entries
-        ]
+        docs = [[e.article_id, vector((e.title, "A"), (e.summary, "B"), (e.body, "D")), bag(e.chars)] for e in entries]
+        rows = [[e.article_id, vector((e.title, "A"), (e.summary, "B")), bag(e.words), bag(e.pinyin)] for e in entries]
         with connection.cursor() as cursor:
             cursor.executemany(
-                f"INSERT INTO {TABLE} (article_id, doc, head, words, pinyin)"
-                " VALUES (%s, %s::tsvector, %s::tsvector, %s::tsvector, %s::tsvector)"
-                " ON CONFLICT (article_id) DO UPDATE SET doc = EXCLUDED.doc, head = EXCLUDED.head,"
+                f"INSERT INTO {DOCS} (article_id, doc, chars) VALUES (%s, %s::tsvector, %s::tsvector)"
+                " ON CONFLICT (article_id) DO UPDATE SET doc = EXCLUDED.doc, chars = EXCLUDED.chars",
+                docs,
+            )
+            cursor.executemany(
+                f"INSERT INTO {TABLE} (article_id, head, words, pinyin)"
+                " VALUES (%s, %s::tsvector, %s::tsvector, %s::tsvector)"
+                " ON CONFLICT (article_id) DO UPDATE SET head = EXCLUDED.head,"
                 " words = EXCLUDED.words, pinyin = EXCLUDED.pinyin",
                 rows,
             )
 
     def delete(self, article_ids: list[int]) -> None:
         with connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {TABLE} WHERE article_id = ANY(%s)", [list(article_ids)])
+            for table in (DOCS, TABLE):
+                cursor.execute(f"DELETE FROM {table} WHERE article_id = ANY(%s)", [list(article_ids)])
 
     def clear(self) -> None:
         with connection.cursor() as cursor:
-            cursor.execute(f"TRUNCATE {TABLE}")
+            cursor.execute(f"TRUNCATE {DOCS}, {TABLE}")
 
     def prune_missing(self, articles_table: str) -> None:
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"DELETE FROM {TABLE} e WHERE NOT EXISTS (SELECT 1 FROM {articles_table} a WHERE a.id = e.article_id)"
-            )
+            for table in (DOCS, TABLE):
+                cursor.execute(
+                    f"DELETE FROM {table} e WHERE NOT EXISTS"
+                    f" (SELECT 1 FROM {articles_table} a WHERE a.id = e.article_id)"
+                )
             # A bulk rebuild leaves its entries in the indexes' pending lists, which every search
             # would read through: merge them now.
-            for index in ("doc", "head", "pinyin"):
-                cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [f"{TABLE}_{index}"])
+            for index in (f"{DOCS}_doc", f"{DOCS}_chars", f"{TABLE}_head", f"{TABLE}_pinyin"):
+                cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [index])
 
     def match(self, query: Query) -> tuple[str, list]:
-        return f"SELECT article_id FROM {TABLE} WHERE doc @@ %s::tsquery", [tsquery(query)]
+        where, params = condition(query)
+        return f"SELECT article_id FROM {DOCS} WHERE {where}", params
 
     # The newest entries looked at first (by id): a common word fills the window there, and only
     # a rarer one is looked up across the whole archive, where it has few matches.
@@ -121,6 +150,7 @@ class PostgresBackend(Backend):
 
         articles = Article._meta.db_table
         found = tsquery(query)
+        matching, matching_params = condition(query)
         rank = f"ts_rank({self._weights()}, e.head, %s::tsquery)"
         rank_params: list = [found]
         words = words_of(query)
@@ -130,7 +160,7 @@ class PostgresBackend(Backend):
         # The matches come from the GIN index (materialised, so the planner cannot trade it for a
         # walk down the primary key reading every `doc`); the newest WINDOW public ones are ranked.
         sql = (
-            f"WITH hits AS MATERIALIZED (SELECT article_id FROM {TABLE} WHERE doc @@ %s::tsquery AND article_id > %s),"
+            f"WITH hits AS MATERIALIZED (SELECT article_id FROM {DOCS} WHERE {matching} AND article_id + 0 > %s),"
             " recent AS MATERIALIZED ("
             f" SELECT h.article_id FROM hits h JOIN {articles} a ON a.id = h.article_id"
             f" WHERE {' AND '.join(where)} ORDER BY h.article_id DESC LIMIT %s)"
@@ -146,7 +176,7 @@ class PostgresBackend(Backend):
             cursor.execute("SET LOCAL enable_seqscan = off")
             floor = self._floor(cursor)
             for bound in (floor, 0) if floor else (0,):
-                cursor.execute(sql, [found, bound, *params, self.WINDOW, *rank_params, limit, offset])
+                cursor.execute(sql, [*matching_params, bound, *params, self.WINDOW, *rank_params, limit, offset])
                 rows = cursor.fetchall()
                 if bound == 0 or (rows and rows[0][2] >= self.WINDOW):
                     break  # a full window among the newest entries, or the whole archive
@@ -184,5 +214,5 @@ class PostgresBackend(Backend):
 
     def size(self) -> int:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_total_relation_size(%s)", [TABLE])
+            cursor.execute("SELECT pg_total_relation_size(%s) + pg_total_relation_size(%s)", [DOCS, TABLE])
             return int(cursor.fetchone()[0] or 0)

@@ -7,15 +7,20 @@ the tables are created here, by vendor; `manage.py search_rebuild` fills them.
 from django.db import migrations
 
 
-# `doc` (title, summary and body) is large and stored out of line: only matching reads it, through
-# its GIN index. Ranking and suggestions read `head` (title and summary) and `words`, kept in the
-# row. A small pending list keeps new entries quick to find.
+# `search_doc` holds the whole text for matching (and each CJK character once, so that a single
+# character typed alone is one index entry, not every pair it begins) and is only read through
+# its GIN indexes; its
+# rows are narrow (the vector lives out of line), so visiting the rows a common word matches is
+# cheap. `search_entry` holds what ranking and suggestions read: the title and summary (`head`),
+# the segmenter's words and the title's pinyin. Small pending lists keep new entries quick to find.
 POSTGRESQL = [
+    "CREATE TABLE IF NOT EXISTS search_doc ("
+    " article_id bigint PRIMARY KEY, doc tsvector NOT NULL, chars tsvector NOT NULL)",
+    "ALTER TABLE search_doc ALTER COLUMN doc SET STORAGE EXTERNAL",
+    "CREATE INDEX IF NOT EXISTS search_doc_doc ON search_doc USING gin (doc) WITH (gin_pending_list_limit = 512)",
+    "CREATE INDEX IF NOT EXISTS search_doc_chars ON search_doc USING gin (chars) WITH (gin_pending_list_limit = 256)",
     "CREATE TABLE IF NOT EXISTS search_entry ("
-    " article_id bigint PRIMARY KEY, doc tsvector NOT NULL, head tsvector NOT NULL,"
-    " words tsvector NOT NULL, pinyin tsvector NOT NULL)",
-    "ALTER TABLE search_entry ALTER COLUMN head SET STORAGE MAIN, ALTER COLUMN words SET STORAGE MAIN",
-    "CREATE INDEX IF NOT EXISTS search_entry_doc ON search_entry USING gin (doc) WITH (gin_pending_list_limit = 512)",
+    " article_id bigint PRIMARY KEY, head tsvector NOT NULL, words tsvector NOT NULL, pinyin tsvector NOT NULL)",
     "CREATE INDEX IF NOT EXISTS search_entry_head ON search_entry USING gin (head) WITH (gin_pending_list_limit = 256)",
     "CREATE INDEX IF NOT EXISTS search_entry_pinyin ON search_entry USING gin (pinyin)"
     " WITH (gin_pending_list_limit = 256)",
@@ -35,8 +40,9 @@ def create(apps, schema_editor):
 
 
 def drop(apps, schema_editor):
-    table = "search_entry" if schema_editor.connection.vendor == "postgresql" else "search_fts"
-    schema_editor.execute(f"DROP TABLE IF EXISTS {table}")
+    tables = ["search_doc", "search_entry"] if schema_editor.connection.vendor == "postgresql" else ["search_fts"]
+    for table in tables:
+        schema_editor.execute(f"DROP TABLE IF EXISTS {table}")
 
 
 class Migration(migrations.Migration):

@@ -65,6 +65,8 @@ def test_a_quoted_phrase_is_exact_and_a_minus_excludes(api, write):
     assert set(ids(search(api, "新能源 汽车"))) == {together.pk, apart.pk}
     assert ids(search(api, '"新能源汽车"')) == [together.pk]
     assert ids(search(api, "新能源 -销量")) == [apart.pk]
+    assert ids(search(api, "新能源 -销")) == [apart.pk]  # a single character left out
+    assert ids(search(api, "销 汽")) == [together.pk]  # single characters only
 
 
 def test_title_ranks_above_summary_above_body_and_whole_words_first(api, write):
