@@ -7,12 +7,13 @@ from the article's own row, so a schedule reaching its second needs no re-indexi
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from functools import cache
 
 from django.db import connection
 
-from ..query import Query, Term
+from ..query import Query
 
 
 @dataclass(frozen=True)
@@ -34,8 +35,9 @@ class Hit:
     score: float
 
 
-class Backend:
-    """index, delete, match (a subquery for other lists), search (ranked), suggest, clear."""
+class Backend(ABC):
+    """index, delete, match (a subquery for other lists), search (ranked), suggest; a rebuild
+    is `index` in batches, then `prune_missing`."""
 
     # Column weights: a match in the title counts most, then the summary, then the body; a whole
     # word (the segmenter's) counts beside them, so that it ranks above a match across words.
@@ -47,31 +49,30 @@ class Backend:
     # stops at 1,000 results), and for news the newest matches are the ones that count.
     WINDOW = 2000
 
+    @abstractmethod
     def index(self, entries: list[Entry]) -> None:
-        raise NotImplementedError
+        """Add or replace these articles' entries."""
 
+    @abstractmethod
     def delete(self, article_ids: list[int]) -> None:
-        raise NotImplementedError
+        """Remove these articles' entries."""
 
-    def clear(self) -> None:
-        raise NotImplementedError
-
+    @abstractmethod
     def prune_missing(self, articles_table: str) -> None:
         """Drop entries whose article no longer exists."""
-        raise NotImplementedError
 
+    @abstractmethod
     def match(self, query: Query) -> tuple[str, list]:
         """SQL selecting the matching article ids, any status, and its parameters."""
-        raise NotImplementedError
 
+    @abstractmethod
     def search(self, query: Query, *, where: list[str], params: list, offset: int, limit: int) -> list[Hit]:
         """Best first; `where` are conditions on the article table aliased `a`."""
-        raise NotImplementedError
 
+    @abstractmethod
     def suggest(self, query: Query, *, pinyin: str, where: list[str], params: list, limit: int) -> list[int]:
         """Article ids whose titles complete the query (or whose title words' pinyin starts
         with `pinyin`), newest (highest id) first."""
-        raise NotImplementedError
 
     def size(self) -> int:
         """Bytes the index takes on disk (for the benchmark), or 0 when unknown."""
@@ -80,10 +81,6 @@ class Backend:
 
 def words_of(query: Query) -> list[str]:
     return [t.word for t in query.terms if t.word]
-
-
-def term_tokens(term: Term) -> list[str]:
-    return list(term.tokens)
 
 
 @cache

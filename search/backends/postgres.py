@@ -117,10 +117,6 @@ class PostgresBackend(Backend):
             for table in (DOCS, TABLE):
                 cursor.execute(f"DELETE FROM {table} WHERE article_id = ANY(%s)", [list(article_ids)])
 
-    def clear(self) -> None:
-        with connection.cursor() as cursor:
-            cursor.execute(f"TRUNCATE {DOCS}, {TABLE}")
-
     def prune_missing(self, articles_table: str) -> None:
         with connection.cursor() as cursor:
             for table in (DOCS, TABLE):

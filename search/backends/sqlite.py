@@ -67,10 +67,6 @@ class SqliteBackend(Backend):
         with connection.cursor() as cursor:
             cursor.executemany(f"DELETE FROM {TABLE} WHERE rowid = %s", [[i] for i in article_ids])
 
-    def clear(self) -> None:
-        with connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {TABLE}")
-
     def prune_missing(self, articles_table: str) -> None:
         with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {TABLE} WHERE rowid NOT IN (SELECT id FROM {articles_table})")
