@@ -51,12 +51,28 @@ def field(original: str, needles: list[str]) -> str:
     return _marked(original, spans(original, needles)[0])
 
 
+def _near_first(original: str, needles: list[str], margin: int) -> list[tuple[int, int]]:
+    """`spans` of the stretch of a long body around its first matching line: mapping a body
+    back from its normalised copy goes a character at a time once any character changes length
+    (a Chinese ellipsis does), and an excerpt only shows the first match's surroundings."""
+    margin += max((len(n) for n in needles), default=0)
+    at = 0
+    for line in original.split("\n"):
+        normalized = text.normalize(line)
+        if any(n and n in normalized for n in needles):
+            start = max(0, at - margin)
+            found, _ = spans(original[start : at + len(line) + margin], needles)
+            return [(s + start, e + start) for s, e in found]
+        at += len(line) + 1
+    return []
+
+
 def excerpt(original: str, needles: list[str], limit: int = EXCERPT) -> str:
     """At most `limit` characters of `original` around its first match (its start when none
     matched), escaped, with matches marked and "…" where it was cut."""
-    found, _ = spans(original, needles)
     if len(original) <= limit:
-        return _marked(original, found)
+        return _marked(original, spans(original, needles)[0])
+    found = _near_first(original, needles, limit)
     first = found[0][0] if found else 0
     start = max(0, min(first - limit // 4, len(original) - limit))
     end = start + limit

@@ -70,7 +70,8 @@ def search_page(*, raw: str, filters: listing.Filters, offset: int, limit: int, 
     parsed = query.parse(raw)
     now = now or timezone.now()
     where, params = _public(filters, now)
-    hits = get_backend().search(parsed, where=where, params=params, offset=offset, limit=limit + 1)
+    narrowed = any((filters.section, filters.tag, filters.author, filters.published_after, filters.published_before))
+    hits = get_backend().search(parsed, where=where, params=params, offset=offset, limit=limit + 1, narrowed=narrowed)
     more = len(hits) > limit
     hits = hits[:limit]
     ids = [h.article_id for h in hits]

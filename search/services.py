@@ -9,6 +9,7 @@ from django.db import transaction
 
 from articles.models import Article, Block
 from articles.text import html_to_text
+from core.sql import fetch_all
 
 from . import text
 from .backends import Entry, get_backend
@@ -37,10 +38,15 @@ def entry_for(article: Article, body: str) -> Entry:
 def bodies(article_ids: list[int]) -> dict[int, str]:
     """The searchable body text of each article: its text blocks, in order, as plain text."""
     texts: dict[int, list[str]] = {}
-    rows = (
-        Block.objects.filter(article_id__in=article_ids, type__in=TEXT_BLOCKS)
-        .order_by("article_id", "position", "id")
-        .values_list("article_id", "text")
+    if not article_ids:
+        return {}
+    # Read for every result page: plain SQL, as the ORM's own cost was a third of the read.
+    ids = ", ".join(["%s"] * len(article_ids))
+    types = ", ".join(["%s"] * len(TEXT_BLOCKS))
+    rows = fetch_all(
+        f"SELECT article_id, text FROM {Block._meta.db_table}"
+        f" WHERE article_id IN ({ids}) AND type IN ({types}) ORDER BY article_id, position, id",
+        [*article_ids, *TEXT_BLOCKS],
     )
     for article_id, value in rows:
         if value:

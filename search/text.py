@@ -34,6 +34,9 @@ def normalize(text: str) -> str:
     return _converter().convert(unicodedata.normalize("NFKC", text).lower())
 
 
+_FOLDED: dict[str, str] = {}  # a character's NFKC lower case, once looked up
+
+
 def normalize_mapped(text: str) -> tuple[str, list[int]]:
     """`normalize(text)` and, for each of its characters, the index of the original character
     it came from: highlights are placed on the text as the editor wrote it."""
@@ -44,7 +47,11 @@ def normalize_mapped(text: str) -> tuple[str, list[int]]:
     # a time, then convert the characters once (OpenCC keeps lengths for nearly every text).
     parts, origin = [], []
     for index, char in enumerate(text):
-        mapped = unicodedata.normalize("NFKC", char).lower() if not char.isascii() else char.lower()
+        mapped = _FOLDED.get(char)
+        if mapped is None:
+            mapped = unicodedata.normalize("NFKC", char).lower()
+            if len(_FOLDED) < 65536:  # bounded: a text of rare characters only costs time
+                _FOLDED[char] = mapped
         parts.append(mapped)
         origin.extend([index] * len(mapped))
     folded = "".join(parts)
@@ -115,14 +122,16 @@ def is_character(token: str) -> bool:
 
 
 def words(text: str, *, normalized: bool = False) -> list[str]:
-    """Whole words by the segmenter (search mode: `国事访问` also gives `国事`, `访问`); a match
-    on one of these ranks above a match across a word boundary."""
+    """Whole words by the segmenter, longest reading only (`外交部` stays one word, so a search
+    for 外交 ranks the article about 外交 above the one that only names the ministry); a match
+    on one of these ranks above a match across a word boundary. (Search mode's sub-words made
+    every compound count as its parts and cost 4 points of precision at 100,000 articles.)"""
     import rjieba
 
     found: list[str] = []
     for run in runs(text if normalized else normalize(text)):
         if run.cjk:
-            found.extend(w for w in rjieba.cut_for_search(run.text) if w.strip())
+            found.extend(w for w in rjieba.cut(run.text) if w.strip())
         else:
             found.append(run.text)
     return found

@@ -66,8 +66,12 @@ class Backend(ABC):
         """SQL selecting the matching article ids, any status, and its parameters."""
 
     @abstractmethod
-    def search(self, query: Query, *, where: list[str], params: list, offset: int, limit: int) -> list[Hit]:
-        """Best first; `where` are conditions on the article table aliased `a`."""
+    def search(
+        self, query: Query, *, where: list[str], params: list, offset: int, limit: int, narrowed: bool = False
+    ) -> list[Hit]:
+        """Best first; `where` are conditions on the article table aliased `a`: only whether
+        readers may see it, or also a reader's filters (`narrowed`: a section, tag, author or
+        dates), which the window of ranked matches must then be counted within."""
 
     @abstractmethod
     def suggest(self, query: Query, *, pinyin: str, where: list[str], params: list, limit: int) -> list[int]:

@@ -141,7 +141,9 @@ class PostgresBackend(Backend):
         cursor.execute(f"SELECT COALESCE(MAX(article_id), 0) FROM {TABLE}")
         return max(0, cursor.fetchone()[0] - self.RECENT)
 
-    def search(self, query: Query, *, where: list[str], params: list, offset: int, limit: int) -> list[Hit]:
+    def search(
+        self, query: Query, *, where: list[str], params: list, offset: int, limit: int, narrowed: bool = False
+    ) -> list[Hit]:
         from articles.models import Article
 
         articles = Article._meta.db_table

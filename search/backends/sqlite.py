@@ -74,25 +74,32 @@ class SqliteBackend(Backend):
     def match(self, query: Query) -> tuple[str, list]:
         return f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s", [expression(query)]
 
-    def _window_start(self, match: str, where: list[str], params: list) -> int | None:
-        """The id of the WINDOW-th newest matching public article (None: fewer match). FTS5
-        walks its lists newest first and stops there, so this costs WINDOW rows at most."""
+    def _window_start(self, match: str, where: list[str], params: list, narrowed: bool) -> int | None:
+        """The id of the WINDOW-th newest match (None: fewer match). FTS5 walks its lists newest
+        first and stops there, so this costs WINDOW rows at most. Unless a reader's filters
+        narrow the search, drafts are counted in the window: nearly every match is public,
+        and looking each one up in the article table cost more than ranking them."""
         from articles.models import Article
 
-        sql = (
-            f"SELECT f.rowid FROM {TABLE} f JOIN {Article._meta.db_table} a ON a.id = f.rowid"
-            f" WHERE {TABLE} MATCH %s AND {' AND '.join(where)} ORDER BY f.rowid DESC LIMIT 1 OFFSET %s"
-        )
+        if narrowed:
+            sql = (
+                f"SELECT f.rowid FROM {TABLE} f JOIN {Article._meta.db_table} a ON a.id = f.rowid"
+                f" WHERE {TABLE} MATCH %s AND {' AND '.join(where)} ORDER BY f.rowid DESC LIMIT 1 OFFSET %s"
+            )
+        else:
+            sql, params = f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s ORDER BY rowid DESC LIMIT 1 OFFSET %s", []
         with connection.cursor() as cursor:
             cursor.execute(sql, [match, *params, self.WINDOW - 1])
             row = cursor.fetchone()
         return row[0] if row else None
 
-    def search(self, query: Query, *, where: list[str], params: list, offset: int, limit: int) -> list[Hit]:
+    def search(
+        self, query: Query, *, where: list[str], params: list, offset: int, limit: int, narrowed: bool = False
+    ) -> list[Hit]:
         from articles.models import Article
 
         match = expression(query)
-        start = self._window_start(match, where, params)
+        start = self._window_start(match, where, params, narrowed)
         window, window_params = ("AND f.rowid >= %s", [start]) if start is not None else ("", [])
         weights = ", ".join(str(w) for w in (self.TITLE, self.SUMMARY, self.BODY, self.WORDS, 0.0))
         sql = (

@@ -301,6 +301,25 @@ def test_only_the_newest_window_of_matches_is_ranked(api, write, monkeypatch):
     assert ids(api.get("/api/v1/articles/", {"q": "寒潮"}))[-1] == oldest_best.pk  # still found by lists
 
 
+def test_a_filtered_search_ranks_the_newest_window_of_matches_that_pass_the_filter(api, write, monkeypatch):
+    """Unfiltered, drafts count in the window (and never show); with a section, the window is
+    counted among that section's matches, so an older match there is still ranked."""
+    from articles.models import Section
+    from search.backends import Backend
+
+    monkeypatch.setattr(Backend, "WINDOW", 2)
+    culture = Section.objects.create(name="文化", slug="culture")
+    older = write("敦煌壁画修复完成", section=culture)
+    newer = [write(f"敦煌旅游旺季第{i}周") for i in range(2)]
+    draft = write("敦煌草稿", publish=False)
+
+    assert draft.pk not in ids(search(api, "敦煌"))
+    assert older.pk not in ids(search(api, "敦煌"))  # outside the newest two matches
+    assert ids(search(api, "敦煌", section="culture")) == [older.pk]
+    assert ids(search(api, "敦煌", section="culture", page_size=1)) == [older.pk]
+    assert all(a.pk in ids(search(api, "敦煌", page_size=50)) for a in newer[1:])
+
+
 def test_a_word_rare_among_the_newest_entries_is_still_found_across_the_archive(api, write, monkeypatch):
     """PostgreSQL looks among the newest entries first; whatever it finds there or not, every
     match and every title completion is still reached (a no-op on SQLite)."""
