@@ -77,6 +77,7 @@ class Answer:
     body: bytes
     surrogate_keys: list[str] = field(default_factory=list)
     valid_until: Any = None  # epoch seconds, None (no end), or a callable giving either when it is kept
+    content_type: str = "application/json"
 
     @classmethod
     def of(cls, data: Any, surrogate_keys: Iterable[str] = (), valid_until: Any = None) -> Answer:
@@ -184,11 +185,13 @@ def _response_key(request: HttpRequest) -> str:
     return f"api:answer:{digest}"
 
 
-def _make_response(request: HttpRequest, body: bytes, etag: str, surrogate: str) -> HttpResponse:
+def _make_response(
+    request: HttpRequest, body: bytes, etag: str, surrogate: str, content_type: str = "application/json"
+) -> HttpResponse:
     if etag in request.headers.get("If-None-Match", ""):
         response: HttpResponse = HttpResponseNotModified()
     else:
-        response = HttpResponse(body, content_type="application/json")
+        response = HttpResponse(body, content_type=content_type)
     response["ETag"] = etag
     if surrogate:
         response[settings.PUBLIC_CACHE_KEY_HEADER] = surrogate
@@ -198,12 +201,12 @@ def _make_response(request: HttpRequest, body: bytes, etag: str, surrogate: str)
 
 
 def _respond(request: HttpRequest, entry: tuple) -> HttpResponse:
-    _names, _built_at, _valid_until, body, etag, surrogate = entry
-    return _make_response(request, body, etag, surrogate)
+    _names, _built_at, _valid_until, body, etag, surrogate, content_type = entry
+    return _make_response(request, body, etag, surrogate, content_type)
 
 
 def _is_entry(entry: Any) -> bool:
-    return isinstance(entry, tuple) and len(entry) == 6
+    return isinstance(entry, tuple) and len(entry) == 7
 
 
 def _fresh(entry: tuple) -> bool:
@@ -303,13 +306,13 @@ def cached_response(request: HttpRequest, build: Callable[[], Answer | Any], *, 
     if storing:
         names = tuple(dict.fromkeys((*state.base, *(GENERATION.format(k) for k in answer.surrogate_keys))))
         _Local.learn(state.key, names)
-        entry = (names, state.number, answer.valid_until, answer.body, etag, surrogate)
+        entry = (names, state.number, answer.valid_until, answer.body, etag, surrogate, answer.content_type)
         _Local.remember(state.key, entry)
         try:
             cache.set(state.key, entry, settings.API_CACHE_SECONDS)
         except Exception:
             logger.warning("could not store an API response in the cache", exc_info=True)
-    return _make_response(django_request, answer.body, etag, surrogate)
+    return _make_response(django_request, answer.body, etag, surrogate, answer.content_type)
 
 
 class CacheFirstMixin:

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "articles",
     "trending",
     "search",
+    "distribution",
     "portal",
 ]
 
@@ -371,6 +372,17 @@ PREVIEW_MAX_AGE_SECONDS = env.int("PREVIEW_MAX_AGE_SECONDS", default=2 * 24 * 36
 API_PAGE_SIZE = 20
 API_MAX_PAGE_SIZE = 100
 API_MAX_QUERY_CHARS = 100  # `q` anywhere: the search contract's limit
+
+# Distribution (distribution/): feeds and sitemaps link to articles on the frontend, not the API.
+FRONTEND_URL = env.str("FRONTEND_URL", default=PUBLIC_BASE_URL + "/").rstrip("/") + "/"
+FRONTEND_ARTICLE_URL = env.str("FRONTEND_ARTICLE_URL", default=FRONTEND_URL + "a/{id}/{slug}")
+SITE_NAME = env.str("SITE_NAME", default="Portal 新闻")
+SITE_DESCRIPTION = env.str("SITE_DESCRIPTION", default="Portal 新闻最新报道")
+NEWS_PUBLICATION_NAME = env.str("NEWS_PUBLICATION_NAME", default=SITE_NAME)
+FEED_ITEMS = env.int("FEED_ITEMS", default=50)
+FEED_FULL_TEXT = env.bool("FEED_FULL_TEXT", default=False)  # the whole body in feeds, not only the summary
+WEBSUB_HUB_URL = env.str("WEBSUB_HUB_URL", default="")  # announced in feeds, pinged on every change
+SITEMAP_PAGE_SIZE = env.int("SITEMAP_PAGE_SIZE", default=10_000)
 
 # The change stream (core.outbox): relayed in the saving process right after each commit, and by
 # a beat sweep for anything left; done events are kept this many days for inspection.

@@ -6,6 +6,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from articles.api import urls as articles_urls
+from distribution import urls as distribution_urls
 from media.api import urls as media_urls
 from search.api import urls as search_urls
 from trending.api import urls as trending_urls
@@ -41,6 +42,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
     path("preview/<str:token>/", pages.article_preview, name="article-preview"),
+    *distribution_urls.urlpatterns,
     path("healthz", views.HealthView.as_view(), name="healthz"),
     path("readyz", views.ReadyView.as_view(), name="readyz"),
 ]

@@ -191,3 +191,21 @@ def writer_api(writer):
     client = APIClient()
     client.force_authenticate(writer)
     return client
+
+
+@pytest.fixture
+def write(editor, relayed):
+    """Articles made through the services, relayed as in production:
+    `write(title, summary=..., body=[texts], publish=True, **fields)` -> the article."""
+    from articles import services as article_services
+
+    def make(title, *, summary="", body=(), publish=True, **fields):
+        blocks = [{"type": "paragraph", "text": text} for text in body]
+        article = relayed(
+            article_services.article_create, by=editor, title=title, summary=summary, body=blocks, **fields
+        )
+        if publish:
+            relayed(article_services.article_publish, article_id=article.pk, by=editor)
+        return article
+
+    return make

@@ -112,7 +112,7 @@ def test_an_edit_that_moves_nothing_keeps_other_list_pages(api, editor, publishe
     )
 
     event = OutboxEvent.objects.filter(type="article.updated").latest("id")
-    assert event.keys == sorted([f"article-{edited.pk}", "search"])
+    assert event.keys == sorted([f"article-{edited.pk}", "search", "sitemap"])  # sitemaps show its last change
     with django_assert_num_queries(0):  # the page without the edited article is still cached
         assert api.get("/api/v1/articles/?section=china").json()["results"][0]["id"] == other.pk
     assert api.get("/api/v1/articles/").json()["results"][1]["title"] == "改好的稿子"

@@ -105,9 +105,9 @@ def test_publishing_records_the_keys_of_the_answers_it_reaches(editor, django_ca
         article_services.article_publish(article_id=article.pk, by=editor)
 
     event = OutboxEvent.objects.exclude(type="article.edited").get(subject=f"article:{article.pk}")
-    # Its own answers, every list page (it comes in) and pages matching words; not the whole
-    # section, tag or author, whose answers it does not change.
-    expected = sorted([f"article-{article.pk}", "list", "search"])
+    # Its own answers, every list page (it comes in), pages matching words, feeds and sitemaps;
+    # not the whole section, tag or author, whose answers it does not change.
+    expected = sorted([f"article-{article.pk}", "list", "search", "feed", "sitemap"])
     assert (event.type, event.keys, event.data["id"]) == ("article.published", expected, article.pk)
     assert event.done_at is not None
     assert backend.purged[-1] == expected

@@ -1,0 +1,123 @@
+"""Feeds and sitemaps over HTTP, through the shared answer cache: surrogate keys, ETag and 304
+as the API's answers, and fresh as soon as a change's keys are purged."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.http import HttpResponse, JsonResponse
+from django.utils import timezone
+from django.views.decorators.http import require_safe
+
+from articles import listing
+from articles.models import Author, Section, Tag
+from core.api_cache import LATER, Answer, cached_response, next_horizon
+
+from . import feeds, selectors, sitemaps
+from .services import FEED, SITEMAP
+
+SCOPES = {"section": Section, "author": Author, "tag": Tag}
+XML = "application/xml; charset=utf-8"
+
+
+def _absolute(request, path: str) -> str:
+    return request.build_absolute_uri(path)
+
+
+@require_safe
+def feed(request, fmt: str, kind: str = "", slug: str = "") -> HttpResponse:
+    scope = feeds.Scope()
+    if kind:
+        found = SCOPES[kind].objects.filter(slug=slug).values_list("name", flat=True).first()
+        if found is None:
+            return JsonResponse({"detail": f"No {kind} has the slug “{slug}”."}, status=404)
+        scope = feeds.Scope(kind, slug, found)
+
+    def build() -> Answer:
+        filters = listing.Filters(**({kind: slug} if kind else {}))
+        entries = selectors.newest(filters, limit=settings.FEED_ITEMS)
+        body = feeds.render(fmt, entries, scope=scope, self_url=request.build_absolute_uri(request.path))
+        keys = [FEED, "list", *(key for entry in entries for key in entry.keys)]
+        return Answer(body, list(dict.fromkeys(keys)), LATER, feeds.CONTENT_TYPES[fmt])
+
+    return cached_response(request, build, keys=[FEED, "list"])
+
+
+def _news_until(rows) -> float | None:
+    """A news sitemap changes when its oldest article turns 48 hours old, or at the next horizon."""
+    moments = [m for m in (next_horizon(),) if m is not None]
+    if rows:
+        moments.append((rows[-1][3] + timedelta(hours=selectors.NEWS_HOURS)).timestamp())
+    return min(moments) if moments else None
+
+
+@require_safe
+def sitemap_index(request) -> HttpResponse:
+    def build() -> Answer:
+        now = timezone.now()
+        pages = selectors.sitemap_pages(size=settings.SITEMAP_PAGE_SIZE, now=now)
+        entries = [(_absolute(request, f"/sitemaps/articles-{n}.xml"), latest) for n, latest in pages]
+        rows = selectors.news(now=now)
+        if len(rows) <= sitemaps.NEWS_PAGE:
+            entries.append((_absolute(request, "/sitemaps/news.xml"), rows[0][3] if rows else None))
+        else:
+            for n in range(1, sitemaps.news_pages(len(rows)) + 1):
+                entries.append((_absolute(request, f"/sitemaps/news-{n}.xml"), rows[(n - 1) * sitemaps.NEWS_PAGE][3]))
+        return Answer(sitemaps.index(entries), [FEED, SITEMAP], lambda: _news_until(rows), XML)
+
+    return cached_response(request, build, keys=[FEED, SITEMAP])
+
+
+@require_safe
+def sitemap_articles(request, number: int) -> HttpResponse:
+    def build():
+        if number < 1:
+            return None
+        rows = selectors.sitemap_page(number=number, size=settings.SITEMAP_PAGE_SIZE)
+        if not rows:
+            return None
+        return Answer(sitemaps.articles(rows), [FEED, SITEMAP], LATER, XML)
+
+    return _or_404(request, build)
+
+
+@require_safe
+def news_sitemap(request, number: int | None = None) -> HttpResponse:
+    """`/sitemaps/news.xml`: the articles of the last 48 hours, or, when more than 1,000 went
+    out, an index of `/sitemaps/news-{n}.xml` files of 1,000 each."""
+
+    def build():
+        rows = selectors.news()
+        pages = sitemaps.news_pages(len(rows))
+        if number is None and pages > 1:
+            entries = [
+                (_absolute(request, f"/sitemaps/news-{n}.xml"), rows[(n - 1) * sitemaps.NEWS_PAGE][3])
+                for n in range(1, pages + 1)
+            ]
+            body = sitemaps.index(entries)
+        elif number is not None and not 1 <= number <= pages:
+            return None
+        else:
+            start = ((number or 1) - 1) * sitemaps.NEWS_PAGE
+            body = sitemaps.news(rows[start : start + sitemaps.NEWS_PAGE])
+        return Answer(body, [FEED, SITEMAP], lambda: _news_until(rows), XML)
+
+    return _or_404(request, build)
+
+
+class _Missing(Exception):
+    """No such page: answered 404 and never cached."""
+
+
+def _or_404(request, build) -> HttpResponse:
+    def answer() -> Answer:
+        found = build()
+        if found is None:
+            raise _Missing
+        return found
+
+    try:
+        return cached_response(request, answer, keys=[FEED, SITEMAP])
+    except _Missing:
+        return JsonResponse({"detail": "No such sitemap page."}, status=404)
