@@ -452,7 +452,14 @@ def _record_change(article: Article, *, was_public: bool, deleted: bool = False)
         type=kind,
         subject=f"article:{article.pk}",
         keys=keys,
-        data={"id": article.pk, "status": "deleted" if deleted else article.status},
+        # Title and slug too: webhooks name an unpublished or deleted article, whose row and
+        # document readers can no longer reach.
+        data={
+            "id": article.pk,
+            "status": "deleted" if deleted else article.status,
+            "title": article.title,
+            "slug": article.slug,
+        },
     )
 
 

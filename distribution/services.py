@@ -20,3 +20,79 @@ def keys_consumer(event) -> None:
     if "list" in keys:
         keys.add(FEED)
     event.keys = sorted(keys)
+
+
+# --- webhook endpoints ----------------------------------------------------------------------------
+
+
+def _ensure_editor(by) -> None:
+    from core.roles import EDITOR
+
+    if not (by.is_superuser or by.groups.filter(name=EDITOR).exists()):
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied("Only editors manage webhooks.")
+
+
+def _clean(url: str, events: list[str]) -> None:
+    from django.core.exceptions import ValidationError
+
+    from . import webhooks
+    from .models import EVENT_TYPES
+
+    errors = {}
+    try:
+        webhooks.check_url(url)
+    except webhooks.AddressRefused as error:
+        errors["url"] = [str(error)]
+    unknown = [e for e in events if e not in EVENT_TYPES]
+    if unknown or not events:
+        errors["events"] = [
+            f"Choose event types among {', '.join(EVENT_TYPES)}"
+            + (f"; unknown: {', '.join(unknown)}." if unknown else ".")
+        ]
+    if errors:
+        raise ValidationError(errors)
+
+
+def endpoint_create(*, by, url: str, events: list[str], active: bool = True, description: str = ""):
+    from .models import Endpoint
+
+    _ensure_editor(by)
+    _clean(url, events)
+    return Endpoint.objects.create(
+        url=url, events=list(dict.fromkeys(events)), active=active, description=description, created_by=by
+    )
+
+
+def endpoint_update(*, endpoint, by, **fields):
+    """Change url, events, active or description; turning an endpoint on clears its flags."""
+    _ensure_editor(by)
+    url = fields.get("url", endpoint.url)
+    events = fields.get("events", endpoint.events)
+    _clean(url, events)
+    for name in ("url", "description", "active"):
+        if name in fields:
+            setattr(endpoint, name, fields[name])
+    endpoint.events = list(dict.fromkeys(events))
+    if fields.get("active"):
+        endpoint.failing_since, endpoint.disabled_reason = None, ""
+    endpoint.save()
+    return endpoint
+
+
+def endpoint_rotate_secret(*, endpoint, by):
+    """A new secret, shown once; the old one keeps signing beside it for WEBHOOK_ROTATION_HOURS."""
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    from .models import new_secret
+
+    _ensure_editor(by)
+    endpoint.previous_secret = endpoint.secret
+    endpoint.previous_secret_until = timezone.now() + timedelta(hours=settings.WEBHOOK_ROTATION_HOURS)
+    endpoint.secret = new_secret()
+    endpoint.save(update_fields=["secret", "previous_secret", "previous_secret_until"])
+    return endpoint

@@ -383,6 +383,13 @@ FEED_ITEMS = env.int("FEED_ITEMS", default=50)
 FEED_FULL_TEXT = env.bool("FEED_FULL_TEXT", default=False)  # the whole body in feeds, not only the summary
 WEBSUB_HUB_URL = env.str("WEBSUB_HUB_URL", default="")  # announced in feeds, pinged on every change
 SITEMAP_PAGE_SIZE = env.int("SITEMAP_PAGE_SIZE", default=10_000)
+# Webhooks (Standard Webhooks): receivers at private, loopback or link-local addresses are refused
+# unless this is set (development, tests); one attempt's timeout; posts in flight per worker.
+WEBHOOKS_ALLOW_PRIVATE = env.bool("WEBHOOKS_ALLOW_PRIVATE", default=False)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10)
+WEBHOOK_THREADS = env.int("WEBHOOK_THREADS", default=16)
+WEBHOOK_FULL_DOCUMENT = env.bool("WEBHOOK_FULL_DOCUMENT", default=False)  # the public document in payloads
+WEBHOOK_ROTATION_HOURS = env.int("WEBHOOK_ROTATION_HOURS", default=24)  # the old secret signs too, this long
 
 # The change stream (core.outbox): relayed in the saving process right after each commit, and by
 # a beat sweep for anything left; done events are kept this many days for inspection.

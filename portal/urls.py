@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from articles.api import urls as articles_urls
 from distribution import urls as distribution_urls
+from distribution.api import urls as webhook_urls
 from media.api import urls as media_urls
 from search.api import urls as search_urls
 from trending.api import urls as trending_urls
@@ -26,7 +27,12 @@ api_v1 = [
     path("auth/logout-all/", accounts.LogoutAllView.as_view(), name="auth-logout-all"),
     path(
         "editor/",
-        include(articles_urls.editor_urlpatterns + media_urls.editor_urlpatterns + trending_urls.editor_urlpatterns),
+        include(
+            articles_urls.editor_urlpatterns
+            + media_urls.editor_urlpatterns
+            + trending_urls.editor_urlpatterns
+            + webhook_urls.editor_urlpatterns
+        ),
     ),
     *articles_urls.public_urlpatterns,
     *media_urls.public_urlpatterns,

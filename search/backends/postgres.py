@@ -61,13 +61,22 @@ def tsquery(query: Query, weight: str = "") -> str:
     return found
 
 
+BUCKET = 10_000  # entries by id in one recency bucket
+
+
+def bucket(article_id: int) -> str:
+    """The recency bucket's lexeme: `~` never begins one of our tokens (letters and digits)."""
+    return f"~{article_id // BUCKET}"
+
+
 def _single(term: Term) -> bool:
     return term.prefix and len(term.tokens) == 1 and text.is_character(term.tokens[0])
 
 
-def condition(query: Query) -> tuple[str, list]:
+def condition(query: Query, recent: str = "") -> tuple[str, list]:
     """The WHERE of `search_doc` for a query: its phrases against `doc`, its single characters
-    against `chars` (an exact entry each), exclusions as NOT of either."""
+    against `chars` (an exact entry each), exclusions as NOT of either; with `recent` (a tsquery
+    of recency buckets), only entries in those buckets, found by the same index look-up."""
     parts: list[str] = []
     params: list[str] = []
     for terms, column, negate in (
@@ -82,6 +91,8 @@ def condition(query: Query) -> tuple[str, list]:
             found = (" | " if negate else " & ").join(_lexeme(t.tokens[0]) for t in terms)
         else:
             found = (" | " if negate else " & ").join(_phrase(t) for t in terms)
+        if recent and not negate and not params:
+            found = f"({found}) & {recent}"
         parts.append(f"{'NOT ' if negate else ''}({column} @@ %s::tsquery)")
         params.append(found)
     return " AND ".join(parts), params
@@ -96,8 +107,19 @@ class PostgresBackend(Backend):
     def index(self, entries: list[Entry]) -> None:
         if not entries:
             return
-        docs = [[e.article_id, vector((e.title, "A"), (e.summary, "B"), (e.body, "D")), bag(e.chars)] for e in entries]
-        rows = [[e.article_id, vector((e.title, "A"), (e.summary, "B")), bag(e.words), bag(e.pinyin)] for e in entries]
+        docs, rows = [], []
+        for e in entries:
+            # Every vector but the words' also holds its entry's recency bucket, so that the index
+            # alone finds the newest matches of a common word (see `_recent`).
+            mark = " " + _lexeme(bucket(e.article_id))
+            doc = vector((e.title, "A"), (e.summary, "B"), (e.body, "D"))
+            docs.append([e.article_id, doc + mark, bag(e.chars) + mark])
+            head = vector((e.title, "A"), (e.summary, "B"))
+            # Each Chinese character of the title once (`^来`): a single character being typed is
+            # one exact look-up for suggestions, not every pair it begins checked for weight A.
+            initials = {f"^{t[0]}" for t in e.title if text.is_character(t[0])}
+            head += (" " + bag(sorted(initials))) if initials else ""
+            rows.append([e.article_id, head + mark, bag(e.words), bag(e.pinyin) + mark])
         with connection.cursor() as cursor:
             cursor.executemany(
                 f"INSERT INTO {DOCS} (article_id, doc, chars) VALUES (%s, %s::tsvector, %s::tsvector)"
@@ -126,20 +148,26 @@ class PostgresBackend(Backend):
                 )
             # A bulk rebuild leaves its entries in the indexes' pending lists, which every search
             # would read through: merge them now.
-            for index in (f"{DOCS}_doc", f"{DOCS}_chars", f"{TABLE}_head", f"{TABLE}_pinyin"):
+            for index in (f"{DOCS}_doc", f"{DOCS}_chars", f"{TABLE}_head", f"{TABLE}_words", f"{TABLE}_pinyin"):
                 cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [index])
 
     def match(self, query: Query) -> tuple[str, list]:
         where, params = condition(query)
         return f"SELECT article_id FROM {DOCS} WHERE {where}", params
 
-    # The newest entries looked at first (by id): a common word fills the window there, and only
-    # a rarer one is looked up across the whole archive, where it has few matches.
+    # The newest entries looked at first, by recency bucket: a common word fills the window there,
+    # and only a rarer one is looked up across the whole archive, where it has few matches.
     RECENT = 20000
 
-    def _floor(self, cursor) -> int:
+    def _recent(self, cursor) -> str:
+        """A tsquery of the buckets holding at least the newest RECENT entries ("" when that is all)."""
         cursor.execute(f"SELECT COALESCE(MAX(article_id), 0) FROM {TABLE}")
-        return max(0, cursor.fetchone()[0] - self.RECENT)
+        newest = cursor.fetchone()[0]
+        if newest <= self.RECENT:
+            return ""
+        last = newest // BUCKET
+        first = (newest - self.RECENT) // BUCKET
+        return "(" + " | ".join(_lexeme(f"~{b}") for b in range(first, last + 1)) + ")"
 
     def search(
         self, query: Query, *, where: list[str], params: list, offset: int, limit: int, narrowed: bool = False
@@ -148,66 +176,102 @@ class PostgresBackend(Backend):
 
         articles = Article._meta.db_table
         found = tsquery(query)
-        matching, matching_params = condition(query)
-        rank = f"ts_rank({self._weights()}, e.head, %s::tsquery)"
+        # Only matches in the title or summary have a rank of their own (the rest rank by the
+        # word tier, then the newest first): those are found through the head's index, and only
+        # their head is read and ranked.
+        since = " AND article_id + 0 >= (SELECT COALESCE(MIN(article_id), 0) FROM recent)"
+        extra = f", headed AS MATERIALIZED (SELECT article_id FROM {TABLE} WHERE head @@ %s::tsquery{since})"
+        extra_params: list = [found]
+        rank = (
+            "CASE WHEN r.article_id IN (SELECT article_id FROM headed) THEN"
+            f" (SELECT ts_rank({self._weights()}, e.head, %s::tsquery) FROM {TABLE} e"
+            " WHERE e.article_id = r.article_id) ELSE 0 END"
+        )
         rank_params: list = [found]
         words = words_of(query)
         if words:
-            rank = f"({rank} + {self.WORDS / self.TITLE} * ts_rank('{{1, 1, 1, 1}}', e.words, %s::tsquery, 0))"
-            rank_params.append(" | ".join(_lexeme(w) for w in words))
-        # The matches come from the GIN index (materialised, so the planner cannot trade it for a
-        # walk down the primary key reading every `doc`); the newest WINDOW public ones are ranked.
-        sql = (
-            f"WITH hits AS MATERIALIZED (SELECT article_id FROM {DOCS} WHERE {matching} AND article_id + 0 > %s),"
-            " recent AS MATERIALIZED ("
-            f" SELECT h.article_id FROM hits h JOIN {articles} a ON a.id = h.article_id"
-            f" WHERE {' AND '.join(where)} ORDER BY h.article_id DESC LIMIT %s)"
-            f" SELECT e.article_id, {rank} * (1 + {self.BOOST} * a.search_boost) AS score,"
-            " (SELECT COUNT(*) FROM recent) AS ranked"
-            f" FROM recent r JOIN {TABLE} e ON e.article_id = r.article_id JOIN {articles} a ON a.id = r.article_id"
-            " ORDER BY score DESC, a.published_at DESC, a.id DESC LIMIT %s OFFSET %s"
-        )
+            # Whether the segmenter found the query's words, from the word index (no row's word
+            # list is read: decompressing two thousand of them was most of a page's time).
+            extra += f", whole AS MATERIALIZED (SELECT article_id FROM {TABLE} WHERE words @@ %s::tsquery{since})"
+            extra_params.append(" | ".join(_lexeme(w) for w in words))
+            rank = f"({rank} + {self.WORDS / self.TITLE} * (r.article_id IN (SELECT article_id FROM whole))::int)"
+        # Unless a reader's filters narrow the search, drafts count in the window (nearly every
+        # match is public; the final join keeps only what readers may see): looking each match up
+        # in the article table cost more than ranking it.
+        if narrowed:
+            recent = (
+                f"SELECT h.article_id FROM hits h JOIN {articles} a ON a.id = h.article_id"
+                f" WHERE {' AND '.join(where)} ORDER BY h.article_id DESC LIMIT %s"
+            )
+            recent_params = [*params, self.WINDOW]
+        else:
+            recent, recent_params = "SELECT article_id FROM hits ORDER BY article_id DESC LIMIT %s", [self.WINDOW]
+
+        def run(cursor, buckets: str, enough: int) -> list:
+            # The matches come from the GIN index (materialised, so the planner cannot trade it
+            # for a walk down the primary key reading every `doc`); the newest WINDOW are ranked,
+            # and only once `enough` of them are found (a first pass in the newest buckets).
+            matching, matching_params = condition(query, buckets)
+            sql = (
+                f"WITH hits AS MATERIALIZED (SELECT article_id FROM {DOCS} WHERE {matching}),"
+                f" recent AS MATERIALIZED ({recent}){extra}"
+                f" SELECT r.article_id, {rank} * (1 + {self.BOOST} * a.search_boost) AS score"
+                f" FROM recent r JOIN {articles} a ON a.id = r.article_id"
+                f" WHERE {' AND '.join(where)} AND (SELECT COUNT(*) FROM recent) >= %s"
+                " ORDER BY score DESC, a.published_at DESC, a.id DESC LIMIT %s OFFSET %s"
+            )
+            values = [*matching_params, *recent_params, *extra_params, *rank_params, *params, enough, limit, offset]
+            cursor.execute(sql, values)
+            return cursor.fetchall()
+
         with transaction.atomic(), connection.cursor() as cursor:
             # The planner prices a sequential scan of `search_entry` by its small heap and does not
             # see that each row's `doc` must be fetched out of line and decompressed: for a common
             # character that is the whole table's text. This query only ever wants the index.
             cursor.execute("SET LOCAL enable_seqscan = off")
-            floor = self._floor(cursor)
-            for bound in (floor, 0) if floor else (0,):
-                cursor.execute(sql, [*matching_params, bound, *params, self.WINDOW, *rank_params, limit, offset])
-                rows = cursor.fetchall()
-                if bound == 0 or (rows and rows[0][2] >= self.WINDOW):
-                    break  # a full window among the newest entries, or the whole archive
+            buckets = self._recent(cursor)
+            rows = run(cursor, buckets, self.WINDOW) if buckets else []
+            if not rows:
+                rows = run(cursor, "", 0)  # a rarer word: across the whole archive
             return [Hit(row[0], float(row[1])) for row in rows]
 
     def suggest(self, query: Query, *, pinyin: str, where: list[str], params: list, limit: int) -> list[int]:
         from articles.models import Article
 
-        condition, found = "e.head @@ %s::tsquery", [tsquery(query, weight="A")]
-        if pinyin:
-            condition = f"({condition} OR e.pinyin @@ %s::tsquery)"
-            found.append(_lexeme(pinyin) + ":*")
-        joined = f"{TABLE} e JOIN {Article._meta.db_table} a ON a.id = e.article_id"
+        titled = " & ".join(_lexeme(f"^{t.tokens[0]}") if _single(t) else _phrase(t, "A") for t in query.terms)
+        if query.excluded:
+            titled = f"({titled}) & !({' | '.join(_phrase(t, 'A') for t in query.excluded)})"
+
+        def matching(buckets: str) -> tuple[str, list]:
+            recent = f" & {buckets}" if buckets else ""
+            found = "e.head @@ %s::tsquery"
+            values = [f"({titled}){recent}"]
+            if pinyin:
+                found = f"({found} OR e.pinyin @@ %s::tsquery)"
+                values.append(f"{_lexeme(pinyin)}:*{recent}")
+            return found, values
+
         public = " AND ".join(where)
-        # First down the newest entries, stopping at the tenth title (what is being typed is
-        # usually common); then, for a rarer beginning, through the indexes over every entry.
-        newest = (
-            f"SELECT e.article_id FROM {joined} WHERE {condition} AND e.article_id > %s AND {public}"
-            " ORDER BY e.article_id DESC LIMIT %s"
-        )
-        everywhere = (
-            f"WITH hits AS MATERIALIZED (SELECT e.article_id FROM {TABLE} e WHERE {condition})"
-            f" SELECT h.article_id FROM hits h JOIN {Article._meta.db_table} a ON a.id = h.article_id"
-            f" WHERE {public} ORDER BY h.article_id DESC LIMIT %s"
-        )
         with transaction.atomic(), connection.cursor() as cursor:
-            floor = self._floor(cursor)
-            cursor.execute(newest, [*found, floor, *params, limit])
-            ids = [row[0] for row in cursor.fetchall()]
-            if len(ids) < limit and floor:
-                cursor.execute("SET LOCAL enable_seqscan = off")
-                cursor.execute(everywhere, [*found, *params, limit])
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            # A handful of titles is looked up in the article table one by one: the planner, not
+            # knowing how few match, would otherwise walk the whole table in id order to join them.
+            cursor.execute("SET LOCAL enable_mergejoin = off")
+            cursor.execute("SET LOCAL enable_hashjoin = off")
+            # First in the newest buckets, where what is being typed usually has ten titles; then,
+            # for a rarer beginning, across every entry (few match). Both through the indexes only.
+            buckets = self._recent(cursor)
+            for look_in in (buckets, "") if buckets else ("",):
+                found, values = matching(look_in)
+                cursor.execute(
+                    f"WITH hits AS MATERIALIZED (SELECT e.article_id FROM {TABLE} e WHERE {found})"
+                    f" SELECT h.article_id FROM hits h JOIN {Article._meta.db_table} a ON a.id = h.article_id"
+                    f" WHERE {public} ORDER BY h.article_id DESC LIMIT %s",
+                    [*values, *params, limit],
+                )
                 ids = [row[0] for row in cursor.fetchall()]
+                if len(ids) >= limit:
+                    break
             return ids
 
     def size(self) -> int:

@@ -4,6 +4,7 @@ import time
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from articles import services as article_services
@@ -285,11 +286,22 @@ def test_bad_page_sizes_and_cursors_are_400(api, write):
     assert api.get(URL).status_code == 400  # no q at all
 
 
-def test_only_the_newest_window_of_matches_is_ranked(api, write, monkeypatch):
-    """A common word's cost stays bounded: the newest WINDOW matches are ranked, best first."""
-    from search.backends import Backend
+@pytest.mark.parametrize("buckets", [False, True])
+def test_only_the_newest_window_of_matches_is_ranked(api, write, monkeypatch, buckets):
+    """A common word's cost stays bounded: the newest WINDOW matches are ranked, best first.
+    On PostgreSQL, `buckets` makes the first pass look in recency buckets of two entries."""
+    from search.backends import Backend, get_backend
 
     monkeypatch.setattr(Backend, "WINDOW", 3)
+    if buckets:
+        if connection.vendor != "postgresql":
+            pytest.skip("recency buckets are PostgreSQL's")
+        from search.backends import postgres
+
+        monkeypatch.setattr(postgres, "BUCKET", 2)
+        monkeypatch.setattr(type(get_backend()), "RECENT", 4)
+        for n in range(3):
+            write(f"无关的新闻{n}")
     oldest_best = write("寒潮", summary="寒潮")  # the best match, but older than the window
     lead = "当地时间周一，多国代表团陆续抵达会场，会议将持续三天，议题涵盖能源、航运与气候。" * 4
     body_only = write("天气", body=[lead, "北方将迎寒潮。"])

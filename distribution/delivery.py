@@ -1,0 +1,256 @@
+"""Webhook deliveries: made from the change stream, sent by workers, retried, replayed.
+
+The outbox consumer writes one `Delivery` per subscribed endpoint in the event's own relay
+transaction (at most once per endpoint and event), and asks a worker to send once that commits.
+`deliver_due` takes due deliveries with a lease, posts them from a pool of threads (one slow
+receiver holds one thread, never the others) and writes each result as it comes. A worker killed
+mid-attempt leaves the lease to run out; the beat sweep then sends it again, with the same
+`webhook-id`.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import secrets
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from datetime import datetime, timedelta
+
+import orjson
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from core.models import OutboxEvent
+
+from . import selectors, webhooks
+from .models import EVENT_TYPES, Attempt, Delivery, Endpoint
+
+logger = logging.getLogger(__name__)
+
+# Waits before each retry, after the first attempt (jittered by up to a fifth either way).
+SCHEDULE = [
+    timedelta(seconds=5),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+    timedelta(hours=5),
+    timedelta(hours=10),
+    timedelta(hours=24),
+]
+ATTEMPTS = len(SCHEDULE) + 1
+
+
+def _message_id() -> str:
+    return "msg_" + secrets.token_urlsafe(18)
+
+
+def payload(event: OutboxEvent, now: datetime) -> dict:
+    """`{type, timestamp, data: {id, url, title, ...}}`; the public document too by setting."""
+    data = dict(event.data)
+    kind = event.type.partition(".")[0]
+    if kind == "article":
+        article_id = int(data["id"])
+        found = {}
+        if event.type not in ("article.deleted", "article.unpublished"):  # else readers may not see it
+            from articles.documents import detail_read
+
+            read = detail_read(article_id=article_id)
+            found = orjson.loads(read[0]) if read else {}
+        slug = found.get("slug") or data.get("slug", "")
+        data.update(
+            {
+                "id": article_id,
+                "url": selectors.article_url(article_id, slug) if slug else "",
+                "title": found.get("title") or data.get("title", ""),
+                "slug": slug,
+            }
+        )
+        if found:
+            data["published_at"] = found.get("published_at")
+            data["updated_at"] = found.get("updated_at")
+            if settings.WEBHOOK_FULL_DOCUMENT:
+                data["document"] = found
+    return {"type": event.type, "timestamp": now.isoformat(), "data": data}
+
+
+def webhooks_consumer(event: OutboxEvent) -> None:
+    """Outbox consumer: one delivery per active endpoint subscribed to the event's type."""
+    if event.type not in EVENT_TYPES:
+        return
+    endpoints = [e for e in Endpoint.objects.filter(active=True) if event.type in e.events]
+    if not endpoints:
+        return
+    done = set(Delivery.objects.filter(event_id=event.pk).values_list("endpoint_id", flat=True))
+    now = timezone.now()
+    body = orjson.dumps(payload(event, now))
+    made = [
+        Delivery(
+            endpoint=e, event_id=event.pk, message_id=_message_id(), type=event.type, payload=body, next_attempt_at=now
+        )
+        for e in endpoints
+        if e.pk not in done
+    ]
+    # A relay retried after a crash makes none twice: once per endpoint and event.
+    Delivery.objects.bulk_create(made, ignore_conflicts=True, batch_size=500)
+    transaction.on_commit(lambda: _kick(len(made)), robust=True)
+
+
+def _kick(count: int = 1) -> None:
+    """Ask workers to send: one task per hundred deliveries (at most eight), so that every
+    worker takes a share of a large fan-out."""
+    from .tasks import webhooks_deliver_task
+
+    try:
+        for _ in range(min(8, max(1, -(-count // 100)))):
+            webhooks_deliver_task.delay()
+    except Exception:  # the broker is down: the beat sweep sends them
+        logger.warning("could not queue webhook deliveries; the sweep will send them", exc_info=True)
+
+
+def _lease_seconds() -> float:
+    return settings.WEBHOOK_TIMEOUT_SECONDS * 2 + 20
+
+
+def claim(limit: int, now: datetime | None = None) -> list[Delivery]:
+    """Take up to `limit` due deliveries for this worker (their lease is ours until it runs out)."""
+    now = now or timezone.now()
+    until = now + timedelta(seconds=_lease_seconds())
+    free = Q(leased_until__isnull=True) | Q(leased_until__lte=now)
+    with transaction.atomic():
+        due = Delivery.objects.filter(free, status=Delivery.Status.PENDING, next_attempt_at__lte=now)
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True)
+        rows = list(due.select_related("endpoint").order_by("next_attempt_at", "id")[:limit])
+        # Each row taken only if still free: SQLite has no row locks, and two workers may have
+        # read the same rows; the conditional update lets one of them have each.
+        taken = [d for d in rows if Delivery.objects.filter(free, pk=d.pk).update(leased_until=until)]
+    return taken
+
+
+def _send(delivery: Delivery) -> tuple[webhooks.Result, datetime]:
+    started = timezone.now()
+    body = bytes(delivery.payload)
+    sent = webhooks.headers(
+        delivery.endpoint.secrets_in_use(started), delivery.message_id, int(started.timestamp()), body
+    )
+    return webhooks.post(delivery.endpoint.url, body, sent), started
+
+
+def _next_wait(attempts: int, result: webhooks.Result) -> timedelta | None:
+    """How long until the next attempt, or None when that was the last."""
+    if attempts >= ATTEMPTS:
+        return None
+    if result.retry_after is not None:
+        return timedelta(seconds=min(max(result.retry_after, 1.0), 24 * 3600))
+    wait_for = SCHEDULE[attempts - 1].total_seconds()
+    return timedelta(seconds=wait_for * random.uniform(0.8, 1.2))
+
+
+def record(delivery: Delivery, result: webhooks.Result, started: datetime) -> None:
+    """Write one attempt and what follows from it: done, the next try, or the endpoint flagged."""
+    now = timezone.now()
+    with transaction.atomic():
+        current = Delivery.objects.select_for_update().select_related("endpoint").get(pk=delivery.pk)
+        current.attempts += 1
+        current.last_response_code = result.code
+        current.leased_until = None
+        endpoint = current.endpoint
+        wait_for = None
+        if result.ok:
+            current.status = Delivery.Status.SUCCEEDED
+            current.next_attempt_at = None
+            if endpoint.failing_since:
+                Endpoint.objects.filter(pk=endpoint.pk).update(failing_since=None)
+        elif result.code == 410:
+            current.status = Delivery.Status.FAILED
+            current.next_attempt_at = None
+            Endpoint.objects.filter(pk=endpoint.pk).update(
+                active=False, failing_since=now, disabled_reason="The receiver answered 410 Gone."
+            )
+        else:
+            wait_for = _next_wait(current.attempts, result)
+            if wait_for is None:
+                current.status = Delivery.Status.FAILED
+                current.next_attempt_at = None
+                Endpoint.objects.filter(pk=endpoint.pk, failing_since__isnull=True).update(failing_since=now)
+            else:
+                current.next_attempt_at = now + wait_for
+        current.save(update_fields=["attempts", "last_response_code", "leased_until", "status", "next_attempt_at"])
+        Attempt.objects.create(
+            delivery=current,
+            number=Attempt.objects.filter(delivery=current).count() + 1,
+            started_at=started,
+            response_code=result.code,
+            latency_ms=result.latency_ms,
+            error=result.error[:500],
+            next_attempt_at=current.next_attempt_at,
+        )
+
+
+def deliver_due(*, seconds: float = 50, threads: int | None = None) -> int:
+    """Send due deliveries for up to `seconds`, `threads` at a time; returns how many were sent.
+
+    Threads only post (no database); this thread claims and records, each result as it comes,
+    and tops the pool up as threads free, so a receiver taking its full timeout holds one thread.
+    """
+    threads = threads or settings.WEBHOOK_THREADS
+    deadline = time.monotonic() + seconds
+    sent = 0
+    running: dict[Future, Delivery] = {}
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="webhook") as pool:
+        while True:
+            free = threads - len(running)
+            if free > 0 and time.monotonic() < deadline:
+                for delivery in claim(free):
+                    running[pool.submit(_send, delivery)] = delivery
+            if not running:
+                break
+            finished, _ = wait(list(running), timeout=1.0, return_when=FIRST_COMPLETED)
+            for future in finished:
+                delivery = running.pop(future)
+                try:
+                    result, started = future.result()
+                    record(delivery, result, started)
+                    sent += 1
+                except Exception:  # recorded nowhere: the lease runs out and the sweep retries it
+                    logger.exception("webhook delivery %s could not be recorded", delivery.pk)
+    return sent
+
+
+def replay(delivery: Delivery) -> Delivery:
+    """Send again now, with the same `webhook-id` and body; a full round of retries follows."""
+    Delivery.objects.filter(pk=delivery.pk).update(
+        status=Delivery.Status.PENDING, attempts=0, next_attempt_at=timezone.now(), leased_until=None
+    )
+    transaction.on_commit(_kick, robust=True)
+    delivery.refresh_from_db()
+    return delivery
+
+
+def replay_since(endpoint: Endpoint, since: datetime) -> int:
+    """Everything the endpoint subscribes to since `since`: its deliveries sent again, and events
+    it missed (it was inactive, or added later) delivered for the first time, while the change
+    stream still keeps them (`OUTBOX_KEEP_DAYS`)."""
+    now = timezone.now()
+    count = Delivery.objects.filter(endpoint=endpoint, created_at__gte=since).update(
+        status=Delivery.Status.PENDING, attempts=0, next_attempt_at=now, leased_until=None
+    )
+    had = set(Delivery.objects.filter(endpoint=endpoint).values_list("event_id", flat=True))
+    missed = OutboxEvent.objects.filter(created_at__gte=since, type__in=endpoint.events).exclude(pk__in=had)
+    made = [
+        Delivery(
+            endpoint=endpoint,
+            event_id=event.pk,
+            message_id=_message_id(),
+            type=event.type,
+            payload=orjson.dumps(payload(event, now)),
+            next_attempt_at=now,
+        )
+        for event in missed.order_by("id")
+    ]
+    Delivery.objects.bulk_create(made, ignore_conflicts=True)
+    transaction.on_commit(lambda: _kick(count + len(made)), robust=True)
+    return count + len(made)

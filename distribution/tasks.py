@@ -1,0 +1,11 @@
+"""Celery entry points of distribution: sending webhook deliveries."""
+
+from celery import shared_task
+
+from . import delivery
+
+
+@shared_task(ignore_result=True, time_limit=120, soft_time_limit=100)
+def webhooks_deliver_task() -> int:
+    """Send what is due: queued after each event, and by beat every 5 s (retries, leases run out)."""
+    return delivery.deliver_due(seconds=50)

@@ -1,0 +1,178 @@
+"""Standard Webhooks on the wire: signing, the receiver's address check, and one POST.
+
+https://www.standardwebhooks.com/: `webhook-id` (the delivery's, the same on every retry),
+`webhook-timestamp` (this attempt's, in seconds), and `webhook-signature`: `v1,` and the base64
+HMAC-SHA256 of `{id}.{timestamp}.{body}` keyed by the secret's bytes, one per secret in use.
+
+Requests go out with the standard library's `http.client`, to the address that was checked:
+the host is resolved once, every address it gives must be public (unless
+`WEBHOOKS_ALLOW_PRIVATE`), and the connection is made to that address, so a name that resolves
+to a public address when checked and a private one when connecting (DNS rebinding) reaches
+nothing private. Redirects are not followed; the whole attempt has `WEBHOOK_TIMEOUT_SECONDS`.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import http.client
+import ipaddress
+import socket
+import ssl
+import time
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
+
+from django.conf import settings
+
+
+class AddressRefused(ValueError):
+    """The URL is not one we deliver to (scheme, host, or a private address)."""
+
+
+def signature(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    signed = f"{message_id}.{timestamp}.".encode() + body
+    return "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+
+
+def headers(secrets: list[str], message_id: str, timestamp: int, body: bytes) -> dict[str, str]:
+    return {
+        "webhook-id": message_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": " ".join(signature(s, message_id, timestamp, body) for s in secrets),
+        "content-type": "application/json",
+        "user-agent": "Portal-Webhooks/1",
+    }
+
+
+def _private(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    return (
+        address.is_private
+        or address.is_loopback
+        or address.is_link_local
+        or address.is_multicast
+        or address.is_reserved
+        or address.is_unspecified
+    )
+
+
+@dataclass(frozen=True)
+class Target:
+    scheme: str
+    host: str
+    port: int
+    path: str
+    address: str  # the checked address connected to
+
+
+def check_url(url: str) -> None:
+    """Refuse what we would never deliver to, without resolving (for the form and the API)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise AddressRefused("Give an http or https URL.")
+    if parts.username or parts.password:
+        raise AddressRefused("Put no user name or password in the URL; receivers check the signature.")
+    try:
+        literal = ipaddress.ip_address(parts.hostname)
+    except ValueError:
+        return
+    if _private(literal) and not settings.WEBHOOKS_ALLOW_PRIVATE:
+        raise AddressRefused("Private, loopback and link-local addresses are refused.")
+
+
+def resolve(url: str) -> Target:
+    check_url(url)
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        found = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as error:
+        raise AddressRefused(f"The host {parts.hostname} does not resolve: {error}") from error
+    addresses = [info[4][0] for info in found]
+    if not settings.WEBHOOKS_ALLOW_PRIVATE:
+        refused = [a for a in addresses if _private(ipaddress.ip_address(a.split("%")[0]))]
+        if refused:
+            raise AddressRefused(f"{parts.hostname} resolves to a private address ({refused[0]}).")
+    path = parts.path or "/"
+    if parts.query:
+        path += "?" + parts.query
+    return Target(parts.scheme, parts.hostname, port, path, addresses[0])
+
+
+class _PinnedHTTPS(http.client.HTTPSConnection):
+    """HTTPS to a checked address, with the host name for SNI and the certificate check."""
+
+    def __init__(self, target: Target, timeout: float) -> None:
+        super().__init__(target.host, target.port, timeout=timeout, context=ssl.create_default_context())
+        self._address = target.address
+
+    def connect(self) -> None:
+        sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+
+
+class _PinnedHTTP(http.client.HTTPConnection):
+    def __init__(self, target: Target, timeout: float) -> None:
+        super().__init__(target.host, target.port, timeout=timeout)
+        self._address = target.address
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+
+
+@dataclass
+class Result:
+    code: int | None = None
+    latency_ms: int = 0
+    error: str = ""
+    retry_after: float | None = None  # seconds, from a 429 or 503
+
+    @property
+    def ok(self) -> bool:
+        return self.code is not None and 200 <= self.code < 300
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+
+
+def post(url: str, body: bytes, sent_headers: dict[str, str]) -> Result:
+    """One attempt; never raises (a refused address, a timeout or a reset is the result's error)."""
+    started = time.perf_counter()
+    timeout = settings.WEBHOOK_TIMEOUT_SECONDS
+    connection = None
+    try:
+        target = resolve(url)
+        make = _PinnedHTTPS if target.scheme == "https" else _PinnedHTTP
+        connection = make(target, timeout)
+        host = target.host if target.port in (80, 443) else f"{target.host}:{target.port}"
+        connection.request("POST", target.path, body=body, headers={**sent_headers, "host": host})
+        response = connection.getresponse()
+        response.read(4096)  # a little of it, then the connection is closed
+        result = Result(code=response.status)
+        if response.status in (429, 503):
+            result.retry_after = _retry_after(response.getheader("retry-after"))
+        if 300 <= response.status < 400:
+            result.error = "redirects are not followed"
+    except AddressRefused as error:
+        result = Result(error=f"refused: {error}")
+    except (OSError, http.client.HTTPException) as error:
+        result = Result(error=f"{type(error).__name__}: {error}"[:500] or "connection failed")
+    finally:
+        if connection is not None:
+            connection.close()
+    result.latency_ms = int((time.perf_counter() - started) * 1000)
+    return result
