@@ -190,7 +190,9 @@ def _child(env: dict, mode: str, *args) -> dict:
 
 @contextmanager
 def processes(commands: list[list[str]], env: dict):
-    started = [subprocess.Popen(c, cwd=ROOT, env=env, start_new_session=True) for c in commands]
+    started = [
+        subprocess.Popen(c, cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL) for c in commands
+    ]
     try:
         yield started
     finally:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import api_reads, renditions, search, trending  # noqa: E402
+from bench import api_reads, distribution, renditions, search, trending  # noqa: E402
 
 
 def main() -> int:
@@ -49,6 +49,13 @@ def main() -> int:
             failures.append(f"search page p95 above {limit} ms ({where})")
         if result["size"] >= 100_000 and result["suggest_p95"] > 10:
             failures.append(f"suggestions p95 above 10 ms ({where})")
+    results = distribution.main()
+    if results["publish_p95_ms"] > 2000:
+        failures.append("publish to first webhook attempt p95 above 2 s")
+    if results["fanout_s"] >= 30:
+        failures.append("fan-out to 1,000 webhook endpoints took 30 s or more")
+    if results["news_files"] != 3:
+        failures.append("news sitemap of 2,500 articles is not three files")
     for failure in failures:
         print(f"MISSED TARGET: {failure}")
     return 1 if failures else 0
