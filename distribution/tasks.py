@@ -9,3 +9,11 @@ from . import delivery
 def webhooks_deliver_task() -> int:
     """Send what is due: queued after each event, and by beat every 5 s (retries, leases run out)."""
     return delivery.deliver_due(seconds=50)
+
+
+@shared_task(ignore_result=True, time_limit=120, soft_time_limit=100)
+def websub_ping_task(urls: list[str]) -> int:
+    """Tell the WebSub hub which feeds changed (queued after a public article change)."""
+    from . import websub
+
+    return websub.ping(urls)

@@ -70,8 +70,9 @@ class Target:
     address: str  # the checked address connected to
 
 
-def check_url(url: str) -> None:
+def check_url(url: str, allow_private: bool | None = None) -> None:
     """Refuse what we would never deliver to, without resolving (for the form and the API)."""
+    allow_private = settings.WEBHOOKS_ALLOW_PRIVATE if allow_private is None else allow_private
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise AddressRefused("Give an http or https URL.")
@@ -81,12 +82,13 @@ def check_url(url: str) -> None:
         literal = ipaddress.ip_address(parts.hostname)
     except ValueError:
         return
-    if _private(literal) and not settings.WEBHOOKS_ALLOW_PRIVATE:
+    if _private(literal) and not allow_private:
         raise AddressRefused("Private, loopback and link-local addresses are refused.")
 
 
-def resolve(url: str) -> Target:
-    check_url(url)
+def resolve(url: str, allow_private: bool | None = None) -> Target:
+    allow_private = settings.WEBHOOKS_ALLOW_PRIVATE if allow_private is None else allow_private
+    check_url(url, allow_private)
     parts = urlsplit(url)
     port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
@@ -94,7 +96,7 @@ def resolve(url: str) -> Target:
     except socket.gaierror as error:
         raise AddressRefused(f"The host {parts.hostname} does not resolve: {error}") from error
     addresses = [info[4][0] for info in found]
-    if not settings.WEBHOOKS_ALLOW_PRIVATE:
+    if not allow_private:
         refused = [a for a in addresses if _private(ipaddress.ip_address(a.split("%")[0]))]
         if refused:
             raise AddressRefused(f"{parts.hostname} resolves to a private address ({refused[0]}).")
@@ -149,13 +151,14 @@ def _retry_after(value: str | None) -> float | None:
         return None
 
 
-def post(url: str, body: bytes, sent_headers: dict[str, str]) -> Result:
-    """One attempt; never raises (a refused address, a timeout or a reset is the result's error)."""
+def post(url: str, body: bytes, sent_headers: dict[str, str], *, allow_private: bool | None = None) -> Result:
+    """One attempt; never raises (a refused address, a timeout or a reset is the result's error).
+    `allow_private` overrides `WEBHOOKS_ALLOW_PRIVATE` (an operator's own hub is trusted)."""
     started = time.perf_counter()
     timeout = settings.WEBHOOK_TIMEOUT_SECONDS
     connection = None
     try:
-        target = resolve(url)
+        target = resolve(url, allow_private)
         make = _PinnedHTTPS if target.scheme == "https" else _PinnedHTTP
         connection = make(target, timeout)
         host = target.host if target.port in (80, 443) else f"{target.host}:{target.port}"

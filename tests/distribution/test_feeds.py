@@ -195,3 +195,37 @@ def test_websub_hub_is_announced_when_set(api, story, settings):
     feed = ElementTree.fromstring(api.get("/feeds/atom/").content)
     assert any(link.get("rel") == "hub" for link in feed.findall("atom:link", NS))
     assert api.get("/feeds/json/").json()["hubs"] == [{"type": "WebSub", "url": "https://pubsubhubbub.appspot.com/"}]
+
+
+def test_a_publish_pings_the_websub_hub_for_every_feed_it_is_in(story, editor, settings, relayed):
+    """The ping is queued after the commit (a real message in the broker) and sent by a worker."""
+    import base64
+    import json
+    from pathlib import Path
+
+    from distribution.tasks import websub_ping_task
+    from portal.celery import app
+    from tests.distribution import receiver as receiver_module
+
+    hub, server = receiver_module.start()
+    try:
+        settings.WEBSUB_HUB_URL = hub.base + "/hub"
+        settings.PUBLIC_BASE_URL = "https://api.example.cn"
+        queue = Path(app.conf.broker_transport_options["data_folder_in"])
+        before = set(queue.iterdir())
+        relayed(
+            article_services.article_update,
+            article_id=story.pk,
+            by=editor,
+            expected_version=None,
+            data={"title": "普京结束访问"},
+        )
+        messages = [json.loads(path.read_text()) for path in set(queue.iterdir()) - before]
+        (ping,) = [m for m in messages if m["headers"]["task"] == "distribution.tasks.websub_ping_task"]
+        urls = json.loads(base64.b64decode(ping["body"]))[0][0]
+        assert websub_ping_task.apply(args=[urls]).get() == len(urls)
+        sent = {r.body.decode() for r in hub.at("/hub")}
+        for path in ("rss/", "atom/", "json/", "rss/section/world/", "json/tag/energy/", "atom/author/he-yi-ming/"):
+            assert f"hub.mode=publish&hub.url=https%3A%2F%2Fapi.example.cn%2Ffeeds%2F{path.replace('/', '%2F')}" in sent
+    finally:
+        server.shutdown()
