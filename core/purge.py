@@ -1,21 +1,45 @@
 """Purging shared caches (a CDN) by surrogate key; the backend is chosen by `PURGE_BACKEND`."""
 
+import logging
 from abc import ABC, abstractmethod
+from datetime import timedelta
 from functools import lru_cache
 
 from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
 from django.utils.module_loading import import_string
+
+logger = logging.getLogger(__name__)
+
+
+class PurgeFailed(Exception):
+    """The CDN refused or did not answer; `retry_after` seconds when it said (429, 503)."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class PurgeBackend(ABC):
-    """Receives the surrogate keys of each committed change (`article-42 list section-3`)."""
+    """Receives the surrogate keys of committed changes (`article-42 list section-3`), at most
+    `batch_size` at a time; raises PurgeFailed to have them sent again later."""
+
+    batch_size = 256
+    queued = True  # False: called at once in the relay (nothing leaves the process)
 
     @abstractmethod
     def purge(self, keys: list[str]) -> None: ...
 
+    def calls_allowed(self) -> int | None:
+        """How many calls may be made now (a rate limit), or None for no limit."""
+        return None
+
 
 class NoPurge(PurgeBackend):
     """No CDN in front: nothing to purge. Records what it was given, for tests and the shell."""
+
+    queued = False
 
     def __init__(self) -> None:
         self.purged: list[list[str]] = []
@@ -34,6 +58,76 @@ def backend() -> PurgeBackend:
 
 
 def purge_consumer(event) -> None:
-    """Outbox consumer: every event's keys go to the purge backend."""
-    if event.keys:
-        backend().purge(list(event.keys))
+    """Outbox consumer: every event's keys go to the CDN, through the queue (a save never waits
+    for a CDN): keys are written in the event's transaction and a worker sends them after
+    PURGE_WINDOW_SECONDS, each key once however many changes named it meanwhile."""
+    if not event.keys:
+        return
+    chosen = backend()
+    if not chosen.queued:
+        chosen.purge(list(event.keys))
+        return
+    from .models import PendingPurge
+
+    now = timezone.now()
+    PendingPurge.objects.bulk_create(
+        [PendingPurge(key=key, queued_at=now, next_attempt_at=now) for key in event.keys],
+        update_conflicts=True,
+        unique_fields=["key"],
+        update_fields=["queued_at"],
+    )
+    transaction.on_commit(_kick, robust=True)
+
+
+def _kick() -> None:
+    from .tasks import purge_flush_task
+
+    try:
+        purge_flush_task.apply_async(countdown=settings.PURGE_WINDOW_SECONDS)
+    except Exception:  # the broker is down: the beat sweep sends them
+        logger.warning("could not queue a CDN purge; the sweep will send it", exc_info=True)
+
+
+def _backoff(attempts: int, retry_after: float | None) -> timedelta:
+    if retry_after is not None:
+        return timedelta(seconds=min(max(retry_after, 1.0), 3600))
+    return timedelta(seconds=min(2**attempts, 300))
+
+
+def flush() -> int:
+    """Send every due key, in the backend's batches; returns how many were purged. One flush at a
+    time (a lock), so a key is never sent twice at once; a failed batch is retried with backoff."""
+    from .locks import held
+    from .models import PendingPurge
+
+    chosen = backend()
+    sent = 0
+    with held("cdn-purge-flush") as mine:
+        if not mine:
+            return 0
+        now = timezone.now()
+        due = list(PendingPurge.objects.filter(next_attempt_at__lte=now).values_list("key", "queued_at", "attempts"))
+        calls = chosen.calls_allowed()
+        for start in range(0, len(due), chosen.batch_size):
+            if calls is not None and calls <= 0:
+                break  # rate-limited: the rest waits for the next flush
+            batch = due[start : start + chosen.batch_size]
+            try:
+                chosen.purge([key for key, _, _ in batch])
+            except PurgeFailed as error:
+                for key, _queued, attempts in batch:
+                    PendingPurge.objects.filter(key=key).update(
+                        attempts=attempts + 1,
+                        next_attempt_at=timezone.now() + _backoff(attempts + 1, error.retry_after),
+                        last_error=str(error)[:500],
+                    )
+                logger.warning("CDN purge of %d keys failed: %s", len(batch), error)
+                continue
+            finally:
+                if calls is not None:
+                    calls -= 1
+            for key, queued_at, _ in batch:
+                # A key changed again while it was being sent stays for the next flush.
+                PendingPurge.objects.filter(key=key, queued_at=queued_at).delete()
+            sent += len(batch)
+    return sent

@@ -133,6 +133,7 @@ class Result:
     latency_ms: int = 0
     error: str = ""
     retry_after: float | None = None  # seconds, from a 429 or 503
+    body: bytes = b""  # the first 4 kB of the answer
 
     @property
     def ok(self) -> bool:
@@ -154,6 +155,13 @@ def _retry_after(value: str | None) -> float | None:
 def post(url: str, body: bytes, sent_headers: dict[str, str], *, allow_private: bool | None = None) -> Result:
     """One attempt; never raises (a refused address, a timeout or a reset is the result's error).
     `allow_private` overrides `WEBHOOKS_ALLOW_PRIVATE` (an operator's own hub is trusted)."""
+    return send("POST", url, body, sent_headers, allow_private=allow_private)
+
+
+def send(
+    method: str, url: str, body: bytes, sent_headers: dict[str, str], *, allow_private: bool | None = None
+) -> Result:
+    """`post` with any method (a CDN's PURGE)."""
     started = time.perf_counter()
     timeout = settings.WEBHOOK_TIMEOUT_SECONDS
     connection = None
@@ -162,10 +170,10 @@ def post(url: str, body: bytes, sent_headers: dict[str, str], *, allow_private: 
         make = _PinnedHTTPS if target.scheme == "https" else _PinnedHTTP
         connection = make(target, timeout)
         host = target.host if target.port in (80, 443) else f"{target.host}:{target.port}"
-        connection.request("POST", target.path, body=body, headers={**sent_headers, "host": host})
+        connection.request(method, target.path, body=body, headers={**sent_headers, "host": host})
         response = connection.getresponse()
-        response.read(4096)  # a little of it, then the connection is closed
-        result = Result(code=response.status)
+        answer = response.read(4096)  # a little of it, then the connection is closed
+        result = Result(code=response.status, body=answer)
         if response.status in (429, 503):
             result.retry_after = _retry_after(response.getheader("retry-after"))
         if 300 <= response.status < 400:

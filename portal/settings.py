@@ -398,6 +398,17 @@ OUTBOX_KEEP_DAYS = env.int("OUTBOX_KEEP_DAYS", default=7)
 OUTBOX_MAX_BACKOFF_SECONDS = env.int("OUTBOX_MAX_BACKOFF_SECONDS", default=600)
 # Where CDN purges go (core.purge): a no-op until a CDN backend is configured.
 PURGE_BACKEND = env.str("PURGE_BACKEND", default="core.purge.NoPurge")
+# Purges wait this long in the queue, so a burst of changes purges each key once.
+PURGE_WINDOW_SECONDS = env.float("PURGE_WINDOW_SECONDS", default=0.3)
+PURGE_SOFT = env.bool("PURGE_SOFT", default=True)  # mark stale (served while refetched), not drop
+PURGE_VARNISH_URLS = env.list("PURGE_VARNISH_URLS", default=[])  # distribution.purge.Varnish and Urls
+FASTLY_API_URL = env.str("FASTLY_API_URL", default="https://api.fastly.com")
+FASTLY_SERVICE_ID = env.str("FASTLY_SERVICE_ID", default="")
+FASTLY_API_TOKEN = env.str("FASTLY_API_TOKEN", default="")
+CLOUDFLARE_API_URL = env.str("CLOUDFLARE_API_URL", default="https://api.cloudflare.com")
+CLOUDFLARE_ZONE_ID = env.str("CLOUDFLARE_ZONE_ID", default="")
+CLOUDFLARE_API_TOKEN = env.str("CLOUDFLARE_API_TOKEN", default="")
+CLOUDFLARE_PURGE_PER_MINUTE = env.int("CLOUDFLARE_PURGE_PER_MINUTE", default=30)
 
 REQUIRE_SERVICES = env.bool("REQUIRE_SERVICES", default=False)
 

@@ -15,6 +15,7 @@ class Received:
     headers: dict[str, str]
     body: bytes
     at: float
+    method: str = "POST"
 
 
 @dataclass
@@ -47,9 +48,8 @@ def start() -> tuple[Receiver, ThreadingHTTPServer]:
         def do_POST(self):  # noqa: N802 (http.server's name)
             length = int(self.headers.get("content-length", 0))
             body = self.rfile.read(length)
-            receiver.requests.append(
-                Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body, time.monotonic())
-            )
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            receiver.requests.append(Received(self.path, headers, body, time.monotonic(), self.command))
             queue = receiver.answers.get(self.path) or [(200, {}, 0.0)]
             status, headers, delay = queue.pop(0) if len(queue) > 1 else queue[0]
             if delay:
@@ -60,6 +60,8 @@ def start() -> tuple[Receiver, ThreadingHTTPServer]:
             self.send_header("content-length", "2")
             self.end_headers()
             self.wfile.write(b"ok")
+
+        do_PURGE = do_POST  # noqa: N815 (a CDN's method)
 
         def log_message(self, *args):
             pass
