@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import outbox
-from .models import OutboxEvent
+from .models import OutboxEvent, PendingPurge
 
 
 class StateFilter(admin.SimpleListFilter):
@@ -82,3 +82,19 @@ class OutboxEventAdmin(admin.ModelAdmin):
                 messages.WARNING,
             )
         return super().changelist_view(request, extra_context)
+
+
+@admin.register(PendingPurge)
+class PendingPurgeAdmin(admin.ModelAdmin):
+    """What the CDN has yet to drop; a key failing again and again shows its error here."""
+
+    list_display = ["key", "queued_at", "attempts", "next_attempt_at", "last_error"]
+    search_fields = ["key", "last_error"]
+    readonly_fields = [f.name for f in PendingPurge._meta.fields]
+    list_per_page = 100
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
