@@ -62,11 +62,22 @@ def tsquery(query: Query, weight: str = "") -> str:
 
 
 BUCKET = 10_000  # entries by id in one recency bucket
+FINE = 1_000  # and in a fine one (titles and pinyin only: suggestions want ten titles)
 
 
 def bucket(article_id: int) -> str:
     """The recency bucket's lexeme: `~` never begins one of our tokens (letters and digits)."""
     return f"~{article_id // BUCKET}"
+
+
+def fine_bucket(article_id: int) -> str:
+    return f"~f{article_id // FINE}"
+
+
+def _buckets(newest: int, span: int, size: int, prefix: str) -> str:
+    """A tsquery of the buckets holding at least the newest `span` entries."""
+    first, last = max(0, newest - span) // size, newest // size
+    return "(" + " | ".join(_lexeme(f"{prefix}{b}") for b in range(first, last + 1)) + ")"
 
 
 def _single(term: Term) -> bool:
@@ -119,7 +130,8 @@ class PostgresBackend(Backend):
             # one exact look-up for suggestions, not every pair it begins checked for weight A.
             initials = {f"^{t[0]}" for t in e.title if text.is_character(t[0])}
             head += (" " + bag(sorted(initials))) if initials else ""
-            rows.append([e.article_id, head + mark, bag(e.words), bag(e.pinyin) + mark])
+            fine = " " + _lexeme(fine_bucket(e.article_id))
+            rows.append([e.article_id, head + mark + fine, bag(e.words) + mark, bag(e.pinyin) + mark + fine])
         with connection.cursor() as cursor:
             cursor.executemany(
                 f"INSERT INTO {DOCS} (article_id, doc, chars) VALUES (%s, %s::tsvector, %s::tsvector)"
@@ -159,15 +171,16 @@ class PostgresBackend(Backend):
     # and only a rarer one is looked up across the whole archive, where it has few matches.
     RECENT = 20000
 
+    SUGGEST_RECENT = 2000  # suggestions look among these newest titles first
+
+    def _newest(self, cursor) -> int:
+        cursor.execute(f"SELECT COALESCE(MAX(article_id), 0) FROM {TABLE}")
+        return cursor.fetchone()[0]
+
     def _recent(self, cursor) -> str:
         """A tsquery of the buckets holding at least the newest RECENT entries ("" when that is all)."""
-        cursor.execute(f"SELECT COALESCE(MAX(article_id), 0) FROM {TABLE}")
-        newest = cursor.fetchone()[0]
-        if newest <= self.RECENT:
-            return ""
-        last = newest // BUCKET
-        first = (newest - self.RECENT) // BUCKET
-        return "(" + " | ".join(_lexeme(f"~{b}") for b in range(first, last + 1)) + ")"
+        newest = self._newest(cursor)
+        return _buckets(newest, self.RECENT, BUCKET, "~") if newest > self.RECENT else ""
 
     def search(
         self, query: Query, *, where: list[str], params: list, offset: int, limit: int, narrowed: bool = False
@@ -181,7 +194,7 @@ class PostgresBackend(Backend):
         # their head is read and ranked.
         since = " AND article_id + 0 >= (SELECT COALESCE(MIN(article_id), 0) FROM recent)"
         extra = f", headed AS MATERIALIZED (SELECT article_id FROM {TABLE} WHERE head @@ %s::tsquery{since})"
-        extra_params: list = [found]
+        looked_for: list = [found]
         rank = (
             "CASE WHEN r.article_id IN (SELECT article_id FROM headed) THEN"
             f" (SELECT ts_rank({self._weights()}, e.head, %s::tsquery) FROM {TABLE} e"
@@ -193,7 +206,7 @@ class PostgresBackend(Backend):
             # Whether the segmenter found the query's words, from the word index (no row's word
             # list is read: decompressing two thousand of them was most of a page's time).
             extra += f", whole AS MATERIALIZED (SELECT article_id FROM {TABLE} WHERE words @@ %s::tsquery{since})"
-            extra_params.append(" | ".join(_lexeme(w) for w in words))
+            looked_for.append(" | ".join(_lexeme(w) for w in words))
             rank = f"({rank} + {self.WORDS / self.TITLE} * (r.article_id IN (SELECT article_id FROM whole))::int)"
         # Unless a reader's filters narrow the search, drafts count in the window (nearly every
         # match is public; the final join keeps only what readers may see): looking each match up
@@ -212,6 +225,8 @@ class PostgresBackend(Backend):
             # for a walk down the primary key reading every `doc`); the newest WINDOW are ranked,
             # and only once `enough` of them are found (a first pass in the newest buckets).
             matching, matching_params = condition(query, buckets)
+            # In the first pass the title and word look-ups stay in the same buckets, in the index.
+            extra_params = [f"({q}) & {buckets}" if buckets else q for q in looked_for]
             sql = (
                 f"WITH hits AS MATERIALIZED (SELECT article_id FROM {DOCS} WHERE {matching}),"
                 f" recent AS MATERIALIZED ({recent}){extra}"
@@ -260,8 +275,13 @@ class PostgresBackend(Backend):
             cursor.execute("SET LOCAL enable_hashjoin = off")
             # First in the newest buckets, where what is being typed usually has ten titles; then,
             # for a rarer beginning, across every entry (few match). Both through the indexes only.
-            buckets = self._recent(cursor)
-            for look_in in (buckets, "") if buckets else ("",):
+            newest = self._newest(cursor)
+            passes = [
+                _buckets(newest, span, size, prefix)
+                for span, size, prefix in ((self.SUGGEST_RECENT, FINE, "~f"), (self.RECENT, BUCKET, "~"))
+                if newest > span
+            ]
+            for look_in in [*passes, ""]:
                 found, values = matching(look_in)
                 cursor.execute(
                     f"WITH hits AS MATERIALIZED (SELECT e.article_id FROM {TABLE} e WHERE {found})"
