@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -173,3 +174,12 @@ def http_json(method: str, url: str, body: dict | None = None, headers: dict | N
     except urllib.error.HTTPError as error:
         raw = error.read()
         return error.code, dict(error.headers), json.loads(raw) if raw else None
+
+
+def run_child(script: str, env: dict[str, str], mode: str, *args) -> dict:
+    """Run `script child <mode> <args as JSON>` on the benchmark's database (its own process, as
+    an editor's or a worker's would be) and return the JSON it prints last."""
+    done = subprocess.run(
+        [PYTHON, script, "child", mode, json.dumps(args)], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])

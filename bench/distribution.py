@@ -31,6 +31,7 @@ from bench.common import (  # noqa: E402
     gunicorn,
     manage,
     recreate_postgres_database,
+    run_child,
     services_env,
 )
 
@@ -174,15 +175,7 @@ def child_news(count: int) -> dict:
 
 
 def _child(env: dict, mode: str, *args) -> dict:
-    done = subprocess.run(
-        [PYTHON, __file__, "child", mode, json.dumps(args)],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return run_child(__file__, env, mode, *args)
 
 
 # --- the parent ----------------------------------------------------------------------------------

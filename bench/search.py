@@ -22,7 +22,6 @@ import json
 import math
 import os
 import random
-import subprocess
 import sys
 import time
 import urllib.parse
@@ -32,12 +31,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import (  # noqa: E402
-    PYTHON,
-    ROOT,
     analyze,
     gunicorn,
     manage,
     recreate_postgres_database,
+    run_child,
     services_env,
 )
 from bench.search_corpus import SEED, articles, gold_queries, labelled  # noqa: E402
@@ -259,15 +257,7 @@ def child_http(urls: list[str]) -> dict:
 
 
 def _child(env: dict, mode: str, *args) -> dict:
-    done = subprocess.run(
-        [PYTHON, __file__, "child", mode, json.dumps(args)],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return run_child(__file__, env, mode, *args)
 
 
 # --- the parent: one backend and size at a time -----------------------------------------------
