@@ -1,8 +1,18 @@
 """Serializer fields every app's API uses for ids given in a body."""
 
 from rest_framework import serializers
+from rest_framework.exceptions import NotFound
 
 MAX_ID = 2**63 - 1
+ID_PATTERN = r"[0-9]{1,19}"  # an id in a URL path; larger numbers are refused by `path_id`
+
+
+def path_id(raw: str) -> int:
+    """An id matched by ID_PATTERN in a URL path; one no row can have (above 2**63-1) is a 404."""
+    value = int(raw)
+    if value > MAX_ID:
+        raise NotFound()
+    return value
 
 
 def parse_id(value) -> int | None:

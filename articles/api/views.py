@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from core import roles
 from core.api_cache import Answer, CacheFirstMixin, cached_response, next_horizon
 from core.errors import Conflict, PreconditionFailed, PreconditionRequired
+from core.fields import ID_PATTERN, path_id
 from core.pagination import Keyset, StrictCursorPagination
 from core.renderers import FastJSONRenderer, JSONOnlyNegotiation
 
@@ -42,17 +43,7 @@ from .serializers import (
     TagSerializer,
 )
 
-MAX_ID = 2**63 - 1
-ID_PATTERN = r"[0-9]{1,19}"
-
 PAGE_SIZE_PARAMETER = OpenApiParameter("page_size", OpenApiTypes.INT, description="1 to 100, default 20")
-
-
-def _parse_id(raw: str) -> int:
-    value = int(raw)
-    if value > MAX_ID:
-        raise NotFound()
-    return value
 
 
 class ArticlePagination(StrictCursorPagination):
@@ -123,7 +114,7 @@ class ArticleViewSet(PublicMixin, viewsets.GenericViewSet):
         return cached_response(request, build, keys=["list"])
 
     def retrieve(self, request: Request, pk: str):
-        article_id = _parse_id(pk)
+        article_id = path_id(pk)
 
         def build() -> Answer:
             found = documents.detail_read(article_id=article_id)
@@ -279,7 +270,7 @@ class EditorArticleViewSet(
         return selectors.article_list_for_editor(self.request.user)
 
     def get_object(self) -> Article:
-        article_id = _parse_id(self.kwargs["pk"])
+        article_id = path_id(self.kwargs["pk"])
         article = self.get_queryset().filter(pk=article_id).first()
         if article is None:
             if Article.objects.filter(selectors.public_q(), pk=article_id).exists():
@@ -492,7 +483,7 @@ class _TaxonomyViewSet(viewsets.ModelViewSet):
     filterset_class = None
 
     def get_object(self):
-        found = self.get_queryset().filter(pk=_parse_id(self.kwargs["pk"])).first()
+        found = self.get_queryset().filter(pk=path_id(self.kwargs["pk"])).first()
         if found is None:
             raise NotFound()
         return found

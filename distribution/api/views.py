@@ -10,22 +10,13 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from core import roles
-from core.fields import MAX_ID
+from core.fields import ID_PATTERN, path_id
 from core.pagination import StrictCursorPagination
 
 from .. import delivery as deliveries
 from .. import services
 from ..models import Delivery, Endpoint
 from . import serializers
-
-ID_PATTERN = r"[0-9]{1,19}"
-
-
-def _id(raw: str) -> int:
-    value = int(raw)
-    if value > MAX_ID:
-        raise NotFound()
-    return value
 
 
 class IsEditor(permissions.BasePermission):
@@ -43,7 +34,7 @@ class EndpointViewSet(viewsets.ModelViewSet):
     lookup_value_regex = ID_PATTERN
 
     def get_object(self):
-        found = Endpoint.objects.filter(pk=_id(self.kwargs["pk"])).first()
+        found = Endpoint.objects.filter(pk=path_id(self.kwargs["pk"])).first()
         if found is None:
             raise NotFound()
         return found
@@ -88,13 +79,13 @@ class DeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # the schema generator
             return Delivery.objects.none()
-        endpoint_id = _id(self.kwargs["endpoint_pk"])
+        endpoint_id = path_id(self.kwargs["endpoint_pk"])
         if not Endpoint.objects.filter(pk=endpoint_id).exists():
             raise NotFound()
         return Delivery.objects.filter(endpoint_id=endpoint_id).prefetch_related("attempt_rows")
 
     def get_object(self):
-        found = self.get_queryset().filter(pk=_id(self.kwargs["pk"])).first()
+        found = self.get_queryset().filter(pk=path_id(self.kwargs["pk"])).first()
         if found is None:
             raise NotFound()
         return found
