@@ -31,7 +31,8 @@ lint: install
 	$(BIN)/ruff format --check .
 
 bench: install
-	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	command -v wrk >/dev/null && command -v varnishd >/dev/null \
+	|| (apt-get update -qq && apt-get install -y -qq wrk varnish varnish-modules)
 	$(BIN)/python bench/run.py
 
 # Regenerate the compiled Chinese catalogue after editing locale/*/django.po.

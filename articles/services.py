@@ -432,7 +432,7 @@ def _record_change(article: Article, *, was_public: bool, deleted: bool = False)
 
     A change readers cannot see (a draft's, an article in review or archived) is recorded as
     `article.edited` with no keys: it purges nothing and stored documents ignore it, but the
-    search index follows it, as editors search drafts.
+    search index follows it, as editors search drafts. A schedule purges list pages (`list`).
     """
     is_public = not deleted and article.is_published
     # The article's own answers, and list pages filtered by words (their matches may change).
@@ -446,6 +446,11 @@ def _record_change(article: Article, *, was_public: bool, deleted: bool = False)
         kind = "article.unpublished"
     elif is_public:
         kind = "article.updated"
+    elif article.status == Article.Status.SCHEDULED:
+        # Not public yet, but it joins list pages at its second with no event (public reads
+        # treat a passed schedule as published): pages cached now must end by then, so they
+        # are rebuilt with the new schedule as their horizon, in our cache and a CDN's.
+        kind, keys = "article.edited", ["list"]
     else:
         kind, keys = "article.edited", []
     outbox.record(

@@ -105,6 +105,95 @@ def gunicorn(env: dict[str, str], *, workers: int = 2):
             process.wait()
 
 
+VCL = ROOT / "deploy" / "varnish" / "portal.vcl"
+VARNISH_MISSING = "no Varnish here: install Debian's varnish and varnish-modules (.ci/run does)"
+
+
+def varnish_installed() -> bool:
+    return shutil.which("varnishd") is not None and shutil.which("varnishstat") is not None
+
+
+class Varnish:
+    """A varnishd of its own (work folder, port) in front of one backend, with the project's VCL."""
+
+    def __init__(self, folder: Path, port: int) -> None:
+        self.folder, self.port = folder, port
+        self.base = f"http://127.0.0.1:{port}"
+
+    def counters(self, *names: str) -> dict[str, int]:
+        """Varnish's own counters (`MAIN.cache_hit`, `MAIN.backend_req`...)."""
+        done = subprocess.run(
+            ["varnishstat", "-n", str(self.folder), "-1", "-j", *(arg for n in names for arg in ("-f", n))],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        found = json.loads(done.stdout)
+        found = found.get("counters", found)  # the JSON of Varnish 6.5+ nests them
+        return {name: int(found[name]["value"]) for name in names}
+
+
+@contextmanager
+def varnish(backend: str, *, port: int | None = None):
+    """Debian's varnishd in the foreground with deploy/varnish/portal.vcl, in front of the gunicorn
+    at `backend` (http://127.0.0.1:PORT); yields a `Varnish`. Stopped with its work folder."""
+    backend_port = backend.rsplit(":", 1)[1].strip("/")
+    port = port or free_port()
+    folder = Path(tempfile.mkdtemp(prefix="portal-varnish-"))
+    vcl = folder / "site.vcl"
+    vcl.write_text(
+        "vcl 4.1;\n"
+        f'include "{VCL}";\n'
+        f'backend default {{ .host = "127.0.0.1"; .port = "{backend_port}"; .probe = portal_health; }}\n'
+    )
+    process = subprocess.Popen(
+        # -F: foreground; -j none: no jail (runs as the caller, root or not); a small cache.
+        [
+            "varnishd",
+            "-F",
+            "-j",
+            "none",
+            "-n",
+            str(folder / "work"),
+            "-a",
+            f"127.0.0.1:{port}",
+            "-f",
+            str(vcl),
+            "-s",
+            "malloc,128m",
+            "-p",
+            "thread_pool_min=20",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    cache = Varnish(folder / "work", port)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"varnishd stopped: {process.stderr.read().decode(errors='replace')}")
+            try:
+                with urllib.request.urlopen(f"{cache.base}/healthz", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("varnishd did not answer in 30 s")
+            time.sleep(0.2)
+        yield cache
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def wait_for(url: str, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -6,6 +6,10 @@ own logs the arrival of every webhook; the publishing happens in a third process
 services, as an editor's save does. Printed, with the baseline of the same run (a plain POST to
 the same receiver, and gunicorn's trivial endpoint for the sitemap):
 - publish to first webhook attempt, p95 (target 2 s);
+- publish to fresh through Varnish, p95 (target 1 s): Debian's varnishd with deploy/varnish/
+  portal.vcl in front of gunicorn, purged by the workers; each sample's article page (read
+  early, a cached 404) and the front page list (cached) are read through Varnish until both
+  show it;
 - 1,000 subscribed endpoints: a publish fanned out to all of them, seconds (target 30 s);
 - the news sitemap of 2,500 articles of the last 48 hours: its three files (and index), each
   checked against the schemas in tests/distribution/schemas/, and the time to generate them.
@@ -18,6 +22,7 @@ import os
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,6 +38,8 @@ from bench.common import (  # noqa: E402
     recreate_postgres_database,
     run_child,
     services_env,
+    varnish,
+    varnish_installed,
 )
 
 SCHEMAS = ROOT / "tests" / "distribution" / "schemas"
@@ -150,6 +157,44 @@ def child_fanout(base: str, log: str) -> dict:
     return {"seconds": max(r[0] for r in found) - started, "deliveries": len(found)}
 
 
+def _read(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def child_varnish(cdn: str) -> dict:
+    """Publish SAMPLES articles as an editor's save does; after each, read its page and the front
+    page through Varnish until both show it."""
+    _django()
+    from articles import services
+    from distribution.models import Endpoint
+
+    editor = _editor()
+    Endpoint.objects.update(active=False)  # the fan-out's thousand receivers are not measured here
+    front = f"{cdn}/api/v1/articles/"
+    waits = []
+    for n in range(SAMPLES):
+        article = services.article_create(by=editor, title=f"第{n}条：经缓存发布", body=[])
+        page = f"{cdn}/api/v1/articles/{article.pk}/"
+        for _ in range(2):  # both in the cache now: the page as a 404, the front page without it
+            assert _read(page)[0] == 404
+            _read(front)
+        marker = f'"id":{article.pk},'.encode()
+        started = time.time()
+        services.article_publish(article_id=article.pk, by=editor)
+        while not (_read(page)[0] == 200 and marker in _read(front)[1]):
+            if time.time() - started > 30:
+                raise RuntimeError("not fresh through Varnish 30 s after publishing")
+            time.sleep(0.005)
+        waits.append(time.time() - started)
+        time.sleep(0.3)
+    waits.sort()
+    return {"p95_ms": waits[int(len(waits) * 0.95) - 1] * 1000, "p50_ms": waits[len(waits) // 2] * 1000}
+
+
 def child_news(count: int) -> dict:
     _django()
     from datetime import timedelta
@@ -217,6 +262,17 @@ def _get(url: str) -> tuple[bytes, float]:
     return body, time.perf_counter() - started
 
 
+def through_varnish(env: dict, workers: list[list[str]]) -> dict:
+    """gunicorn, Varnish in front and the two workers purging it; the publishing child reads."""
+    port = free_port()
+    env = {**env, "PURGE_BACKEND": "distribution.purge.Varnish", "PURGE_VARNISH_URLS": f"http://127.0.0.1:{port}"}
+    with processes(workers, env), gunicorn(env, workers=2) as backend, varnish(backend, port=port) as cache:
+        time.sleep(6)  # the workers connect to the broker
+        trivial = sorted(_get(f"{cache.base}/healthz")[1] for _ in range(200))[189] * 1000  # passed to gunicorn
+        found = _child(env, "varnish", cache.base)
+    return {**found, "trivial_ms": trivial}
+
+
 def sitemap(env: dict) -> dict:
     from lxml import etree
 
@@ -261,12 +317,21 @@ def main() -> dict:
         baseline = _post_p95(f"{base}/baseline")
         publish = _child(env, "publish", base, log)
         fanout = _child(env, "fanout", base, log)
+    cdn = through_varnish(env, workers) if varnish_installed() else None
     news = sitemap(env)
     print(f"distribution [{where}; 2 Celery workers, {env['WEBHOOK_THREADS']} threads each]")
     print(
         f"  publish to first webhook attempt p95   {publish['p95_ms']:.0f} ms (p50 {publish['p50_ms']:.0f} ms;"
         f" {publish['p95_ms'] / baseline:.0f}x a plain POST p95 {baseline:.2f} ms)"
     )
+    if cdn is None:
+        print("  publish to fresh through Varnish       not measured: no varnishd here (apt: varnish varnish-modules)")
+    else:
+        print(
+            f"  publish to fresh through Varnish p95   {cdn['p95_ms']:.0f} ms (p50 {cdn['p50_ms']:.0f} ms;"
+            f" {cdn['p95_ms'] / cdn['trivial_ms']:.0f}x a read passed through Varnish,"
+            f" p95 {cdn['trivial_ms']:.2f} ms)"
+        )
     print(
         f"  fan-out to {ENDPOINTS:,} endpoints              {fanout['seconds']:.1f} s"
         f" ({fanout['deliveries']} deliveries)"
@@ -277,13 +342,18 @@ def main() -> dict:
         f" {news['trivial_s'] * 1000:.2f} ms)"
     )
     sys.stdout.flush()
-    return {"publish_p95_ms": publish["p95_ms"], "fanout_s": fanout["seconds"], "news_files": news["files"]}
+    return {
+        "publish_p95_ms": publish["p95_ms"],
+        "varnish_p95_ms": cdn["p95_ms"] if cdn else None,
+        "fanout_s": fanout["seconds"],
+        "news_files": news["files"],
+    }
 
 
 if __name__ == "__main__":
     if len(sys.argv) > 2 and sys.argv[1] == "child":
         mode, args = sys.argv[2], json.loads(sys.argv[3])
-        handler = {"publish": child_publish, "fanout": child_fanout, "news": child_news}[mode]
+        handler = {"publish": child_publish, "fanout": child_fanout, "news": child_news, "varnish": child_varnish}[mode]
         print(json.dumps(handler(*args), ensure_ascii=False))
     elif len(sys.argv) > 1 and sys.argv[1] == "receiver":
         receiver(int(sys.argv[2]), sys.argv[3])

@@ -186,23 +186,42 @@ def _response_key(request: HttpRequest) -> str:
 
 
 def _make_response(
-    request: HttpRequest, body: bytes, etag: str, surrogate: str, content_type: str = "application/json"
+    request: HttpRequest,
+    body: bytes,
+    etag: str,
+    surrogate: str,
+    content_type: str = "application/json",
+    valid_until: float | None = None,
 ) -> HttpResponse:
     if etag in request.headers.get("If-None-Match", ""):
         response: HttpResponse = HttpResponseNotModified()
     else:
         response = HttpResponse(body, content_type=content_type)
     response["ETag"] = etag
+    return public_headers(response, surrogate, valid_until)
+
+
+def public_headers(response: HttpResponse, surrogate: str, valid_until: float | None = None) -> HttpResponse:
+    """The caching headers of a public answer: its surrogate keys, a short Cache-Control for
+    browsers, and with a purging CDN a longer lifetime for it (up to `valid_until`)."""
     if surrogate:
         response[settings.PUBLIC_CACHE_KEY_HEADER] = surrogate
-    # Shared caches (a CDN) may keep it briefly; ours is purged on every change.
+    # Browsers and shared caches may keep it briefly; ours is purged on every change.
     patch_cache_control(response, public=True, max_age=settings.API_CDN_MAX_AGE)
+    if settings.CDN_MAX_AGE > 0:
+        # A CDN that Portal purges (PURGE_BACKEND) keeps it longer, but never past the moment
+        # it changes by itself (a scheduled article going out, a photo's rights running out).
+        seconds = settings.CDN_MAX_AGE
+        if valid_until is not None:
+            seconds = max(0, min(seconds, int(valid_until - time.time())))
+        response["Surrogate-Control"] = f"max-age={seconds}"  # Fastly, Varnish (deploy/varnish)
+        response["CDN-Cache-Control"] = f"public, max-age={seconds}"  # RFC 9213: Cloudflare, others
     return response
 
 
 def _respond(request: HttpRequest, entry: tuple) -> HttpResponse:
-    _names, _built_at, _valid_until, body, etag, surrogate, content_type = entry
-    return _make_response(request, body, etag, surrogate, content_type)
+    _names, _built_at, valid_until, body, etag, surrogate, content_type = entry
+    return _make_response(request, body, etag, surrogate, content_type, valid_until)
 
 
 def _is_entry(entry: Any) -> bool:
@@ -246,7 +265,10 @@ def lookup(request: HttpRequest, keys: Iterable[str], *, admit_after: int = 1) -
     key = _response_key(request)
     local = _Local.entries.get(key)
     age = time.monotonic() - local[0] if local is not None else None
-    if local is not None and age < settings.API_LOCAL_CACHE_SECONDS and _fresh(local[1]):
+    # A CDN's fetch (RFC 8586 `CDN-Loop`) follows a purge: it asks the shared cache, which knows
+    # of the change, not this process's memory, which may not yet (see core.purge.settle_seconds).
+    trusted_local = settings.API_LOCAL_CACHE_SECONDS if "CDN-Loop" not in request.headers else 0
+    if local is not None and age < trusted_local and _fresh(local[1]):
         return _respond(request, local[1])
     if not _Local.admitted(key, admit_after):
         request._api_cache = _State(None, key)  # answered from the database, not stored
@@ -300,7 +322,8 @@ def cached_response(request: HttpRequest, build: Callable[[], Answer | Any], *, 
     if answer.valid_until is LATER or callable(answer.valid_until):
         # The horizon costs queries: worth it only for an answer that will be kept.
         later = next_horizon if answer.valid_until is LATER else answer.valid_until
-        answer.valid_until = later() if storing else None
+        # A CDN keeping the answer needs it too (Surrogate-Control).
+        answer.valid_until = later() if storing or settings.CDN_MAX_AGE > 0 else None
     etag = '"' + hashlib.blake2b(answer.body, digest_size=12).hexdigest() + '"'
     surrogate = " ".join(dict.fromkeys(answer.surrogate_keys))
     if storing:
@@ -312,7 +335,7 @@ def cached_response(request: HttpRequest, build: Callable[[], Answer | Any], *, 
             cache.set(state.key, entry, settings.API_CACHE_SECONDS)
         except Exception:
             logger.warning("could not store an API response in the cache", exc_info=True)
-    return _make_response(django_request, answer.body, etag, surrogate, answer.content_type)
+    return _make_response(django_request, answer.body, etag, surrogate, answer.content_type, answer.valid_until)
 
 
 class CacheFirstMixin:

@@ -27,6 +27,7 @@ class PurgeBackend(ABC):
 
     batch_size = 256
     queued = True  # False: called at once in the relay (nothing leaves the process)
+    marks_fetches = False  # the CDN sends `CDN-Loop` (RFC 8586) with every fetch from Portal
 
     @abstractmethod
     def purge(self, keys: list[str]) -> None: ...
@@ -57,10 +58,20 @@ def backend() -> PurgeBackend:
     return _backend(settings.PURGE_BACKEND)
 
 
+def settle_seconds() -> float:
+    """How long a change's keys wait before they are sent: the batching window. A CDN whose
+    fetches do not say so (`CDN-Loop`, which core.api_cache answers from the shared cache) could
+    get the old answer from a web process's own memory, for up to API_LOCAL_CACHE_SECONDS after
+    the change, and keep it: for those the keys wait that long too, with a margin."""
+    if backend().marks_fetches:
+        return settings.PURGE_WINDOW_SECONDS
+    return max(settings.PURGE_WINDOW_SECONDS, settings.API_LOCAL_CACHE_SECONDS + 0.1)
+
+
 def purge_consumer(event) -> None:
     """Outbox consumer: every event's keys go to the CDN, through the queue (a save never waits
     for a CDN): keys are written in the event's transaction and a worker sends them after
-    PURGE_WINDOW_SECONDS, each key once however many changes named it meanwhile."""
+    `settle_seconds()`, each key once however many changes named it meanwhile."""
     if not event.keys:
         return
     chosen = backend()
@@ -83,7 +94,7 @@ def _kick() -> None:
     from .tasks import purge_flush_task
 
     try:
-        purge_flush_task.apply_async(countdown=settings.PURGE_WINDOW_SECONDS)
+        purge_flush_task.apply_async(countdown=settle_seconds())
     except Exception:  # the broker is down: the beat sweep sends them
         logger.warning("could not queue a CDN purge; the sweep will send it", exc_info=True)
 
@@ -106,7 +117,10 @@ def flush() -> int:
         if not mine:
             return 0
         now = timezone.now()
-        due = list(PendingPurge.objects.filter(next_attempt_at__lte=now).values_list("key", "queued_at", "attempts"))
+        # A key queued again in the last moments waits for the flush its own change asked for.
+        settled = now - timedelta(seconds=settle_seconds())
+        due = PendingPurge.objects.filter(next_attempt_at__lte=now, queued_at__lte=settled)
+        due = list(due.values_list("key", "queued_at", "attempts"))
         calls = chosen.calls_allowed()
         for start in range(0, len(due), chosen.batch_size):
             if calls is not None and calls <= 0:

@@ -30,6 +30,7 @@ def _checked(result: webhooks.Result, what: str) -> None:
 
 class Varnish(PurgeBackend):
     batch_size = 100  # keys in one header
+    marks_fetches = True  # deploy/varnish/portal.vcl sends CDN-Loop (a VCL of your own must too)
 
     def purge(self, keys: list[str]) -> None:
         header = "xkey-softpurge" if settings.PURGE_SOFT else "xkey-purge"

@@ -178,7 +178,10 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),  # broadcast exchanges (else ./control)
         "store_processed": False,
+        # Workers look for new messages this often (kombu's default, 1 s, delays CDN purges).
+        "polling_interval": 0.1,
     }
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
@@ -398,6 +401,10 @@ OUTBOX_KEEP_DAYS = env.int("OUTBOX_KEEP_DAYS", default=7)
 OUTBOX_MAX_BACKOFF_SECONDS = env.int("OUTBOX_MAX_BACKOFF_SECONDS", default=600)
 # Where CDN purges go (core.purge): a no-op until a CDN backend is configured.
 PURGE_BACKEND = env.str("PURGE_BACKEND", default="core.purge.NoPurge")
+# How long a CDN that Portal purges may keep a public answer (Surrogate-Control and
+# CDN-Cache-Control; Cache-Control keeps API_CDN_MAX_AGE for browsers). 0 sends neither: the
+# default without a purge backend, as nothing would tell the CDN of a change.
+CDN_MAX_AGE = env.int("CDN_MAX_AGE", default=0 if PURGE_BACKEND == "core.purge.NoPurge" else 86_400)
 # Purges wait this long in the queue, so a burst of changes purges each key once.
 PURGE_WINDOW_SECONDS = env.float("PURGE_WINDOW_SECONDS", default=0.3)
 PURGE_SOFT = env.bool("PURGE_SOFT", default=True)  # mark stale (served while refetched), not drop

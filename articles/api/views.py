@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core import roles
-from core.api_cache import Answer, CacheFirstMixin, cached_response, next_horizon
+from core.api_cache import Answer, CacheFirstMixin, cached_response, next_horizon, public_headers
 from core.errors import Conflict, PreconditionFailed, PreconditionRequired
 from core.fields import ID_PATTERN, path_id
 from core.pagination import Keyset, StrictCursorPagination
@@ -123,7 +123,12 @@ class ArticleViewSet(PublicMixin, viewsets.GenericViewSet):
             body, keys, valid_until = found
             return Answer(body, keys, valid_until)
 
-        return cached_response(request, build, keys=[f"article-{article_id}"])
+        try:
+            return cached_response(request, build, keys=[f"article-{article_id}"])
+        except NotFound as error:
+            # Keyed like the article's answers, so a CDN may keep the 404 until it comes out (its
+            # publication purges the key), and no longer than the next scheduled publication.
+            return public_headers(self.handle_exception(error), f"article-{article_id}", next_horizon())
 
 
 class _CachedReadOnly(PublicMixin, viewsets.ReadOnlyModelViewSet):

@@ -216,3 +216,74 @@ def rf_get(path):
     from django.test import RequestFactory
 
     return RequestFactory().get(path)
+
+
+def test_a_purged_cdn_keeps_answers_until_they_change_by_themselves(api, settings, editor, published, relayed):
+    """With a CDN that Portal purges, answers tell it to keep them long (Surrogate-Control,
+    CDN-Cache-Control), browsers still briefly (Cache-Control); never past a scheduled article's
+    second, when the list changes with no edit to purge it."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    settings.CDN_MAX_AGE = 86_400
+    published("已发布")
+    listed = api.get("/api/v1/articles/")
+    seconds = int(listed["Surrogate-Control"].removeprefix("max-age="))
+    assert 3000 < seconds <= 86_400  # stored documents are rendered anew hourly: the list's own end
+    assert listed["CDN-Cache-Control"] == f"public, max-age={seconds}"
+    assert "max-age=5" in listed["Cache-Control"]
+    settings.CDN_MAX_AGE = 600
+    assert api.get("/api/v1/articles/?page_size=5")["Surrogate-Control"] == "max-age=600"
+
+    later = relayed(article_services.article_create, by=editor, title="定时稿件")
+    relayed(article_services.article_schedule, article_id=later.pk, by=editor, at=timezone.now() + timedelta(minutes=2))
+    for url in ("/api/v1/articles/", "/feeds/rss/"):
+        seconds = int(api.get(url)["Surrogate-Control"].removeprefix("max-age="))
+        assert 100 <= seconds <= 120, url
+    # Read from the shared cache, the same bound.
+    assert 100 <= int(api.get("/api/v1/articles/")["Surrogate-Control"].removeprefix("max-age=")) <= 120
+
+    settings.CDN_MAX_AGE = 0
+    assert "Surrogate-Control" not in api.get("/api/v1/articles/")
+
+
+def test_an_unknown_article_answers_a_404_keyed_to_it(api, settings, editor, relayed):
+    """A CDN may keep an article's 404 (frontends read addresses early), since publishing the
+    article purges its key; other errors carry no keys and are not kept."""
+    settings.CDN_MAX_AGE = 86_400
+    draft = relayed(article_services.article_create, by=editor, title="尚未发布")
+    missing = api.get(f"/api/v1/articles/{draft.pk}/")
+    assert missing.status_code == 404 and missing.json()["detail"]
+    assert missing["Surrogate-Key"] == f"article-{draft.pk}"
+    assert missing["Surrogate-Control"] == "max-age=86400"
+    relayed(article_services.article_publish, article_id=draft.pk, by=editor)
+    assert f"article-{draft.pk}" in OutboxEvent.objects.order_by("-pk").first().keys
+    assert api.get(f"/api/v1/articles/{draft.pk}/").status_code == 200
+    bad = api.get("/api/v1/articles/x1/")
+    assert bad.status_code == 404 and "Surrogate-Key" not in bad
+
+
+def test_a_cdn_fetch_is_answered_from_the_shared_cache_not_a_process_memory(api, settings, published):
+    """A purged CDN refetches at once; a web process that has not seen the change yet may still
+    hold the old answer in memory for API_LOCAL_CACHE_SECONDS, so a fetch marked by a CDN
+    (`CDN-Loop`, RFC 8586; deploy/varnish sends it) skips that memory."""
+    from core.api_cache import _Local
+
+    settings.API_LOCAL_CACHE_SECONDS = 60
+    published("第一篇")
+    assert len(api.get("/api/v1/articles/").json()["results"]) == 1
+    remembered = dict(_Local.entries)
+    published("第二篇")
+    _Local.entries.update(remembered)  # as another process that has not seen the change holds it
+    assert len(api.get("/api/v1/articles/").json()["results"]) == 1  # a reader at that process
+    assert len(api.get("/api/v1/articles/", HTTP_CDN_LOOP="portal-varnish").json()["results"]) == 2
+
+
+def test_purges_wait_for_process_memory_only_when_the_cdn_does_not_mark_its_fetches(settings):
+    settings.API_LOCAL_CACHE_SECONDS = 0.5
+    settings.PURGE_WINDOW_SECONDS = 0.3
+    for path, settle in (("distribution.purge.Varnish", 0.3), ("distribution.purge.Fastly", 0.6)):
+        settings.PURGE_BACKEND = path
+        purge._backend.cache_clear()
+        assert purge.settle_seconds() == pytest.approx(settle)

@@ -2,6 +2,7 @@
 retried; backends checked against a local server playing each CDN's published API."""
 
 import time
+from datetime import timedelta
 
 import orjson
 import pytest
@@ -34,6 +35,21 @@ def use(settings, path):
     purge._backend.cache_clear()
 
 
+def flush() -> int:
+    """A flush once the queued keys have settled (as the worker's does, `settle_seconds()` later)."""
+    PendingPurge.objects.update(queued_at=timezone.now() - timedelta(seconds=purge.settle_seconds() + 0.1))
+    return purge.flush()
+
+
+def test_keys_wait_until_no_web_process_can_answer_from_memory_before_the_change(settings, cdn):
+    use(settings, "distribution.purge.Fastly")
+    settings.API_LOCAL_CACHE_SECONDS = 1.0
+    assert purge.settle_seconds() > 1.0
+    purge.purge_consumer(type("E", (), {"keys": ["article-5"]})())
+    assert purge.flush() == 0 and cdn.requests == []  # a process may still hold the old answer
+    assert flush() == 1 and len(cdn.requests) == 1
+
+
 def test_a_save_queues_its_keys_and_a_flush_sends_each_once(settings, cdn, write, editor, relayed):
     use(settings, "distribution.purge.Fastly")
     article = write("第一稿")
@@ -47,7 +63,7 @@ def test_a_save_queues_its_keys_and_a_flush_sends_each_once(settings, cdn, write
         )
     assert cdn.requests == []  # nothing left during the saves
     assert PendingPurge.objects.filter(key=f"article-{article.pk}").count() == 1
-    purge.flush()
+    flush()
     sent = [orjson.loads(r.body)["surrogate_keys"] for r in cdn.at(f"/service/{settings.FASTLY_SERVICE_ID}/purge")]
     flat = [k for keys in sent for k in keys]
     assert flat.count(f"article-{article.pk}") == 1 and "list" in flat and "sitemap" in flat
@@ -57,7 +73,7 @@ def test_a_save_queues_its_keys_and_a_flush_sends_each_once(settings, cdn, write
 def test_fastly_contract(settings, cdn):
     use(settings, "distribution.purge.Fastly")
     purge.purge_consumer(type("E", (), {"keys": [f"k{n}" for n in range(300)]})())
-    purge.flush()
+    flush()
     calls = cdn.at(f"/service/{settings.FASTLY_SERVICE_ID}/purge")
     assert [r.method for r in calls] == ["POST", "POST"]
     assert [len(orjson.loads(r.body)["surrogate_keys"]) for r in calls] == [256, 44]  # 256 a call
@@ -67,7 +83,7 @@ def test_fastly_contract(settings, cdn):
     assert headers["content-type"] == "application/json"
     settings.PURGE_SOFT = False
     purge.purge_consumer(type("E", (), {"keys": ["hard"]})())
-    purge.flush()
+    flush()
     assert "fastly-soft-purge" not in cdn.at(f"/service/{settings.FASTLY_SERVICE_ID}/purge")[-1].headers
 
 
@@ -77,7 +93,7 @@ def test_cloudflare_contract_batches_and_rate_limit(settings, cdn):
     path = f"/client/v4/zones/{settings.CLOUDFLARE_ZONE_ID}/purge_cache"
     cdn.answer(path, (200, {"content-type": "application/json"}, 0))
     purge.purge_consumer(type("E", (), {"keys": [f"tag-{n}" for n in range(250)]})())
-    assert purge.flush() == 200  # two calls this minute; the third waits
+    assert flush() == 200  # two calls this minute; the third waits
     calls = cdn.at(path)
     assert [len(orjson.loads(r.body)["tags"]) for r in calls] == [100, 100]
     assert calls[0].headers["authorization"] == "Bearer cf-token"
@@ -89,23 +105,23 @@ def test_a_cdn_refusing_keeps_the_keys_and_honours_retry_after(settings, cdn):
     use(settings, "distribution.purge.Fastly")
     cdn.answer(f"/service/{settings.FASTLY_SERVICE_ID}/purge", (429, {"Retry-After": "30"}, 0), (200, {}, 0))
     purge.purge_consumer(type("E", (), {"keys": ["article-1"]})())
-    assert purge.flush() == 0
+    assert flush() == 0
     pending = PendingPurge.objects.get()
     assert pending.attempts == 1 and 25 <= (pending.next_attempt_at - timezone.now()).total_seconds() <= 31
-    assert purge.flush() == 0  # not due yet
+    assert flush() == 0  # not due yet
     PendingPurge.objects.update(next_attempt_at=timezone.now())
-    assert purge.flush() == 1 and PendingPurge.objects.count() == 0
+    assert flush() == 1 and PendingPurge.objects.count() == 0
 
 
 def test_varnish_and_url_purges_use_purge_requests(settings, cdn):
     use(settings, "distribution.purge.Varnish")
     purge.purge_consumer(type("E", (), {"keys": ["article-7", "list"]})())
-    purge.flush()
+    flush()
     (call,) = cdn.requests
     assert call.method == "PURGE" and call.headers["xkey-softpurge"] == "article-7 list"
     use(settings, "distribution.purge.Urls")
     purge.purge_consumer(type("E", (), {"keys": ["article-7"]})())
-    purge.flush()
+    flush()
     assert [(r.method, r.path) for r in cdn.requests[1:]] == [("PURGE", "/api/v1/articles/7/")]
 
 
@@ -130,7 +146,7 @@ def test_a_key_changed_again_while_being_sent_stays_queued(settings, cdn):
 
     type(backend).purge = purge_and_change_meanwhile
     try:
-        purge.flush()
+        flush()
     finally:
         type(backend).purge = original
     assert PendingPurge.objects.filter(key="article-9").exists()

@@ -11,53 +11,12 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
-
 from bench.common import free_port as _free_port
 from bench.common import http_json as _call
 from bench.common import wait_for as _wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
-
-
-@pytest.fixture
-def site_env(tmp_path):
-    """An environment for the project's own processes, with a database of its own."""
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CELERY_BROKER_URL")}
-    env.update(
-        {
-            "PORTAL_VAR_DIR": str(tmp_path / "var"),
-            "DJANGO_DEBUG": "0",
-            "DJANGO_SECRET_KEY": "e2e-secret",
-            "CACHE_KEY_PREFIX": f"e2e-{uuid.uuid4().hex[:8]}",
-            "TRENDING_REDIS_PREFIX": "{e2e-" + uuid.uuid4().hex[:8] + "}",
-            "LOG_LEVEL": "WARNING",
-            # The tests send many readers' views from this machine, as a log shipper would.
-            "TRENDING_TRUSTED_SENDERS": "127.0.0.1,::1",
-        }
-    )
-    database = None
-    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        database = f"portal_e2e_{uuid.uuid4().hex[:8]}"
-        base = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
-        subprocess.run(["psql", f"{base}/postgres", "-qc", f"CREATE DATABASE {database}"], check=True)
-        env["DATABASE_URL"] = f"{base}/{database}"
-    subprocess.run([PYTHON, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
-    subprocess.run(
-        [PYTHON, "manage.py", "load_demo", "--articles", "8"], cwd=ROOT, env=env, check=True, capture_output=True
-    )
-    yield env
-    if env.get("REDIS_URL"):
-        import redis
-
-        client = redis.Redis.from_url(env["REDIS_URL"])
-        keys = list(client.scan_iter(match=env["TRENDING_REDIS_PREFIX"] + ":*", count=1000))
-        keys += list(client.scan_iter(match=env["CACHE_KEY_PREFIX"] + ":*", count=1000))
-        if keys:
-            client.delete(*keys)
-    if database:
-        subprocess.run(["psql", f"{base}/postgres", "-qc", f"DROP DATABASE {database} WITH (FORCE)"], check=True)
 
 
 def test_gunicorn_serves_editors_and_readers_across_workers(site_env):
