@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from html import escape
 
 from . import text
 
 EXCERPT = 120  # characters of body around the first match, at most
+_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]+")  # CJK unified ideographs (and extension A)
 
 
 def spans(original: str, needles: list[str]) -> tuple[list[tuple[int, int]], list[int]]:
@@ -52,10 +54,26 @@ def field(original: str, needles: list[str]) -> str:
 
 
 def _near_first(original: str, needles: list[str], margin: int) -> list[tuple[int, int]]:
-    """`spans` of the stretch of a long body around its first matching line: mapping a body
-    back from its normalised copy goes a character at a time once any character changes length
-    (a Chinese ellipsis does), and an excerpt only shows the first match's surroundings."""
+    """`spans` of the stretch of a long body around its first match: mapping a body back from
+    its normalised copy goes a character at a time once any character changes length (a Chinese
+    ellipsis does), and an excerpt only shows the first match's surroundings. The first match
+    is found in one normalised copy of the whole body (line by line when lengths drift far)."""
     margin += max((len(n) for n in needles), default=0)
+    # One normalised copy of the whole body. Needles of Chinese characters only are found in
+    # a copy converted to simplified characters alone: NFKC leaves those characters as they
+    # are, and on a long body it costs ten times the conversion.
+    chinese = all(_HAN.fullmatch(n) for n in needles if n)
+    whole = text.simplified(original) if chinese else text.normalize(original)
+    # Characters that change length (`…` becomes three dots) shift positions by at most the
+    # difference in length: the first match lies within that much of where the copy has it.
+    drift = abs(len(whole) - len(original))
+    if drift <= 4 * margin:
+        firsts = [at for at in (whole.find(n) for n in needles if n) if at != -1]
+        if not firsts:
+            return []
+        start = max(0, min(firsts) - drift - margin)
+        found, _ = spans(original[start : min(firsts) + drift + margin], needles)
+        return [(s + start, e + start) for s, e in found]
     at = 0
     for line in original.split("\n"):
         normalized = text.normalize(line)

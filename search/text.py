@@ -34,6 +34,12 @@ def normalize(text: str) -> str:
     return _converter().convert(unicodedata.normalize("NFKC", text).lower())
 
 
+def simplified(text: str) -> str:
+    """Traditional characters to simplified only (no NFKC, no case): enough to find words of
+    Chinese characters, which NFKC leaves alone."""
+    return _converter().convert(text)
+
+
 _FOLDED: dict[str, str] = {}  # a character's NFKC lower case, once looked up
 
 
