@@ -128,7 +128,8 @@ class ArticleViewSet(PublicMixin, viewsets.GenericViewSet):
         except NotFound as error:
             # Keyed like the article's answers, so a CDN may keep the 404 until it comes out (its
             # publication purges the key), and no longer than the next scheduled publication.
-            return public_headers(self.handle_exception(error), f"article-{article_id}", next_horizon())
+            horizon = next_horizon() if settings.CDN_MAX_AGE > 0 else None  # its queries only for a CDN
+            return public_headers(self.handle_exception(error), f"article-{article_id}", horizon)
 
 
 class _CachedReadOnly(PublicMixin, viewsets.ReadOnlyModelViewSet):
