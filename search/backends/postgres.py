@@ -6,7 +6,8 @@ split or drop them). `search_doc.doc` holds title, summary and body (weights A, 
 of one position between them so that no phrase runs from one into the next) and is only ever
 read through its GIN index, to match; its rows are narrow, so the rows a common word matches
 are quick to visit. Ranking reads `search_entry`: `head` (title and summary) and `words` (the
-segmenter's words of the whole text), so ranking two thousand candidates never reads a body.
+segmenter's words of the whole text), so ranking two thousand candidates never reads a body;
+its vectors too live out of line, so the rows its indexes lead to are as narrow.
 """
 
 from __future__ import annotations
@@ -107,6 +108,12 @@ def condition(query: Query, recent: str = "") -> tuple[str, list]:
         parts.append(f"{'NOT ' if negate else ''}({column} @@ %s::tsquery)")
         params.append(found)
     return " AND ".join(parts), params
+
+
+def _settings(cursor, **settings: str) -> None:
+    """Planner settings for the rest of this transaction, in one round trip."""
+    calls = ", ".join("set_config(%s, %s, true)" for _ in settings)
+    cursor.execute(f"SELECT {calls}", [v for pair in settings.items() for v in pair])
 
 
 class PostgresBackend(Backend):
@@ -240,10 +247,12 @@ class PostgresBackend(Backend):
             return cursor.fetchall()
 
         with transaction.atomic(), connection.cursor() as cursor:
-            # The planner prices a sequential scan of `search_entry` by its small heap and does not
+            # The planner prices a sequential scan of `search_doc` by its small heap and does not
             # see that each row's `doc` must be fetched out of line and decompressed: for a common
             # character that is the whole table's text. This query only ever wants the index.
-            cursor.execute("SET LOCAL enable_seqscan = off")
+            # A disabled plan's cost can also pass `jit_above_cost`: compiling would cost more
+            # than running a query that reads a few thousand index entries.
+            _settings(cursor, enable_seqscan="off", jit="off")
             buckets = self._recent(cursor)
             rows = run(cursor, buckets, self.WINDOW) if buckets else []
             if not rows:
@@ -268,11 +277,9 @@ class PostgresBackend(Backend):
 
         public = " AND ".join(where)
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SET LOCAL enable_seqscan = off")
             # A handful of titles is looked up in the article table one by one: the planner, not
             # knowing how few match, would otherwise walk the whole table in id order to join them.
-            cursor.execute("SET LOCAL enable_mergejoin = off")
-            cursor.execute("SET LOCAL enable_hashjoin = off")
+            _settings(cursor, enable_seqscan="off", jit="off", enable_mergejoin="off", enable_hashjoin="off")
             # First in the newest buckets, where what is being typed usually has ten titles; then,
             # for a rarer beginning, across every entry (few match). Both through the indexes only.
             newest = self._newest(cursor)
