@@ -106,6 +106,78 @@ def _ensure_editor(by, action: str) -> None:
         raise PermissionDenied(f"Only editors can {action} articles.")
 
 
+# --- transitions ------------------------------------------------------------
+
+_S = Article.Status
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One move of the workflow: the states it starts from, where it ends, who may make it."""
+
+    name: str
+    sources: tuple[str, ...]
+    target: str
+    editors_only: bool = True
+    # Only while the article is not yet public (a schedule whose second has passed is public).
+    before_public: bool = False
+
+    def allows(self, article: Article) -> bool:
+        return article.status in self.sources and not (self.before_public and article.is_published)
+
+
+# The one table of the workflow: the services enforce it, the API answers by it (403 for who,
+# 409 for the state), and the admin offers only the buttons it allows.
+TRANSITIONS = {
+    t.name: t
+    for t in (
+        Transition("submit", (_S.DRAFT,), _S.REVIEW, editors_only=False),
+        Transition("publish", (_S.DRAFT, _S.REVIEW, _S.SCHEDULED), _S.PUBLISHED),
+        Transition("schedule", (_S.DRAFT, _S.REVIEW, _S.SCHEDULED), _S.SCHEDULED),
+        Transition("unschedule", (_S.SCHEDULED,), _S.DRAFT, before_public=True),
+        Transition("unpublish", (_S.PUBLISHED, _S.SCHEDULED), _S.ARCHIVED),
+    )
+}
+
+_REFUSED = {
+    "submit": "Only drafts can be submitted; this article is {status}.",
+    "publish": "Cannot publish an article that is {status}.",
+    "schedule": "Cannot schedule an article that is {status}.",
+    "unschedule": "Only a schedule that has not gone out can be cancelled.",
+    "unpublish": "Cannot unpublish an article that is {status}.",
+}
+
+
+def _may_move(transition: Transition, article: Article, by) -> bool:
+    if roles.is_editor(by):
+        return True
+    # A writer moves only their own articles, and only where the table lets writers.
+    return not transition.editors_only and roles.is_writer(by) and article.created_by_id == by.pk
+
+
+def transition_allowed(name: str, article: Article, by) -> bool:
+    """Whether `by` may make this move now (what the admin's buttons show)."""
+    transition = TRANSITIONS[name]
+    return _may_move(transition, article, by) and transition.allows(article)
+
+
+def _check_mover(name: str, article: Article, by) -> None:
+    transition = TRANSITIONS[name]
+    if not _may_move(transition, article, by):
+        if transition.editors_only:
+            raise PermissionDenied(f"Only editors can {name} articles.")
+        raise PermissionDenied("Writers can move only their own articles.")
+
+
+def _check_transition(name: str, article: Article, by) -> Transition:
+    """Who first (PermissionDenied, 403), then the state (ArticleStateError, 409)."""
+    transition = TRANSITIONS[name]
+    _check_mover(name, article, by)
+    if not transition.allows(article):
+        raise ArticleStateError(_REFUSED[name].format(status=article.status), status=article.status)
+    return transition
+
+
 # --- derived fields ---------------------------------------------------------
 
 
@@ -600,21 +672,14 @@ def _transition(article: Article, *, by, status: str, extra_fields: Sequence[str
 def article_submit(*, article_id: int, by) -> Article:
     """A writer hands a draft to the editors."""
     article = Article.objects.select_for_update().get(pk=article_id)
-    _ensure_can_edit(article, by)
-    if article.status != Article.Status.DRAFT:
-        raise ArticleStateError(
-            f"Only drafts can be submitted; this article is {article.status}.", status=article.status
-        )
-    return _transition(article, by=by, status=Article.Status.REVIEW)
+    return _transition(article, by=by, status=_check_transition("submit", article, by).target)
 
 
 @transaction.atomic
 def article_publish(*, article_id: int, by) -> Article:
     """Publish now. Derived work is announced only once the commit succeeds."""
     article = Article.objects.select_for_update().get(pk=article_id)
-    _ensure_editor(by, "publish")
-    if article.status not in (Article.Status.DRAFT, Article.Status.REVIEW, Article.Status.SCHEDULED):
-        raise ArticleStateError(f"Cannot publish an article that is {article.status}.", status=article.status)
+    _check_transition("publish", article, by)
     now = timezone.now()
     article.published_at = now
     if article.first_published_at is None:
@@ -624,12 +689,8 @@ def article_publish(*, article_id: int, by) -> Article:
     )
 
 
-@transaction.atomic
-def article_schedule(*, article_id: int, by, at) -> Article:
-    """Publish at `at`, to the second: public reads treat a passed schedule as published, so
-    nothing waits for a worker; `publish_due` then flips the state and runs the effects once."""
-    article = Article.objects.select_for_update().get(pk=article_id)
-    _ensure_editor(by, "schedule")
+def schedule_time_check(at) -> None:
+    """A schedule is a time in the future, and not so far that it is surely a typo of the year."""
     now = timezone.now()
     if at is None or at <= now:
         raise ValidationError({"at": ["Give a time in the future, with its offset (e.g. 2026-12-01T08:00:00+08:00)."]})
@@ -637,8 +698,16 @@ def article_schedule(*, article_id: int, by, at) -> Article:
         raise ValidationError(
             {"at": [f"That is more than {settings.SCHEDULE_MAX_DAYS_AHEAD} days ahead; check the year."]}
         )
-    if article.status not in (Article.Status.DRAFT, Article.Status.REVIEW, Article.Status.SCHEDULED):
-        raise ArticleStateError(f"Cannot schedule an article that is {article.status}.", status=article.status)
+
+
+@transaction.atomic
+def article_schedule(*, article_id: int, by, at) -> Article:
+    """Publish at `at`, to the second: public reads treat a passed schedule as published, so
+    nothing waits for a worker; `publish_due` then flips the state and runs the effects once."""
+    article = Article.objects.select_for_update().get(pk=article_id)
+    _check_mover("schedule", article, by)
+    schedule_time_check(at)
+    _check_transition("schedule", article, by)
     article.published_at = at
     return _transition(article, by=by, status=Article.Status.SCHEDULED, extra_fields=["published_at"])
 
@@ -647,9 +716,7 @@ def article_schedule(*, article_id: int, by, at) -> Article:
 def article_unschedule(*, article_id: int, by) -> Article:
     """Cancel a schedule that has not gone out: the article is a draft again."""
     article = Article.objects.select_for_update().get(pk=article_id)
-    _ensure_editor(by, "unschedule")
-    if article.status != Article.Status.SCHEDULED or article.is_published:
-        raise ArticleStateError("Only a schedule that has not gone out can be cancelled.", status=article.status)
+    _check_transition("unschedule", article, by)
     article.published_at = None
     return _transition(article, by=by, status=Article.Status.DRAFT, extra_fields=["published_at"])
 
@@ -694,10 +761,7 @@ def publish_due(*, now=None) -> list[int]:
 def article_unpublish(*, article_id: int, by) -> Article:
     """Take a published article down; it is kept as archived."""
     article = Article.objects.select_for_update().get(pk=article_id)
-    _ensure_editor(by, "unpublish")
-    if article.status not in (Article.Status.PUBLISHED, Article.Status.SCHEDULED):
-        raise ArticleStateError(f"Cannot unpublish an article that is {article.status}.", status=article.status)
-    return _transition(article, by=by, status=Article.Status.ARCHIVED)
+    return _transition(article, by=by, status=_check_transition("unpublish", article, by).target)
 
 
 @transaction.atomic

@@ -87,3 +87,36 @@ def test_submitting_someone_elses_draft_is_refused_in_the_service_too(writer, ot
         services.article_submit(article_id=article.pk, by=other_writer)
     assert Article.objects.get(pk=article.pk).status == "draft"
     assert StatusChange.objects.filter(article=article).count() == 1
+
+
+def test_the_state_is_a_conflict_and_the_person_a_refusal(writer_api, writer, other_writer):
+    """409 when the article's state forbids the move (a writer submitting twice), 403 when the
+    person may not make it (another writer's draft, or a writer publishing)."""
+    article_id = writer_api.post(URL, {"title": "两次提交"}, format="json").json()["id"]
+    assert writer_api.post(f"{URL}{article_id}/submit/").status_code == 200
+
+    again = writer_api.post(f"{URL}{article_id}/submit/")
+    assert again.status_code == 409, again.content
+    assert again["Content-Type"].startswith("application/json")
+
+    draft = services.article_create(by=writer, title="别人的稿件")
+    with pytest.raises(PermissionDenied):
+        services.article_submit(article_id=draft.pk, by=other_writer)
+    assert StatusChange.objects.filter(article_id=article_id).count() == 2
+
+
+@pytest.mark.parametrize(
+    ("status", "allowed"),
+    [
+        ("draft", {"submit", "publish", "schedule"}),
+        ("review", {"publish", "schedule"}),
+        ("scheduled", {"publish", "schedule", "unschedule", "unpublish"}),
+        ("published", {"unpublish"}),
+        ("archived", set()),
+    ],
+)
+def test_one_table_says_which_moves_each_state_allows(editor, writer, status, allowed):
+    article = Article(status=status, created_by=writer, published_at=timezone.now() + timedelta(hours=1))
+    assert {name for name in services.TRANSITIONS if services.transition_allowed(name, article, editor)} == allowed
+    writer_moves = {name for name in services.TRANSITIONS if services.transition_allowed(name, article, writer)}
+    assert writer_moves == allowed & {"submit"}
