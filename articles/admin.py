@@ -129,19 +129,45 @@ class RelatedPickInline(admin.TabularInline):
 
 
 class CorrectionInline(admin.TabularInline):
-    """Correction notes printed under a published article; editors add them."""
+    """Correction notes printed under a published article: a public record, kept as written."""
 
     model = Correction
     extra = 0
-    fields = ["text", "created_at"]
+    fields = ["text", "created_at", "created_by"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class NewCorrectionInline(admin.TabularInline):
+    """A correction to add to a published article; saved by `correction_add`, as over the API."""
+
+    model = Correction
+    extra = 1
+    max_num = 1
+    fields = ["text"]
+    can_delete = False
+    verbose_name = _("new correction")
+    verbose_name_plural = _("add a correction")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).none()
 
     def has_add_permission(self, request, obj=None):
         return obj is not None and obj.is_published and roles.is_editor(request.user)
 
     def has_change_permission(self, request, obj=None):
-        return roles.is_editor(request.user)
+        return False
 
-    has_delete_permission = has_change_permission
+    def has_view_permission(self, request, obj=None):
+        return self.has_add_permission(request, obj)
 
 
 class StatusChangeInline(admin.TabularInline):
@@ -199,47 +225,52 @@ class ArticleForm(forms.ModelForm):
     # Set by ArticleAdmin when the page was opened on an older version than the one saved now.
     conflict: list | None = None
 
+    # Set by ArticleAdmin when the services refused the save (a race the form could not see).
+    refused: Exception | None = None
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk and not self.is_bound:
             self.initial["opened_version"] = self.instance.version
         if self.instance.pk and self.instance.status == Article.Status.SCHEDULED:
             self.initial.setdefault("schedule_at", timezone.localtime(self.instance.published_at))
+        if self.instance.pk and self.instance.has_been_published and "slug" in self.fields:
+            # The services refuse a new slug once published (old links would die): not offered.
+            self.fields["slug"].disabled = True
+            self.fields["slug"].help_text = _("Fixed once published: links to the article keep working.")
 
     def clean(self):
         data = super().clean()
-        if self.instance.pk:
-            self._check_version(data.get("opened_version"))
+        if self.conflict is not None:
+            self._refuse_stale(self.conflict)
+        if self.refused is not None:
+            self._show_refusal(self.refused)
         if "_schedule" in self.data:
             at = data.get("schedule_at")
             if at is None and "schedule_at" not in self.errors:
                 self.add_error("schedule_at", "请填写定时发布的时间。")
-            elif at is not None and at <= timezone.now():
-                self.add_error("schedule_at", "定时发布的时间必须在将来。")
-            elif at is not None and at > timezone.now() + timedelta(days=settings.SCHEDULE_MAX_DAYS_AHEAD):
-                self.add_error(
-                    "schedule_at", f"定时发布不能晚于 {settings.SCHEDULE_MAX_DAYS_AHEAD} 天之后，请检查年份。"
-                )
+            elif at is not None:
+                try:
+                    services.schedule_time_check(at)
+                except ValidationError as error:
+                    self.add_error("schedule_at", error.message_dict["at"])
         return data
 
-    def _check_version(self, opened) -> None:
-        """Lock the row for the rest of the save and refuse if someone saved since the page was opened."""
-        current = Article.objects.select_for_update().filter(pk=self.instance.pk).values_list("version", flat=True)
-        current = current.first()
-        if self.conflict is None and opened is not None and opened == current:
-            return
-        if self.conflict is not None:
-            changes = self.conflict
-        elif opened is None:
-            changes = []
-        else:
-            changes = selectors.revisions_since(article_id=self.instance.pk, version=opened)
+    def _refuse_stale(self, changes: list) -> None:
         lines = "；".join(_change_line(r) for r in changes) or "页面没有带上打开时的版本号"
         raise forms.ValidationError(
             f"没有保存：你打开这篇文章之后，它已被修改（{lines}）。你的内容仍在下面的表单里，没有丢失。"
             "请先在新窗口查看最新版本或修订记录并合并，再点保存——再次保存将以你的内容为准。",
             code="stale",
         )
+
+    def _show_refusal(self, error: Exception) -> None:
+        """The services' reasons, on the fields they name (the rest above the form)."""
+        if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+            for field, messages_ in error.message_dict.items():
+                self.add_error(field if field in self.fields else None, messages_)
+            return
+        raise forms.ValidationError(f"没有保存：{error}", code="refused")
 
     original_url = forms.URLField(label=_("original URL"), max_length=500, required=False, assume_scheme="https")
     slug = forms.SlugField(
@@ -269,6 +300,30 @@ class ArticleForm(forms.ModelForm):
         }
 
 
+def _row_data(form: forms.ModelForm, change: bool) -> dict:
+    """The article's own fields as `article_create`/`article_update` take them."""
+    cleaned = form.cleaned_data
+    data = {f: cleaned[f] for f in services.ROW_FIELDS if f in cleaned and f != "slug"}
+    if "tags" in cleaned:
+        data["tags"] = list(cleaned["tags"])
+    # A slug typed now is asked for; otherwise the services keep it (or follow the title).
+    if cleaned.get("slug") and ("slug" in form.changed_data or not change):
+        data["slug"] = cleaned["slug"]
+    return data
+
+
+def _rows_in_order(formset) -> list[dict]:
+    """The cleaned rows the editor kept, in page order: typed positions first, in their order,
+    then rows without one where they stand. Empty extra rows are not rows."""
+    kept = [
+        (index, form.cleaned_data)
+        for index, form in enumerate(formset.forms)
+        if form.cleaned_data and not form.cleaned_data.get("DELETE") and (form.has_changed() or form.instance.pk)
+    ]
+    kept.sort(key=lambda pair: (pair[1].get("position") is None, pair[1].get("position") or 0, pair[0]))
+    return [row for _, row in kept]
+
+
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
     form = ArticleForm
@@ -290,7 +345,7 @@ class ArticleAdmin(admin.ModelAdmin):
     search_help_text = _("Search words in title, summary and body (Chinese too), a slug or an author's name")
     date_hierarchy = "published_at"
     autocomplete_fields = ["section", "tags", "source", "lead_image"]
-    inlines = [BylineInline, BlockInline, RelatedPickInline, CorrectionInline, StatusChangeInline]
+    inlines = [BylineInline, BlockInline, RelatedPickInline, CorrectionInline, NewCorrectionInline, StatusChangeInline]
     readonly_fields = [
         "status_label",
         "published_at",
@@ -418,35 +473,26 @@ class ArticleAdmin(admin.ModelAdmin):
                 "version": int(opened) if is_whole_number(str(opened)) else obj.version,
                 "every": max(5, settings.EDIT_SESSION_SECONDS // 3),
             }
-            context["replace_inlines"] = bool(request.POST.get("_replace_inlines"))
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     # --- conflict-safe editing ---------------------------------------------------
 
-    # Inlines whose rows the services may replace wholesale (the API writes them anew).
+    # Inlines whose posted rows come back as new rows on a refused page (the saved ones may be gone).
     REPLACEABLE_INLINES = ("bylines", "blocks", "picks")
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
         conflict = getattr(request, "_article_conflict", None)
-        if conflict is None:
+        refused = getattr(request, "_article_refused", None)
+        if conflict is None and refused is None:
             return form
-        return type(form.__name__, (form,), {"conflict": conflict})
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        if request.method == "POST" and object_id:
-            self._catch_stale_post(request, object_id)
-        elif request.method == "GET" and object_id and is_whole_number(object_id):
-            article = self.get_queryset(request).filter(pk=object_id).only("version", "status", "created_by").first()
-            if article is not None and self.has_view_or_change_permission(request, article):
-                services.edit_session_touch(article_id=article.pk, user=request.user, opened_version=article.version)
-        return super().changeform_view(request, object_id, form_url, extra_context)
+        return type(form.__name__, (form,), {"conflict": conflict, "refused": refused})
 
     def _catch_stale_post(self, request, object_id: str) -> None:
         """A form opened on an older version is refused, and comes back as the editor's text on the newest one.
 
-        The posted rows of the body, bylines and related picks become new rows and `_replace_inlines`
-        is set, so saving that page again replaces what the other save wrote instead of mixing the two.
+        The posted rows of the body, bylines and related picks become new rows (the saved ones
+        may be gone); saving that page again replaces what the other save wrote, as every save does.
         """
         if not is_whole_number(object_id):
             return
@@ -459,7 +505,6 @@ class ArticleAdmin(admin.ModelAdmin):
         )
         data = request.POST.copy()
         data["opened_version"] = str(current)
-        data["_replace_inlines"] = "1"
         for prefix in self.REPLACEABLE_INLINES:
             total = int(data.get(f"{prefix}-TOTAL_FORMS", "0") or 0)
             if f"{prefix}-INITIAL_FORMS" in data:
@@ -470,46 +515,75 @@ class ArticleAdmin(admin.ModelAdmin):
         request.POST = data
         request._article_conflict = changes
 
-    def save_model(self, request, obj: Article, form, change):
-        request._article_was_public = change and Article.objects.get(pk=obj.pk).is_published
-        services.article_prepare_admin_save(
-            article=obj,
-            by=request.user,
-            is_new=not change,
-            slug_given=bool(form.cleaned_data.get("slug")) and "slug" in form.changed_data,
-            title_changed="title" in form.changed_data,
-            expected_version=form.cleaned_data.get("opened_version") if change else None,
-        )
-        request._article_is_new = not change
-        request._schedule_at = form.cleaned_data.get("schedule_at")
+    # --- saving: the form and its inlines go to the services in one call, as over the API ---------
 
-    def save_formset(self, request, form, formset, change):
-        if change and request.POST.get("_replace_inlines") and formset.prefix in self.REPLACEABLE_INLINES:
-            # The editor chose to save their page over a newer version: their rows replace the stored ones.
-            field = "from_article" if formset.model is RelatedPick else "article"
-            formset.model._default_manager.filter(**{field: form.instance}).delete()
-        instances = formset.save(commit=False)
-        for deleted in formset.deleted_objects:
-            deleted.delete()
-        for index, instance in enumerate(instances):
-            if getattr(instance, "position", 0) is None:
-                # A row without a typed position keeps its place on the page, after numbered ones.
-                instance.position = 10_000 + index
-            if isinstance(instance, Correction) and not instance.created_by_id:
-                instance.created_by = request.user
-            instance.save()
-        formset.save_m2m()
-        if formset.model in (Block, Byline, RelatedPick):
-            services.positions_renumber(model=formset.model, article=form.instance)
+    def save_model(self, request, obj: Article, form, change):
+        """Nothing is written here: `save_related` gives the whole page to `article_create` or
+        `article_update`, so every rule of the API (rights, version, slug, cleaning, revision,
+        change stream) holds for the admin too."""
 
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        services.article_after_admin_save(
-            article=form.instance,
-            by=request.user,
-            was_public=getattr(request, "_article_was_public", False),
-            is_new=getattr(request, "_article_is_new", False),
-        )
+        inlines = {formset.prefix: formset for formset in formsets}
+        data = _row_data(form, change)
+        # An inline the user was not shown leaves its rows as they are.
+        if "bylines" in inlines:
+            data["bylines"] = [
+                services.BylineInput(author=row["author"], role=row.get("role") or "文")
+                for row in _rows_in_order(inlines["bylines"])
+            ]
+        if "blocks" in inlines:
+            data["body"] = [
+                services.BlockInput(
+                    type=row["type"],
+                    text=row.get("text", ""),
+                    attribution=row.get("attribution", ""),
+                    image=row.get("image"),
+                )
+                for row in _rows_in_order(inlines["blocks"])
+                if row.get("text") or row.get("image")
+            ]
+        if "picks" in inlines:
+            data["related"] = [row["to_article"] for row in _rows_in_order(inlines["picks"])]
+        if change:
+            article = services.article_update(
+                article_id=form.instance.pk,
+                by=request.user,
+                expected_version=form.cleaned_data.get("opened_version"),
+                data=data,
+            )
+        else:
+            article = services.article_create(by=request.user, **data)
+        for formset in formsets:
+            if formset.model is Correction:  # only new rows carry text: kept ones are read-only
+                for row in _rows_in_order(formset):
+                    if row.get("text"):
+                        services.correction_add(article_id=article.pk, by=request.user, text=row["text"])
+            # What the admin's history line reads (nothing was saved through the formsets).
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        # The page's object becomes the saved article (its id for a new one, its version...).
+        form.instance.pk = article.pk
+        form.instance.refresh_from_db()
+        form.instance._state.adding = False
+        request._schedule_at = form.cleaned_data.get("schedule_at")
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "POST" and object_id:
+            self._catch_stale_post(request, object_id)
+        elif request.method == "GET" and object_id and is_whole_number(object_id):
+            article = self.get_queryset(request).filter(pk=object_id).only("version", "status", "created_by").first()
+            if article is not None and self.has_view_or_change_permission(request, article):
+                services.edit_session_touch(article_id=article.pk, user=request.user, opened_version=article.version)
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except services.ArticleVersionConflict:
+            # Saved by someone else between the page's check and the save (rolled back): the
+            # page comes back with their changes named and the editor's text in place.
+            self._catch_stale_post(request, object_id)
+        except (ValidationError, services.SlugConflict, services.ArticleStateError, PermissionDenied) as error:
+            # The services refused what the form let through (rolled back): the page comes back
+            # with the reason and everything the editor typed.
+            request._article_refused = error
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
     def _run_transition(self, request, article: Article, service, done: str) -> bool:
         try:

@@ -71,7 +71,7 @@ class BlockInput:
 
 
 # Fields an editor may set directly on the row; relations are handled apart.
-_ROW_FIELDS = (
+ROW_FIELDS = (
     "title",
     "slug",
     "summary",
@@ -348,8 +348,11 @@ def revision_baseline(*, article_ids: Iterable[int], by) -> int:
     return made
 
 
-def _record_revision(article_id: int, *, by, action: str, restored_from: int | None = None, note: str = "") -> Revision:
-    """Keep what the article is now. Callers hold the article's row lock, so numbers don't collide."""
+def _record_revision(
+    article_id: int, *, by, action: str, restored_from: int | None = None, note: str = "", data: dict | None = None
+) -> Revision:
+    """Keep what the article is now (`data`, when the caller has just taken its snapshot).
+    Callers hold the article's row lock, so numbers don't collide."""
     last = Revision.objects.filter(article_id=article_id).order_by("-number").values_list("number", flat=True).first()
     return Revision.objects.create(
         article_id=article_id,
@@ -359,7 +362,7 @@ def _record_revision(article_id: int, *, by, action: str, restored_from: int | N
         restored_from=restored_from,
         note=note[:500],
         created_by=by,
-        data=_snapshot(article_id),
+        data=_snapshot(article_id) if data is None else data,
     )
 
 
@@ -614,8 +617,29 @@ def article_update(
     if expected_version is not None and expected_version != article.version:
         raise ArticleVersionConflict(current_version=article.version)
     was_public = article.is_published
+    before, boost = _snapshot(article_id), article.search_boost
+    try:
+        with transaction.atomic():
+            after = _apply_update(article, by=by, data=data)
+            if action == Revision.Action.EDITED and after == before and article.search_boost == boost:
+                raise _Unchanged
+    except _Unchanged:
+        # Saving what is already there (a form saved twice, a client retrying) is not an edit:
+        # no new version, no empty revision, nothing announced.
+        return Article.objects.get(pk=article_id)
+    _record_revision(article.pk, by=by, action=action, restored_from=restored_from, note=note, data=after)
+    _record_change(article, was_public=was_public)
+    return article
+
+
+class _Unchanged(Exception):
+    """Raised inside `article_update`'s savepoint to undo a save that changed nothing."""
+
+
+def _apply_update(article: Article, *, by, data: dict[str, Any]) -> dict[str, Any]:
+    """Write `data` over the locked article and its relations; its snapshot afterwards."""
     old_title = article.title
-    for field in _ROW_FIELDS:
+    for field in ROW_FIELDS:
         if field == "slug" or field not in data:
             continue
         value = data[field]
@@ -640,9 +664,7 @@ def article_update(
         body=blocks,
         related=data.get("related"),
     )
-    _record_revision(article.pk, by=by, action=action, restored_from=restored_from, note=note)
-    _record_change(article, was_public=was_public)
-    return article
+    return _snapshot(article.pk)
 
 
 _ACTION_FOR_STATUS = {
@@ -789,51 +811,6 @@ def correction_add(*, article_id: int, by, text: str) -> Correction:
     _record_revision(article.pk, by=by, action=Revision.Action.CORRECTED)
     _record_change(article, was_public=article.is_published)
     return correction
-
-
-def article_after_admin_save(*, article: Article, by, was_public: bool, is_new: bool = False) -> None:
-    """Recompute what the admin's inlines change (summary from the body), keep a revision, announce."""
-    blocks = [BlockInput(type=b.type, text=b.text, attribution=b.attribution) for b in article.blocks.all()]
-    derived = summary_from_blocks(blocks)
-    if derived != article.derived_summary:
-        article.derived_summary = derived
-        Article.objects.filter(pk=article.pk).update(derived_summary=derived)
-    # Same transaction as article_prepare_admin_save, whose row lock keeps revision numbers unique.
-    _record_revision(article.pk, by=by, action=Revision.Action.CREATED if is_new else Revision.Action.EDITED)
-    _record_change(article, was_public=was_public)
-
-
-def article_prepare_admin_save(
-    *, article: Article, by, is_new: bool, slug_given: bool, title_changed: bool, expected_version: int | None = None
-) -> None:
-    """Apply the same rules as the API to an article saved from the admin form."""
-    if is_new:
-        _ensure_can_create(by)
-        article.created_by = by
-    else:
-        current = Article.objects.select_for_update().get(pk=article.pk)
-        _ensure_can_edit(current, by)
-        if expected_version is not None and expected_version != current.version:
-            raise ArticleVersionConflict(current_version=current.version)
-        article.version = models.F("version") + 1
-    article.updated_by = by
-    article.updated_at = timezone.now()
-    _validate_row(article, slug_given=slug_given)
-    _assign_slug(article, requested=article.slug if slug_given else None, title_changed=title_changed)
-    _save_with_id_slug(article)
-    if is_new:
-        StatusChange.objects.create(article=article, from_status="", to_status=article.status, by=by)
-    article.refresh_from_db(fields=["version"])
-
-
-def positions_renumber(*, model: type[models.Model], article: Article) -> None:
-    """Positions typed in the admin may repeat or leave gaps; keep the order, number 0..n."""
-    article_field = "from_article" if model is RelatedPick else "article"
-    rows = list(model._default_manager.filter(**{article_field: article}).order_by("position", "id"))
-    for position, row in enumerate(rows):
-        if row.position != position:
-            row.position = position
-            row.save(update_fields=["position"])
 
 
 def clean_block_for_admin(*, type: str, text: str, attribution: str, image=None) -> BlockInput:

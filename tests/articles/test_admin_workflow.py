@@ -80,7 +80,6 @@ def test_a_stale_form_is_refused_and_the_editors_text_comes_back(editor, second_
     assert stored.title == "别人改的标题"
     assert [b.text for b in stored.blocks.all()] == ["别人的正文。"]
     assert 'name="opened_version" value="2"' in page
-    assert 'name="_replace_inlines"' in page
 
 
 def test_saving_the_refused_page_again_replaces_the_other_version_cleanly(editor, second_editor):
@@ -94,7 +93,6 @@ def test_saving_the_refused_page_again_replaces_the_other_version_cleanly(editor
     # The browser posts the refused page back as it was shown.
     again = dict(data)
     again["opened_version"] = re.search(r'name="opened_version" value="(\d+)"', page).group(1)
-    again["_replace_inlines"] = "1"
     again["blocks-INITIAL_FORMS"] = "0"
     again["blocks-0-id"] = ""
     response = mine.post(change_url(article), again)
@@ -310,7 +308,6 @@ def test_a_row_deleted_on_a_stale_page_stays_deleted_when_saved_again(editor, se
     again.update(
         {
             "opened_version": re.search(r'name="opened_version" value="(\d+)"', page).group(1),
-            "_replace_inlines": "1",
             "blocks-INITIAL_FORMS": "0",
             "blocks-0-id": "",
             "blocks-1-id": "",
