@@ -244,3 +244,12 @@ class AgencyAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         services.agency_save(agency=obj, by=request.user)
+
+    def delete_model(self, request, obj):
+        # The confirmation page already lists the photos that protect an agency; the service
+        # keeps the rule (and the right to delete) for every door.
+        services.agency_delete(agency=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for agency in queryset:
+            services.agency_delete(agency=agency, by=request.user)

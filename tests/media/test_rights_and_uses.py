@@ -281,3 +281,25 @@ def test_rendition_urls_are_absolute_on_this_site_or_the_cdn(api, editor, photo_
     api_cache.invalidate()
     listed = api.get("/api/v1/articles/").json()["results"][0]["lead_image"]["renditions"]
     assert all(r["url"].startswith("https://api.example.cn/uploads/renditions/") for r in listed)
+
+
+def test_deleting_an_agency_in_the_admin_goes_through_its_service(photo_editor, django_user_model):
+    """The service's rule holds in the admin: a staff account handed the delete permission by
+    hand, without a photo editor's or editor's role, cannot delete an agency; a photo editor can."""
+    from django.contrib.auth.models import Permission
+
+    from media.models import Agency
+
+    agency = Agency.objects.create(name="澎湃影像")
+    intern = django_user_model.objects.create_user("intern", password="x", is_staff=True)
+    intern.user_permissions.add(*Permission.objects.filter(codename__in=["view_agency", "delete_agency"]))
+    client = Client(raise_request_exception=False)
+    client.force_login(intern)
+
+    refused = client.post(f"/admin/media/agency/{agency.pk}/delete/", {"post": "yes"})
+
+    assert refused.status_code == 403
+    assert Agency.objects.filter(pk=agency.pk).exists()
+    client.force_login(photo_editor)
+    assert client.post(f"/admin/media/agency/{agency.pk}/delete/", {"post": "yes"}).status_code == 302
+    assert not Agency.objects.filter(pk=agency.pk).exists()
