@@ -58,8 +58,8 @@ class BylineInline(admin.TabularInline):
     model = Byline
     form = PositionedForm
     extra = 1
-    autocomplete_fields = ["author"]
-    fields = ["position", "author", "role"]
+    autocomplete_fields = ["author", "outlet"]
+    fields = ["position", "author", "role", "outlet"]
 
 
 class BlockForm(PositionedForm):
@@ -528,7 +528,7 @@ class ArticleAdmin(admin.ModelAdmin):
         # An inline the user was not shown leaves its rows as they are.
         if "bylines" in inlines:
             data["bylines"] = [
-                services.BylineInput(author=row["author"], role=row.get("role") or "文")
+                services.BylineInput(author=row["author"], role=row.get("role") or "文", outlet=row.get("outlet"))
                 for row in _rows_in_order(inlines["bylines"])
             ]
         if "blocks" in inlines:

@@ -83,12 +83,13 @@ def _item_keys(article: Article) -> list[str]:
 
 def _keys(article: Article, related: list[Article]) -> list[str]:
     """Everything a detail shows, so that a change to any of it reaches the answer: the item's
-    keys, tags, the source outlet, every photo of the body, and the related articles' sections
-    and photos (a related article going away is handled by `_linking`)."""
+    keys, tags, the source outlet and the bylines' outlets, every photo of the body, and the
+    related articles' sections and photos (a related article going away is handled by `_linking`)."""
     keys = _item_keys(article)
     keys += [f"tag-{tag.pk}" for tag in article.tags.all()]
     if article.source_id:
         keys.append(f"outlet-{article.source_id}")
+    keys += sorted({f"outlet-{b.outlet_id}" for b in article.bylines.all() if b.outlet_id})  # 【文/outlet name】
     for block in article.blocks.all():
         if block.type == Block.Type.IMAGE and block.image_id:
             keys += _image_keys(block.image)

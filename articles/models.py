@@ -228,6 +228,17 @@ class Byline(models.Model):
     author = models.ForeignKey(Author, verbose_name=_("author"), on_delete=models.PROTECT, related_name="bylines")
     role = models.CharField(_("role"), max_length=20, default="文", help_text=_("e.g. 文, 编辑, 摄影, 记者"))
     position = models.PositiveSmallIntegerField(_("position"), default=0)
+    # The author's outlet when they were credited (【文/观察者网 熊超然】): kept as it was when the
+    # author later moves, and gone (not the byline) if the outlet is deleted.
+    outlet = models.ForeignKey(
+        Outlet,
+        verbose_name=_("outlet"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("The author's outlet at the time of writing."),
+    )
 
     class Meta:
         ordering = ["position", "id"]

@@ -19,7 +19,7 @@ LEAD_IMAGE = ("lead_image", "lead_image__agency")
 
 
 def _bylines_prefetch() -> Prefetch:
-    return Prefetch("bylines", queryset=Byline.objects.select_related("author").order_by("position", "id"))
+    return Prefetch("bylines", queryset=Byline.objects.select_related("author", "outlet").order_by("position", "id"))
 
 
 def article_detail_queryset(queryset: QuerySet[Article]) -> QuerySet[Article]:

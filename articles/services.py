@@ -60,6 +60,7 @@ class SlugConflict(Exception):
 class BylineInput:
     author: Any
     role: str = "文"
+    outlet: Any = None  # the outlet they wrote for; by default the one on record, else their affiliation
 
 
 @dataclass(frozen=True)
@@ -466,6 +467,8 @@ def _write_relations(
     if tags is not None:
         article.tags.set(list(tags))
     if bylines is not None:
+        # An author already credited keeps the outlet they wrote for; a new one brings theirs now.
+        outlets = dict(Byline.objects.filter(article=article).values_list("author_id", "outlet_id"))
         seen: set[tuple[int, str]] = set()
         rows = []
         for position, raw in enumerate(bylines):
@@ -475,7 +478,10 @@ def _write_relations(
             if key in seen:
                 continue
             seen.add(key)
-            rows.append(Byline(article=article, author=byline.author, role=role[:20], position=position))
+            outlet = byline.outlet.pk if byline.outlet else outlets.get(byline.author.pk, byline.author.affiliation_id)
+            rows.append(
+                Byline(article=article, author=byline.author, role=role[:20], position=position, outlet_id=outlet)
+            )
         Byline.objects.filter(article=article).delete()
         Byline.objects.bulk_create(rows)
     if body is not None:

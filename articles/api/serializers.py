@@ -10,7 +10,7 @@ from media.api.serializers import PublicImageSerializer
 from media.models import Image
 from media.selectors import image_public
 
-from ..models import Article, Author, Block, Outlet, Section, Tag
+from ..models import Article, Author, Block, Byline, Outlet, Section, Tag
 from ..selectors import authors_of, public_q
 
 # --- output -------------------------------------------------------------------
@@ -118,9 +118,30 @@ class ArticleListItemSerializer(serializers.Serializer):
         return image_public(article.lead_image, caption=article.lead_image_caption, renditions=names or None)
 
 
+class OutletRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    slug = serializers.CharField(read_only=True)
+    name = serializers.CharField(read_only=True)
+
+
+class BylineAuthorSerializer(AuthorRefSerializer):
+    outlet = OutletRefSerializer(read_only=True, allow_null=True, help_text="the outlet they wrote for, if any")
+
+
 class BylineSerializer(serializers.Serializer):
-    author = AuthorRefSerializer(read_only=True)
+    author = serializers.SerializerMethodField()
     role = serializers.CharField(read_only=True)
+
+    @extend_schema_field(BylineAuthorSerializer)
+    def get_author(self, byline: Byline) -> dict:
+        """The author as credited: with the outlet of this byline (the one at the time of writing)."""
+        author, outlet = byline.author, byline.outlet
+        return {
+            "id": author.pk,
+            "slug": author.slug,
+            "name": author.name,
+            "outlet": {"id": outlet.pk, "slug": outlet.slug, "name": outlet.name} if outlet is not None else None,
+        }
 
 
 class CorrectionSerializer(serializers.Serializer):

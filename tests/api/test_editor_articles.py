@@ -65,7 +65,9 @@ def test_create_in_the_reads_shape_answers_201_with_etag(editor_api):
     assert data["slug"] == "pu-jing-di-da-ba-ku"
     assert data["section"]["id"] == section.pk
     assert data["source"]["name"] == "观察者网"
-    assert data["bylines"] == [{"author": {"id": author.pk, "slug": author.slug, "name": "熊超然"}, "role": "文"}]
+    assert data["bylines"] == [
+        {"author": {"id": author.pk, "slug": author.slug, "name": "熊超然", "outlet": None}, "role": "文"}
+    ]
     assert data["summary"] == "当地时间8月18日晚，普京抵达巴库。"
     assert data["body"][0] == {"type": "paragraph", "html": "当地时间8月18日晚，<b>普京</b>抵达巴库。"}
 

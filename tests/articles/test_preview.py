@@ -30,7 +30,7 @@ def _draft(editor, photo_editor, **extra):
         title="普京对阿塞拜疆进行国事访问",
         source=outlet,
         tags=[tag],
-        bylines=[BylineInput(author=AuthorFactory(name="熊超然"), role="文")],
+        bylines=[BylineInput(author=AuthorFactory(name="熊超然", affiliation=outlet), role="文")],
         body=[
             BlockInput(type="paragraph", text="当地时间8月18日晚，俄罗斯总统普京抵达<b>巴库</b>。"),
             BlockInput(type="image", image=image, text="普京乘坐专机抵达巴库"),
