@@ -71,6 +71,15 @@ class ImageForm(forms.ModelForm):
             "focal_y": forms.NumberInput(attrs={"step": "0.01", "min": 0, "max": 1, "style": "width:6em"}),
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is None and "license" in self.fields:
+            # Left as is, a new photo takes its agency's licence (staff when it has none).
+            field = self.fields["license"]
+            field.required = False
+            field.choices = [("", _("— the agency's default (staff photo without one) —")), *Image.License.choices]
+            self.initial["license"] = ""
+
     def clean(self):
         data = super().clean()
         upload = data.get("upload")
@@ -231,7 +240,8 @@ class ImageAdmin(admin.ModelAdmin):
 
 @admin.register(Agency)
 class AgencyAdmin(admin.ModelAdmin):
-    list_display = ["name", "url", "image_count"]
+    list_display = ["name", "default_license", "credit_format", "url", "image_count"]
+    fields = ["name", "url", "default_license", "credit_format"]
     search_fields = ["name"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 

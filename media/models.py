@@ -1,17 +1,65 @@
 """Photos with their credit and rights, and the renditions made from them."""
 
+from string import Formatter
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+class License(models.TextChoices):
+    STAFF = "staff", _("staff photo")
+    AGENCY = "agency", _("agency photo")
+    HANDOUT = "handout", _("handout")
+    FILE = "file", _("file photo")
+    CC_BY = "cc-by", "CC BY"
+    CC_BY_SA = "cc-by-sa", "CC BY-SA"
+    CC_BY_ND = "cc-by-nd", "CC BY-ND"
+    CC_BY_NC = "cc-by-nc", "CC BY-NC"
+    CC_BY_NC_SA = "cc-by-nc-sa", "CC BY-NC-SA"
+    CC_BY_NC_ND = "cc-by-nc-nd", "CC BY-NC-ND"
+    CC0 = "cc0", "CC0"
+    READER = "reader", _("reader submitted")
+
+
+DEFAULT_CREDIT = "{agency}记者 {creator} 摄"  # a photo of an agency's photographer, as Chinese papers print it
+
+
+def validate_credit_format(value: str) -> None:
+    """Plain `{agency}` and `{creator}` only: no other names, conversions or widths."""
+    try:
+        fields = [
+            (name, spec, conversion) for _, name, spec, conversion in Formatter().parse(value) if name is not None
+        ]
+    except ValueError:
+        fields = [("", "", None)]
+    if any(name not in ("agency", "creator") or spec or conversion for name, spec, conversion in fields):
+        raise ValidationError(_("Use only {agency} and {creator} in braces, e.g. {agency}记者 {creator} 摄."))
+
+
 class Agency(models.Model):
-    """A photo agency or picture desk credited on photos (澎湃影像, 新华社)."""
+    """A photo agency or picture desk credited on photos (澎湃影像, 新华社), with the licence
+    and credit its photos get unless an editor says otherwise."""
 
     name = models.CharField(_("name"), max_length=100, unique=True)
     url = models.URLField(_("website"), blank=True)
+    default_license = models.CharField(
+        _("default licence"),
+        max_length=20,
+        choices=License.choices,
+        default=License.AGENCY,
+        help_text=_("The licence of a photo uploaded with this agency, unless one is chosen."),
+    )
+    credit_format = models.CharField(
+        _("credit format"),
+        max_length=100,
+        blank=True,
+        validators=[validate_credit_format],
+        help_text=_("How a photo's credit reads, e.g. {agency}记者 {creator} 摄 (the default when blank)."),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -25,19 +73,7 @@ class Agency(models.Model):
 class Image(models.Model):
     """An uploaded photo, stored under its content hash, with credit and rights as fields."""
 
-    class License(models.TextChoices):
-        STAFF = "staff", _("staff photo")
-        AGENCY = "agency", _("agency photo")
-        HANDOUT = "handout", _("handout")
-        FILE = "file", _("file photo")
-        CC_BY = "cc-by", "CC BY"
-        CC_BY_SA = "cc-by-sa", "CC BY-SA"
-        CC_BY_ND = "cc-by-nd", "CC BY-ND"
-        CC_BY_NC = "cc-by-nc", "CC BY-NC"
-        CC_BY_NC_SA = "cc-by-nc-sa", "CC BY-NC-SA"
-        CC_BY_NC_ND = "cc-by-nc-nd", "CC BY-NC-ND"
-        CC0 = "cc0", "CC0"
-        READER = "reader", _("reader submitted")
+    License = License
 
     file = models.CharField(_("file"), max_length=200, editable=False)
     sha256 = models.CharField(_("SHA-256"), max_length=64, unique=True, editable=False)
@@ -110,7 +146,7 @@ class Image(models.Model):
             return self.credit_line
         agency = self.agency.name if self.agency_id else ""
         if self.creator and agency:
-            return f"{agency}记者 {self.creator} 摄"
+            return (self.agency.credit_format or DEFAULT_CREDIT).format(agency=agency, creator=self.creator).strip()
         if self.creator:
             return f"{self.creator} 摄"
         return agency

@@ -111,6 +111,10 @@ def image_create(*, data: bytes, probe: imaging.Probe, by, **fields: Any) -> tup
     for name in ("creator", "credit_line", "copyright", "caption", "usage_terms"):
         if not fields.get(name) and probe.metadata.get(name):
             fields[name] = probe.metadata[name][: Image._meta.get_field(name).max_length or 1000]
+    if not fields.get("license"):
+        # An agency's photo takes the agency's licence unless the uploader chose one.
+        agency = fields.get("agency")
+        fields["license"] = agency.default_license if agency is not None else Image.License.STAFF
     name = selectors.original_path(sha256, probe.format)
     image = Image(
         file=name,

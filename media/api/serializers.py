@@ -12,7 +12,7 @@ from ..models import Agency, Image
 class AgencySerializer(serializers.ModelSerializer):
     class Meta:
         model = Agency
-        fields = ["id", "name", "url"]
+        fields = ["id", "name", "url", "default_license", "credit_format"]
 
 
 class CreditSerializer(serializers.Serializer):
