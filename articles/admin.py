@@ -571,7 +571,8 @@ class ArticleAdmin(admin.ModelAdmin):
             self._catch_stale_post(request, object_id)
         elif request.method == "GET" and object_id and is_whole_number(object_id):
             article = self.get_queryset(request).filter(pk=object_id).only("version", "status", "created_by").first()
-            if article is not None and self.has_view_or_change_permission(request, article):
+            # Only someone who may change the article holds the soft lock; a reader is not "editing".
+            if article is not None and self.has_change_permission(request, article):
                 services.edit_session_touch(article_id=article.pk, user=request.user, opened_version=article.version)
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
@@ -757,13 +758,14 @@ class ArticleAdmin(admin.ModelAdmin):
         """The page's heartbeat: keeps this user's soft lock, answers who else is here and what changed."""
         if request.method != "POST":
             return JsonResponse({"detail": "POST only"}, status=405)
-        article = self.get_queryset(request).filter(pk=object_id).only("id", "version").first()
+        article = self.get_queryset(request).filter(pk=object_id).only("id", "version", "status", "created_by").first()
         if article is None:
             return JsonResponse({"detail": "not found"}, status=404)
         if request.POST.get("leave"):
             services.edit_session_leave(article_id=article.pk, user=request.user)
             return JsonResponse({"left": True})
-        services.edit_session_touch(article_id=article.pk, user=request.user)
+        if self.has_change_permission(request, article):  # someone only reading is not editing
+            services.edit_session_touch(article_id=article.pk, user=request.user)
         seen = request.POST.get("version", "")
         changes = selectors.revisions_since(article_id=article.pk, version=int(seen)) if is_whole_number(seen) else []
         return JsonResponse(

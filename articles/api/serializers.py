@@ -229,12 +229,13 @@ class EditorArticleSerializer(ArticleDetailSerializer):
 
     @extend_schema_field(TransitionSchema(many=True))
     def get_transitions(self, article: Article) -> list[dict]:
+        at = serializers.DateTimeField()  # the site's offset, as every other time in the API
         return [
             {
                 "from": c.from_status or None,
                 "to": c.to_status,
                 "by": c.by.username if c.by_id else None,
-                "at": c.at.isoformat(),
+                "at": at.to_representation(c.at),
             }
             for c in article.status_changes.all()
         ]

@@ -183,6 +183,19 @@ def test_writers_get_no_presence_for_articles_that_are_not_theirs(editor, writer
     assert not EditSession.objects.filter(article=article, user=writer).exists()
 
 
+def test_a_writer_reading_their_submitted_article_is_not_shown_as_editing(editor, writer):
+    """In review the writer's page is read-only: opening it, and its heartbeat, hold no soft lock."""
+    article = services.article_create(by=writer, title="已提交的稿件")
+    services.article_submit(article_id=article.pk, by=writer)
+    writer_client = _client(writer)
+
+    assert writer_client.get(change_url(article)).status_code == 200
+    assert writer_client.post(f"/admin/articles/article/{article.pk}/presence/", {"version": "2"}).status_code == 200
+
+    assert not EditSession.objects.filter(article=article, user=writer).exists()
+    assert "也打开了这篇文章" not in _client(editor).get(change_url(article)).content.decode()
+
+
 def test_revisions_pages_show_a_readable_diff_and_restore(editor):
     article = services.article_create(
         by=editor, title="普京抵达巴库", body=[BlockInput(type="paragraph", text="当地时间8月18日晚。")]

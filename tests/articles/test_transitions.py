@@ -120,3 +120,11 @@ def test_one_table_says_which_moves_each_state_allows(editor, writer, status, al
     assert {name for name in services.TRANSITIONS if services.transition_allowed(name, article, editor)} == allowed
     writer_moves = {name for name in services.TRANSITIONS if services.transition_allowed(name, article, writer)}
     assert writer_moves == allowed & {"submit"}
+
+
+def test_transition_times_carry_the_sites_offset_like_every_other_time(editor_api):
+    article = editor_api.post(URL, {"title": "时区"}, format="json").json()
+    shown = editor_api.get(f"{URL}{article['id']}/").json()
+
+    assert shown["updated_at"].endswith("+08:00")
+    assert shown["transitions"][0]["at"].endswith("+08:00")
