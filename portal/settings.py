@@ -335,6 +335,8 @@ SPECTACULAR_SETTINGS = {
         {"name": "editor", "description": "The newsroom's API: articles in every state, workflow, names."},
         {"name": "auth", "description": "Tokens: log in, list, revoke, log out."},
     ],
+    # A photo's licence and an agency's default licence are the same choices: one enum.
+    "ENUM_NAME_OVERRIDES": {"LicenseEnum": "media.models.License"},
 }
 
 # How long our cache keeps a public answer. Every editorial change purges it at

@@ -1,6 +1,7 @@
 """Revisions: every service save keeps one; they list, show a readable diff, and restore as a new one."""
 
 import pytest
+from django.core.exceptions import PermissionDenied
 
 from articles import diff, services
 from articles.models import Article, Revision
@@ -55,7 +56,7 @@ def test_every_save_through_the_services_keeps_a_revision(editor):
 
 def test_a_refused_save_keeps_no_revision(editor, writer):
     article = services.article_create(by=editor, title="编辑的稿件")
-    with pytest.raises(services.PermissionDenied):
+    with pytest.raises(PermissionDenied):
         _edit(article.pk, writer, title="写手改标题")
     with pytest.raises(services.ArticleVersionConflict):
         services.article_update(article_id=article.pk, by=editor, expected_version=99, data={"title": "旧版本"})
@@ -115,10 +116,10 @@ def test_restoring_a_missing_revision_raises_and_changes_nothing(editor):
 def test_writers_restore_only_their_own_drafts(writer, other_writer, editor):
     article = services.article_create(by=writer, title="写手的稿")
     _edit(article.pk, writer, title="写手改了")
-    with pytest.raises(services.PermissionDenied):
+    with pytest.raises(PermissionDenied):
         services.article_restore(article_id=article.pk, number=1, by=other_writer)
     services.article_submit(article_id=article.pk, by=writer)
-    with pytest.raises(services.PermissionDenied):
+    with pytest.raises(PermissionDenied):
         services.article_restore(article_id=article.pk, number=1, by=writer)
     services.article_restore(article_id=article.pk, number=1, by=editor)
     assert Article.objects.get(pk=article.pk).title == "写手的稿"

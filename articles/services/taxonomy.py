@@ -1,0 +1,63 @@
+"""Sections, tags, authors and outlets: the names articles are filed and credited under."""
+
+from django.db import models, transaction
+
+from core import outbox
+
+from ..text import slug_from_title
+from .errors import InUse
+from .rules import _ensure_editor
+
+# --- taxonomy ----------------------------------------------------------------
+
+
+def taxonomy_slug(instance: models.Model, *, source: str) -> str:
+    """A unique slug for an author, section, tag or outlet, from its name."""
+    model = type(instance)
+    max_length = model._meta.get_field("slug").max_length
+    base = slug_from_title(source, max_length) or model._meta.model_name
+    taken = set(
+        model._default_manager.filter(slug__startswith=base).exclude(pk=instance.pk).values_list("slug", flat=True)
+    )
+    candidate, number = base, 2
+    while candidate in taken:
+        candidate = f"{base[: max_length - 4]}-{number}"
+        number += 1
+    return candidate
+
+
+@transaction.atomic
+def taxonomy_save(*, instance: models.Model, by) -> models.Model:
+    """Save an author, section, tag or outlet; public responses show them, so purge."""
+    _ensure_editor(by, "manage the names used by")
+    if not getattr(instance, "slug", ""):
+        instance.slug = taxonomy_slug(instance, source=instance.name)
+    instance.full_clean()
+    instance.save()
+    _record_taxonomy(instance, "updated")
+    return instance
+
+
+def _record_taxonomy(instance: models.Model, action: str) -> None:
+    """Authors, sections, tags and outlets are printed in list items and details."""
+    name = instance._meta.model_name
+    outbox.record(
+        type=f"{name}.{action}",
+        subject=f"{name}:{instance.pk}",
+        keys=[f"{name}-{instance.pk}", "list"],
+        data={"id": instance.pk},
+    )
+
+
+@transaction.atomic
+def taxonomy_delete(*, instance: models.Model, by) -> None:
+    _ensure_editor(by, "manage the names used by")
+    pk = instance.pk
+    try:
+        with transaction.atomic():
+            instance.delete()
+    except models.ProtectedError as error:
+        count = len(error.protected_objects)
+        raise InUse(f"{instance} is still used by {count} article(s) or byline(s); change those first.") from error
+    instance.pk = pk
+    _record_taxonomy(instance, "deleted")
