@@ -2,9 +2,7 @@
 
 from core import outbox
 
-from ..models import (
-    Article,
-)
+from ..models import Article
 
 
 def _record_change(article: Article, *, was_public: bool, deleted: bool = False) -> None:

@@ -5,13 +5,7 @@ from typing import Any
 
 from django.db import models
 
-from ..models import (
-    Article,
-    Block,
-    Byline,
-    RelatedPick,
-    Revision,
-)
+from ..models import Article, Block, Byline, RelatedPick, Revision
 
 # --- revisions --------------------------------------------------------------
 

@@ -10,10 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from core import roles
 
-from ..models import (
-    Article,
-    Block,
-)
+from ..models import Article, Block
 from ..text import clean_plain, cut, html_to_text, sanitize_inline_html, slug_from_title
 
 

@@ -5,9 +5,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from ..models import (
-    EditSession,
-)
+from ..models import EditSession
 
 # --- who has an article open (admin soft lock) --------------------------------
 

@@ -11,11 +11,7 @@ from django.utils import timezone
 
 from core import roles
 
-from ..models import (
-    Article,
-    Revision,
-    StatusChange,
-)
+from ..models import Article, Revision, StatusChange
 from .changes import _record_change
 from .errors import ArticleStateError
 from .revisions import _record_revision

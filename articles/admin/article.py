@@ -1,0 +1,188 @@
+"""The article list and change page."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib import admin
+from django.db import models
+from django.db.models.expressions import RawSQL
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from core import roles, search
+from core.fields import is_whole_number
+
+from .. import preview, selectors, services
+from ..models import Article, EditSession
+from .desk import DeskPagesMixin
+from .forms import IMAGE_CHOOSER_JS, ArticleForm, _who
+from .inlines import (
+    BlockInline,
+    BylineInline,
+    CorrectionInline,
+    NewCorrectionInline,
+    RelatedPickInline,
+    StatusChangeInline,
+)
+from .saving import SavingMixin
+
+
+@admin.register(Article)
+class ArticleAdmin(SavingMixin, DeskPagesMixin, admin.ModelAdmin):
+    form = ArticleForm
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    list_display = [
+        "title",
+        "status_label",
+        "section",
+        "byline_text",
+        "published_at",
+        "updated_at",
+        "view_count",
+        "editing_now",
+    ]
+    list_display_links = ["title"]
+    list_filter = ["status", "section", ("source", admin.RelatedOnlyFieldListFilter), "published_at"]
+    list_select_related = ["section"]
+    search_fields = ["slug", "bylines__author__name"]  # beside the search backend's words: see below
+    search_help_text = _("Search words in title, summary and body (Chinese too), a slug or an author's name")
+    date_hierarchy = "published_at"
+    autocomplete_fields = ["section", "tags", "source", "lead_image"]
+    inlines = [BylineInline, BlockInline, RelatedPickInline, CorrectionInline, NewCorrectionInline, StatusChangeInline]
+    readonly_fields = [
+        "status_label",
+        "published_at",
+        "first_published_at",
+        "derived_summary",
+        "public_link",
+        "created_at",
+        "created_by",
+        "updated_at",
+        "updated_by",
+        "version",
+        "view_count",
+    ]
+    fieldsets = [
+        (None, {"fields": ["opened_version", "title", "slug", "summary", "derived_summary", "section", "tags"]}),
+        (_("Lead image"), {"fields": ["lead_image", "lead_image_caption"]}),
+        (_("Syndication"), {"fields": ["source", "original_url"], "classes": ["collapse"]}),
+        (_("Search"), {"fields": ["search_boost"], "classes": ["collapse"]}),
+        (
+            _("Status"),
+            {"fields": ["status_label", "published_at", "schedule_at", "first_published_at", "public_link"]},
+        ),
+        (
+            _("Audit"),
+            {
+                "fields": ["created_at", "created_by", "updated_at", "updated_by", "version", "view_count"],
+                "classes": ["collapse"],
+            },
+        ),
+    ]
+    actions = ["publish_selected", "submit_selected", "unpublish_selected", "unschedule_selected"]
+    change_form_template = "admin/articles/article/change_form.html"
+
+    class Media:
+        js = IMAGE_CHOOSER_JS
+
+    list_per_page = 50
+    show_full_result_count = False
+
+    def get_search_results(self, request, queryset, search_term):
+        """The search backend's matches over title, summary and body (every status: editors
+        search drafts), or a slug or author name containing the term."""
+        others, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if not search_term.strip():
+            return others, may_have_duplicates
+        try:
+            sql, params = search.matching(search_term)
+        except search.QueryError:
+            return others, may_have_duplicates  # only punctuation: slugs and names may still match
+        return queryset.filter(pk__in=RawSQL(sql, params)) | others, may_have_duplicates
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request).prefetch_related("bylines__author")
+        match = getattr(request, "resolver_match", None)
+        if match is not None and match.url_name == "articles_article_changelist":
+            cutoff = timezone.now() - timedelta(seconds=settings.EDIT_SESSION_SECONDS)
+            queryset = queryset.prefetch_related(
+                models.Prefetch(
+                    "edit_sessions",
+                    queryset=EditSession.objects.filter(seen_at__gte=cutoff).select_related("user"),
+                    to_attr="open_sessions",
+                )
+            )
+        if roles.is_editor(request.user):
+            return queryset
+        return queryset.filter(created_by=request.user)
+
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        if obj is None or roles.is_editor(request.user):
+            return True
+        return obj.created_by_id == request.user.pk and obj.status == Article.Status.DRAFT
+
+    has_delete_permission = has_change_permission
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_label(self, obj: Article):
+        colours = {
+            "draft": "#777",
+            "review": "#b8860b",
+            "scheduled": "#1e6fb8",
+            "published": "#2e7d32",
+            "archived": "#999",
+        }
+        return format_html(
+            '<span style="color:{};font-weight:bold">{}</span>',
+            colours.get(obj.status, "#000"),
+            obj.get_status_display(),
+        )
+
+    @admin.display(description=_("open by"))
+    def editing_now(self, obj: Article) -> str:
+        """Who has the article open in the admin right now (the soft lock)."""
+        return "、".join(_who(s.user) for s in getattr(obj, "open_sessions", [])) or ""
+
+    @admin.display(description=_("bylines"))
+    def byline_text(self, obj: Article) -> str:
+        return " ".join(f"{b.role}/{b.author.name}" for b in obj.bylines.all())
+
+    @admin.display(description=_("public API"))
+    def public_link(self, obj: Article):
+        if not obj.pk or not obj.is_published:
+            return "—"
+        return format_html('<a href="/api/v1/articles/{}/" target="_blank">/api/v1/articles/{}/</a>', obj.pk, obj.pk)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # The buttons the workflow's table allows this user now (a new article is their draft).
+        subject = obj if obj is not None and obj.pk else Article(status=Article.Status.DRAFT, created_by=request.user)
+        for name in services.TRANSITIONS:
+            context[f"can_{name}"] = services.transition_allowed(name, subject, request.user)
+        if obj is not None and obj.pk:
+            context["others_editing"] = [
+                {"name": _who(s.user), "since": timezone.localtime(s.opened_at)}
+                for s in selectors.others_editing(article_id=obj.pk, user=request.user)
+            ]
+            # The same link on every view until the article changes (then one for the new version).
+            context["preview_url"] = preview.preview_path(preview.preview_link_for(article_id=obj.pk, by=request.user))
+            context["preview_revoke_url"] = reverse("admin:articles_article_preview_revoke", args=[obj.pk])
+            context["presence_url"] = reverse("admin:articles_article_presence", args=[obj.pk])
+            context["revisions_url"] = reverse("admin:articles_article_revisions", args=[obj.pk])
+            opened = context["adminform"].form["opened_version"].value()
+            context["presence_config"] = {
+                "url": context["presence_url"],
+                "version": int(opened) if is_whole_number(str(opened)) else obj.version,
+                "every": max(5, settings.EDIT_SESSION_SECONDS // 3),
+            }
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def delete_model(self, request, obj):
+        services.article_delete(article_id=obj.pk, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for article in queryset:
+            services.article_delete(article_id=article.pk, by=request.user)
