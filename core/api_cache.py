@@ -30,6 +30,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils.cache import patch_cache_control
 
+from .memo import Memo
 from .renderers import json_default
 
 logger = logging.getLogger(__name__)
@@ -95,9 +96,10 @@ class _Local:
     reads them all in its one round trip.
     """
 
-    entries: dict[str, tuple[float, tuple, frozenset]] = {}
-    known: dict[str, tuple[str, ...]] = {}
-    sightings: dict[str, int] = {}
+    # Bounded (least recently used first out): a crawler's endless URLs cannot grow them.
+    entries = Memo(lambda: settings.API_LOCAL_CACHE_ENTRIES)  # key -> (entry, its generation names)
+    known = Memo(lambda: settings.API_LOCAL_CACHE_ENTRIES)  # key -> generation names read last time
+    sightings = Memo(lambda: settings.API_CACHE_SIGHTINGS)  # key -> times asked for, not yet admitted
 
     @classmethod
     def admitted(cls, key: str, after: int) -> bool:
@@ -106,35 +108,29 @@ class _Local:
             return True
         count = cls.sightings.get(key, 0) + 1
         if count >= after:
-            cls.sightings.pop(key, None)
+            cls.sightings.pop(key)
             return True
-        if len(cls.sightings) >= settings.API_CACHE_SIGHTINGS:
-            cls.sightings = {}  # bounded memory: a URL not asked for again meanwhile starts over
-        cls.sightings[key] = count
+        cls.sightings.put(key, count)
         return False
 
     @classmethod
     def remember(cls, key: str, entry: tuple) -> None:
-        if len(cls.entries) >= settings.API_LOCAL_CACHE_ENTRIES:
-            cls.entries = {}  # bounded memory; hot pages come back on the next read
-        cls.entries[key] = (time.monotonic(), entry, frozenset(entry[0]))
+        cls.entries.put(key, (entry, frozenset(entry[0])))
 
     @classmethod
     def learn(cls, key: str, names: tuple[str, ...]) -> None:
-        if len(cls.known) >= settings.API_LOCAL_CACHE_ENTRIES:
-            cls.known = {}
-        cls.known[key] = names
+        cls.known.put(key, names)
 
     @classmethod
     def forget(cls, names: Iterable[str] | None = None) -> None:
         if names is None or GENERATION.format(EVERYTHING) in set(names):
-            cls.entries = {}
+            cls.entries.clear()
             if names is None:
-                cls.known = {}
-                cls.sightings = {}
+                cls.known.clear()
+                cls.sightings.clear()
             return
         gone = set(names)
-        cls.entries = {key: value for key, value in cls.entries.items() if not value[2] & gone}
+        cls.entries.drop(lambda value: bool(value[1] & gone))
 
 
 def _sequence_start() -> int:
@@ -263,13 +259,13 @@ def lookup(request: HttpRequest, keys: Iterable[str], *, admit_after: int = 1) -
     if settings.API_CACHE_SECONDS <= 0:
         return None
     key = _response_key(request)
-    local = _Local.entries.get(key)
-    age = time.monotonic() - local[0] if local is not None else None
+    age, remembered = _Local.entries.get_with_age(key)
+    local = remembered[0] if remembered is not None else None
     # A CDN's fetch (RFC 8586 `CDN-Loop`) follows a purge: it asks the shared cache, which knows
     # of the change, not this process's memory, which may not yet (see core.purge.settle_seconds).
     trusted_local = settings.API_LOCAL_CACHE_SECONDS if "CDN-Loop" not in request.headers else 0
-    if local is not None and age < trusted_local and _fresh(local[1]):
-        return _respond(request, local[1])
+    if local is not None and age < trusted_local and _fresh(local):
+        return _respond(request, local)
     if not _Local.admitted(key, admit_after):
         request._api_cache = _State(None, key)  # answered from the database, not stored
         return None
@@ -279,7 +275,7 @@ def lookup(request: HttpRequest, keys: Iterable[str], *, admit_after: int = 1) -
         found = cache.get_many([key, SEQUENCE, *names])
         entry = found.pop(key, None)
         if not _is_entry(entry) and local is not None and age < settings.API_CACHE_SECONDS:
-            entry = local[1]  # gone from the shared cache (evicted): this process's copy, if current
+            entry = local  # gone from the shared cache (evicted): this process's copy, if current
         if _is_entry(entry):
             unread = [name for name in entry[0] if name not in names]
             if unread:  # this process has not seen the answer's keys yet

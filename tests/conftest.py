@@ -88,9 +88,9 @@ def private_cache(settings, tmp_path):
 def trending_keys(settings, private_cache):
     """The Redis trending store, when configured, writes under a hash tag of the test's own."""
     settings.TRENDING_REDIS_PREFIX = "{" + private_cache + "-trending}"
-    from trending.api.views import _RailMemory
+    from trending.api.views import _rails
 
-    _RailMemory.entries.clear()
+    _rails.clear()
     yield settings.TRENDING_REDIS_PREFIX
     if REDIS_URL:
         import redis

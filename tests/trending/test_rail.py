@@ -11,7 +11,7 @@ from articles import services as article_services
 from articles.models import Article
 from tests.articles.factories import ArticleFactory, SectionFactory
 from trending import services, stores
-from trending.api.views import _RailMemory
+from trending.api.views import _rails
 from trending.models import Exclusion, Pin, Snapshot, StoredHour, StoredScore
 
 pytestmark = pytest.mark.django_db
@@ -184,7 +184,7 @@ def test_rail_keeps_serving_the_last_snapshot_when_redis_is_down(api, newsroom, 
     settings.REDIS_URL = "redis://127.0.0.1:1/0"
     from trending.api import views
 
-    views._RailMemory.entries.clear()
+    views._rails.clear()
 
     response = rail(api)
 
@@ -290,7 +290,7 @@ def test_fresh_within_20_seconds_is_one_refresh_away(api, newsroom, store):
     services.trending_refresh()
     from trending.api import views
 
-    views._RailMemory.entries.clear()
+    views._rails.clear()
 
     assert rail(api).json()["items"][0]["article"]["id"] == late.pk
     assert time.monotonic() - started < 5
@@ -336,9 +336,9 @@ def test_a_store_restarted_empty_keeps_the_last_good_rail(api, newsroom, store, 
     else:
         StoredScore.objects.all().delete()
         StoredHour.objects.all().delete()
-    _RailMemory.entries.clear()
+    _rails.clear()
     services.trending_refresh()
-    _RailMemory.entries.clear()
+    _rails.clear()
     after = [item["article"]["id"] for item in rail(api).json()["items"]]
 
     assert before == [a.pk for a in newsroom]
@@ -351,7 +351,7 @@ def test_a_store_restarted_empty_keeps_the_last_good_rail(api, newsroom, store, 
         cookie=None,
     )
     services.trending_refresh()
-    _RailMemory.entries.clear()
+    _rails.clear()
     assert [item["article"]["id"] for item in rail(api).json()["items"]] == [newsroom[4].pk]
 
 

@@ -1,6 +1,5 @@
 """The rail (public, read from the snapshot) and view events (public beacons); pins and exclusions."""
 
-import time
 import uuid
 
 import orjson
@@ -16,6 +15,7 @@ from articles.models import Article, Section
 from core import roles
 from core.errors import ServiceUnavailable
 from core.fields import IdRelatedField, parse_whole_number
+from core.memo import Memo
 from core.throttling import ScopedRateThrottle
 
 from .. import selectors, services
@@ -28,19 +28,18 @@ class StoreDown(ServiceUnavailable):
     default_code = "store_unavailable"
 
 
-class _RailMemory:
-    """Snapshots this process read in the last second: the rail changes every 15 s."""
-
-    entries: dict[tuple[str, str], tuple[float, dict | None]] = {}
+# Snapshots this process read in the last second (the rail changes every 15 s); bounded, as any
+# `?section=` value a client sends is a key.
+_rails = Memo(256, seconds=1.0)
+_NOTHING = object()
 
 
 def _snapshot(rail: str, section: str) -> dict | None:
-    now = time.monotonic()
-    found = _RailMemory.entries.get((rail, section))
-    if found is not None and now - found[0] < 1.0:
-        return found[1]
+    found = _rails.get((rail, section), _NOTHING)
+    if found is not _NOTHING:
+        return found
     data = selectors.snapshot_read(rail, section)
-    _RailMemory.entries[(rail, section)] = (now, data)
+    _rails.put((rail, section), data)
     return data
 
 
