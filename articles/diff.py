@@ -52,7 +52,7 @@ def block_text(block: dict[str, Any]) -> str:
         text = html_to_text(text)
     if kind == "image":
         caption = text or block.get("image_caption", "")
-        return f"[图片 {block.get('image')}] {caption}".strip()
+        return f"图片：{caption}" if caption else "图片"
     if kind == "quote" and block.get("attribution"):
         return f"{text} ——{block['attribution']}"
     return text
@@ -62,23 +62,33 @@ def _block_key(block: dict[str, Any]) -> tuple:
     return (block.get("type"), block.get("text"), block.get("attribution", ""), block.get("image"))
 
 
+def _entry(op: str, block: dict[str, Any]) -> dict[str, Any]:
+    return {"op": op, "type": block["type"], "text": block_text(block), "image": block.get("image")}
+
+
 def body_diff(old: list[dict], new: list[dict]) -> list[dict[str, Any]]:
     """One entry per block: equal, delete, insert, or change (with segments inside it)."""
     entries: list[dict[str, Any]] = []
     matcher = SequenceMatcher(None, [_block_key(b) for b in old], [_block_key(b) for b in new], autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
-            entries.extend({"op": "equal", "type": b["type"], "text": block_text(b)} for b in new[j1:j2])
+            entries.extend(_entry("equal", b) for b in new[j1:j2])
             continue
         removed, added = old[i1:i2], new[j1:j2]
         # Pair blocks of the same type in order: an edited paragraph reads as a change, not delete+insert.
         while removed and added and removed[0].get("type") == added[0].get("type"):
             before, after = removed.pop(0), added.pop(0)
             entries.append(
-                {"op": "change", "type": after["type"], "segments": text_diff(block_text(before), block_text(after))}
+                {
+                    "op": "change",
+                    "type": after["type"],
+                    "segments": text_diff(block_text(before), block_text(after)),
+                    "image": after.get("image"),
+                    "old_image": before.get("image"),
+                }
             )
-        entries.extend({"op": "delete", "type": b["type"], "text": block_text(b)} for b in removed)
-        entries.extend({"op": "insert", "type": b["type"], "text": block_text(b)} for b in added)
+        entries.extend(_entry("delete", b) for b in removed)
+        entries.extend(_entry("insert", b) for b in added)
     return entries
 
 
@@ -132,7 +142,24 @@ def segments_html(segments: list[dict[str, str]]) -> SafeString:
     return format_html_join("", "<{0}>{1}</{0}>", ((tags[s["op"]], s["text"]) for s in segments))
 
 
-def body_html(entries: list[dict[str, Any]]) -> SafeString:
+def image_ids(entries: list[dict[str, Any]]) -> set[int]:
+    """The photos a body diff shows (for their thumbnails)."""
+    return {i for entry in entries for i in (entry.get("image"), entry.get("old_image")) if i}
+
+
+def _thumbnail(image_id: int | None, thumbnails: dict[int, str], state: str = "") -> SafeString:
+    if not image_id:
+        return mark_safe("")  # noqa: S308 - empty
+    url = thumbnails.get(image_id)
+    if url is None:  # deleted since: named, not shown
+        return format_html('<span class="diff-photo-gone">（图片 {} 已删除）</span> ', image_id)
+    return format_html('<img class="diff-photo {}" src="{}" alt="" loading="lazy"> ', state, url)
+
+
+def body_html(entries: list[dict[str, Any]], thumbnails: dict[int, str] | None = None) -> SafeString:
+    """The body diff as a list; image blocks show their photo (`thumbnails`: id to URL), the old
+    one struck through beside the new when it was swapped."""
+    thumbnails = thumbnails or {}
     rows = []
     for entry in entries:
         op = entry["op"]
@@ -141,5 +168,10 @@ def body_html(entries: list[dict[str, Any]]) -> SafeString:
             inner = format_html("<del>{}</del>", inner)
         elif op == "insert":
             inner = format_html("<ins>{}</ins>", inner)
+        if entry["type"] == "image":
+            photo = _thumbnail(entry.get("image"), thumbnails, op)
+            if op == "change" and entry.get("old_image") != entry.get("image"):
+                photo = format_html("{}{}", _thumbnail(entry.get("old_image"), thumbnails, "delete"), photo)
+            inner = format_html("{}{}", photo, inner)
         rows.append(format_html('<li class="diff-{}" data-type="{}">{}</li>', op, entry["type"], inner))
     return mark_safe('<ol class="diff-body">' + "".join(rows) + "</ol>")  # noqa: S308 - rows are escaped above

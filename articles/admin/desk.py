@@ -8,6 +8,8 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from core.fields import is_whole_number
+from media.admin import thumbnail_url
+from media.models import Image
 
 from .. import diff, preview, selectors, services
 from ..models import Article
@@ -94,7 +96,7 @@ class DeskPagesMixin:
             "title_diff": diff.segments_html(changes["title"]),
             "summary_diff": diff.segments_html(changes["summary"]),
             "summary_changed": diff.has_changes(changes["summary"]),
-            "body_diff": diff.body_html(changes["body"]),
+            "body_diff": diff.body_html(changes["body"], _thumbnails(diff.image_ids(changes["body"]))),
             "field_changes": changes["fields"],
             "can_restore": self.has_change_permission(request, article),
         }
@@ -161,3 +163,7 @@ class DeskPagesMixin:
             "now": now,
         }
         return TemplateResponse(request, "admin/articles/article/schedule.html", context)
+
+
+def _thumbnails(image_ids: set[int]) -> dict[int, str]:
+    return {image.pk: thumbnail_url(image) for image in Image.objects.filter(pk__in=image_ids)}

@@ -337,3 +337,22 @@ def test_the_article_list_shows_who_has_each_article_open(editor, second_editor)
     page = _client(editor).get("/admin/articles/article/").content.decode()
 
     assert "王编辑" in page
+
+
+def test_a_revision_shows_a_swapped_photo_as_thumbnails_not_an_id(editor, photo_editor):
+    from tests.media.factories import make_image
+
+    first = make_image(photo_editor, caption="巴库街景")
+    second = make_image(photo_editor, seed=1, caption="巴库夜景")
+    article = services.article_create(
+        by=editor, title="图片稿", body=[BlockInput(type="image", image=first, text="街景")]
+    )
+    _edited_elsewhere(article, editor, body=[BlockInput(type="image", image=second, text="夜景")])
+
+    page = _client(editor).get(f"/admin/articles/article/{article.pk}/revisions/2/").content.decode()
+
+    assert "[图片" not in page
+    photos = re.findall(r'<img class="diff-photo (\w+)" src="([^"]+)"', page)
+    assert [state for state, _ in photos] == ["delete", "change"]
+    assert photos[0][1] != photos[1][1]
+    assert "<span>图片：</span><del>街</del><ins>夜</ins><span>景</span>" in page
