@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db.models import Case, Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.db.models.fields.json import KT
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .models import Article, Author, Block, Byline, EditSession, RelatedPick, Revision, StatusChange, public_articles
 
@@ -126,17 +127,17 @@ def image_uses(image_ids) -> dict:
         Block.objects.filter(image_id__in=image_ids).values_list("image_id", "article_id", "article__title").distinct()
     ):
         url = reverse("admin:articles_article_change", args=[article_id])
-        found.setdefault(image_id, []).append(Use("article body", f"《{title}》", url))
+        found.setdefault(image_id, []).append(Use("article body", f"《{title}》", url, _("article body")))
     for image_id, article_id, title in Article.objects.filter(lead_image_id__in=image_ids).values_list(
         "lead_image_id", "id", "title"
     ):
         url = reverse("admin:articles_article_change", args=[article_id])
-        found.setdefault(image_id, []).append(Use("lead image", f"《{title}》", url))
+        found.setdefault(image_id, []).append(Use("lead image", f"《{title}》", url, _("lead image")))
     for image_id, author_id, name in Author.objects.filter(avatar_id__in=image_ids).values_list(
         "avatar_id", "id", "name"
     ):
         url = reverse("admin:articles_author_change", args=[author_id])
-        found.setdefault(image_id, []).append(Use("author avatar", name, url))
+        found.setdefault(image_id, []).append(Use("author avatar", name, url, _("author avatar")))
     return found
 
 

@@ -184,7 +184,7 @@ class ImageAdmin(admin.ModelAdmin):
         if not found:
             return _("Not used yet.")
         return format_html_join(
-            "", '<div><a href="{}">{}</a>（{}）</div>', ((use.admin_url, use.label, use.kind) for use in found)
+            "", '<div><a href="{}">{}</a>（{}）</div>', ((use.admin_url, use.label, use.shown_kind) for use in found)
         )
 
     def get_urls(self):

@@ -8,9 +8,14 @@ from dataclasses import dataclass
 class Use:
     """One use of an image: what uses it, and where an editor can change that."""
 
-    kind: str
+    kind: str  # for programs (the API's `uses[].kind`): "article body", "lead image", ...
     label: str
     admin_url: str
+    kind_label: str = ""  # for people: the kind in the reader's language
+
+    @property
+    def shown_kind(self) -> str:
+        return str(self.kind_label or self.kind)
 
 
 _finders: list[Callable[[Iterable[int]], dict[int, list[Use]]]] = []

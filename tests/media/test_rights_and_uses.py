@@ -303,3 +303,15 @@ def test_deleting_an_agency_in_the_admin_goes_through_its_service(photo_editor, 
     client.force_login(photo_editor)
     assert client.post(f"/admin/media/agency/{agency.pk}/delete/", {"post": "yes"}).status_code == 302
     assert not Agency.objects.filter(pk=agency.pk).exists()
+
+
+def test_the_photo_page_names_its_uses_in_chinese(editor, photo_editor):
+    image = make_image(photo_editor)
+    _article_with_photo(editor, image)
+    client = Client()
+    client.force_login(photo_editor)
+
+    page = client.get(f"/admin/media/image/{image.pk}/change/").content.decode()
+
+    assert "《配图新闻》</a>（头图）" in page and "《配图新闻》</a>（正文）" in page
+    assert "article body" not in page and "lead image" not in page
