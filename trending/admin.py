@@ -10,10 +10,14 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from articles.models import Section
 from core import roles
 
 from . import services
 from .models import Exclusion, Pin, Snapshot
+
+# The rails of settings.TRENDING_RAILS as the desk names them.
+RAIL_LABELS = {"now": _("trending now"), "today": _("most read in 24 hours")}
 
 
 class ActiveFilter(admin.SimpleListFilter):
@@ -122,6 +126,10 @@ class SnapshotAdmin(admin.ModelAdmin):
 
     def changelist_view(self, request, extra_context=None):
         snapshots = sorted(Snapshot.objects.all(), key=lambda s: (s.rail, s.section_slug != "", s.section_slug))
+        names = dict(Section.objects.filter(slug__in={s.section_slug for s in snapshots}).values_list("slug", "name"))
+        for snapshot in snapshots:  # headed as an editor says it: 实时热门 · 国际, not now · world
+            snapshot.rail_label = RAIL_LABELS.get(snapshot.rail, snapshot.rail)
+            snapshot.section_name = names.get(snapshot.section_slug, snapshot.section_slug)
         context = {
             **self.admin_site.each_context(request),
             "title": _("Trending rails as readers see them"),

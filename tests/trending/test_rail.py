@@ -309,6 +309,9 @@ def test_admin_shows_each_rail_with_scores_and_rebuilds_on_demand(newsroom, edit
     assert "第0篇：普京抵达巴库开始国事访..." in page
     assert "5.0" in page
     assert rebuilt.status_code == 200
+    # Headed in the desk's words: the rail's name and the section's, not `now · world`.
+    assert f"实时热门 · {newsroom[0].section.name}" in page and "24 小时最多阅读 · 全站" in page
+    assert "now · " not in page and "today · " not in page
 
 
 def test_admin_pin_goes_through_the_service(newsroom, editor):
