@@ -279,7 +279,10 @@ class Block(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_type_display()}: {self.text[:30]}"
+        # The visible words, not the markup (a label must not stop inside `<b>`), cut whole.
+        from .text import cut, html_to_text
+
+        return f"{self.get_type_display()}: {cut(html_to_text(self.text), 30, '…')}"
 
 
 def public_articles(now=None) -> Q:

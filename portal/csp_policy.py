@@ -1,7 +1,7 @@
 """The Content-Security-Policy of every page people open (django-csp's CONTENT_SECURITY_POLICY).
 
 The admin, the preview page and the API docs: no inline script anywhere (scripts are files
-under static/), inline styles allowed, photos from this site or the CDN in MEDIA_URL, no
+under static/), inline styles allowed, photos from this site, its public address or the CDN in MEDIA_URL, no
 plugins, no framing, forms posting only here. The JSON API under /api/v1/ carries none.
 """
 
@@ -15,14 +15,16 @@ def _origin(url: str) -> list[str]:
     return [f"{parts.scheme}://{parts.netloc}"] if parts.scheme and parts.netloc else []
 
 
-def content_security_policy(media_url: str) -> dict:
+def content_security_policy(media_url: str, public_base_url: str = "") -> dict:
+    """`public_base_url`: photos' renditions are linked on this site's public address, which
+    the admin may not share (admin.example.cn beside www.example.cn)."""
     return {
         "EXCLUDE_URL_PREFIXES": ["/api/v1/"],
         "DIRECTIVES": {
             "default-src": [SELF],
             "script-src": [SELF],
             "style-src": [SELF, UNSAFE_INLINE],
-            "img-src": [SELF, "data:", "blob:", *_origin(media_url)],
+            "img-src": list(dict.fromkeys([SELF, "data:", "blob:", *_origin(media_url), *_origin(public_base_url)])),
             "font-src": [SELF, "data:"],
             "connect-src": [SELF],
             "object-src": [NONE],

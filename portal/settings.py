@@ -228,7 +228,7 @@ PUBLIC_BASE_URL = env.str(
 MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(VAR_DIR / "uploads"))
 
 # Content-Security-Policy (django-csp) on every page people open; see portal/csp_policy.py.
-CONTENT_SECURITY_POLICY = content_security_policy(MEDIA_URL)
+CONTENT_SECURITY_POLICY = content_security_policy(MEDIA_URL, PUBLIC_BASE_URL)
 
 # Photos: uploads above these are refused (413) before any pixel is decoded.
 MEDIA_MAX_BYTES = env.int("MEDIA_MAX_BYTES", default=25 * 1024 * 1024)

@@ -32,8 +32,8 @@ class BlockForm(PositionedForm):
         model = Block
         fields = ["position", "type", "text", "attribution", "image"]
         widgets = {
-            "text": forms.Textarea(attrs={"rows": 3, "cols": 80}),
-            "attribution": forms.TextInput(attrs={"size": 12}),
+            "text": forms.Textarea(attrs={"rows": 3, "cols": 40}),
+            "attribution": forms.TextInput(attrs={"size": 8}),
         }
 
     def clean(self):

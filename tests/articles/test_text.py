@@ -79,3 +79,14 @@ def test_summary_comes_from_paragraphs_only_and_fits_120_characters():
 
 def test_short_summary_is_not_cut():
     assert summary_from_blocks([BlockInput("paragraph", "一句话。")]) == "一句话。"
+
+
+def test_a_blocks_label_reads_its_words_not_its_markup():
+    from articles.models import Block
+
+    sentence = "当地时间8月18日晚，俄罗斯总统<b>普京</b>抵达<a href='https://x.cn'>巴库</a>。"
+    block = Block(type="paragraph", text=sentence * 3)
+    label = str(block)
+
+    assert "<" not in label and ">" not in label
+    assert label.startswith("段落: 当地时间8月18日晚，俄罗斯总统普京抵达巴库。") and label.endswith("…")

@@ -130,3 +130,83 @@ def test_editor_writes_previews_and_publishes_in_a_browser(browser, live_server,
     # Readers get it from the public API.
     driver.get(f"{live_server.url}/api/v1/articles/{article.pk}/")
     assert "济南发布暴雪橙色预警（更新）" in find(By.TAG_NAME, "body").text
+
+
+# What an editor's day visits, checked at a laptop's and a desktop's size: nothing scrolls sideways.
+SIZES = [(1280, 800), (1920, 1080)]
+SCREENSHOTS = Path(__file__).resolve().parent.parent.parent / "var" / "screenshots"
+# The innermost elements that reach past the window, to name in a failure.
+_OVERFLOWING = """
+const past = (el) => el.getBoundingClientRect().right > window.innerWidth + 1;
+const name = (el) => el.tagName.toLowerCase() + (el.className ? "." + String(el.className).split(" ").join(".") : "");
+const out = [...document.querySelectorAll("body *")].filter((el) => past(el) && ![...el.children].some(past));
+return out.slice(0, 6).map((el) => name(el) + " " + Math.round(el.getBoundingClientRect().right)).join(", ");
+"""
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_desk_fits_the_window_at_laptop_and_desktop_sizes(browser, live_server, django_user_model, settings):
+    from selenium.webdriver.common.by import By
+
+    from articles.services import BlockInput, BylineInput
+    from media.models import Agency
+    from tests.articles.factories import AuthorFactory, OutletFactory, SectionFactory
+    from tests.media.factories import make_image
+
+    settings.PUBLIC_BASE_URL = live_server.url  # renditions are linked on the site's public address
+    editor = django_user_model.objects.create_user("li", password="portal-test-pw", is_staff=True)
+    editor.groups.add(Group.objects.get(name="editor"), Group.objects.get(name="photo_editor"))
+    photo = make_image(
+        editor,
+        caption="当地时间8月18日晚，俄罗斯总统普京乘专机抵达阿塞拜疆首都巴库，开始对阿进行国事访问。",
+        creator="某摄影师",
+        agency=Agency.objects.create(name="澎湃影像"),
+    )
+    author = AuthorFactory(name="熊超然", affiliation=OutletFactory(name="观察者网"))
+    article = services.article_create(
+        by=editor,
+        title="普京对阿塞拜疆进行国事访问，两国元首将讨论双边关系、地区安全与能源合作等议题",
+        section=SectionFactory(name="国际"),
+        bylines=[BylineInput(author=author)],
+        body=[
+            BlockInput(type="paragraph", text="当地时间8月18日晚，俄罗斯总统<b>普京</b>抵达巴库。" * 6),
+            BlockInput(type="heading", text="两国关系"),
+            BlockInput(type="image", image=photo, text="普京抵达巴库"),
+            BlockInput(type="quote", text="这是一次重要的访问。", attribution="克里姆林宫发言人"),
+        ],
+    )
+    services.article_update(article_id=article.pk, by=editor, expected_version=None, data={"summary": "摘要"})
+    driver = browser
+    driver.get(f"{live_server.url}/admin/login/")
+    driver.find_element(By.NAME, "username").send_keys("li")
+    driver.find_element(By.NAME, "password").send_keys("portal-test-pw")
+    driver.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
+    _wait(driver, lambda d: "/login/" not in d.current_url)
+
+    pages = {
+        "article-list": "/admin/articles/article/",
+        "article-change": f"/admin/articles/article/{article.pk}/change/",
+        "photo-change": f"/admin/media/image/{photo.pk}/change/",
+        "rail": "/admin/trending/snapshot/",
+        "schedule": "/admin/articles/article/schedule/",
+        "revision-diff": f"/admin/articles/article/{article.pk}/revisions/2/",
+    }
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    wide = []
+    for width, height in SIZES:
+        driver.set_window_size(width, height)
+        for name, path in pages.items():
+            driver.get(live_server.url + path)
+            _wait(driver, lambda d: d.execute_script("return document.readyState") == "complete")
+            page_width, window_width = driver.execute_script(
+                "return [document.documentElement.scrollWidth, window.innerWidth]"
+            )
+            driver.save_screenshot(str(SCREENSHOTS / f"{name}-{width}.png"))
+            if name == "article-change":  # and the body's rows, further down
+                driver.execute_script("document.getElementById('blocks-group').scrollIntoView()")
+                driver.save_screenshot(str(SCREENSHOTS / f"article-body-{width}.png"))
+            if page_width > window_width:
+                wide.append(
+                    f"{name} at {width}: {page_width}px in {window_width}px; {driver.execute_script(_OVERFLOWING)}"
+                )
+    assert wide == []
