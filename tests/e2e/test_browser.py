@@ -165,7 +165,7 @@ def test_the_desk_fits_the_window_at_laptop_and_desktop_sizes(browser, live_serv
     author = AuthorFactory(name="熊超然", affiliation=OutletFactory(name="观察者网"))
     article = services.article_create(
         by=editor,
-        title="普京对阿塞拜疆进行国事访问，两国元首将讨论双边关系、地区安全与能源合作等议题",
+        title="普京对阿塞拜疆进行国事访问，两国元首将讨论双边关系与能源合作",  # 29 characters, a long one
         section=SectionFactory(name="国际"),
         bylines=[BylineInput(author=author)],
         body=[
@@ -210,3 +210,14 @@ def test_the_desk_fits_the_window_at_laptop_and_desktop_sizes(browser, live_serv
                     f"{name} at {width}: {page_width}px in {window_width}px; {driver.execute_script(_OVERFLOWING)}"
                 )
     assert wide == []
+
+    # The article list gives a title room: a long one takes at most two lines at a laptop's size.
+    driver.set_window_size(*SIZES[0])
+    driver.get(live_server.url + "/admin/articles/article/")
+    title = driver.find_element(By.CSS_SELECTOR, "#result_list .field-title_and_who a")
+    line = driver.execute_script("return parseFloat(getComputedStyle(arguments[0]).lineHeight)", title)
+    assert title.size["height"] <= 2 * line + 2, (title.size, line)
+    # ...and every column shows without scrolling the list sideways.
+    results = driver.find_element(By.CSS_SELECTOR, "#changelist .results")
+    inner, shown = driver.execute_script("return [arguments[0].scrollWidth, arguments[0].clientWidth]", results)
+    assert inner <= shown, (inner, shown)
