@@ -2,7 +2,7 @@
 
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from . import editor_views, views
 
 public = SimpleRouter()
 public.register("articles", views.ArticleViewSet, basename="article")
@@ -11,11 +11,11 @@ public.register("sections", views.SectionViewSet, basename="section")
 public.register("tags", views.TagViewSet, basename="tag")
 
 editor = SimpleRouter()
-editor.register("articles", views.EditorArticleViewSet, basename="editor-article")
-editor.register("authors", views.EditorAuthorViewSet, basename="editor-author")
-editor.register("sections", views.EditorSectionViewSet, basename="editor-section")
-editor.register("tags", views.EditorTagViewSet, basename="editor-tag")
-editor.register("outlets", views.EditorOutletViewSet, basename="editor-outlet")
+editor.register("articles", editor_views.EditorArticleViewSet, basename="editor-article")
+editor.register("authors", editor_views.EditorAuthorViewSet, basename="editor-author")
+editor.register("sections", editor_views.EditorSectionViewSet, basename="editor-section")
+editor.register("tags", editor_views.EditorTagViewSet, basename="editor-tag")
+editor.register("outlets", editor_views.EditorOutletViewSet, basename="editor-outlet")
 
 public_urlpatterns = public.urls
 editor_urlpatterns = editor.urls

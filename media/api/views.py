@@ -17,24 +17,17 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core import roles
 from core.errors import Conflict
 from core.fields import MAX_ID
 from core.pagination import StrictCursorPagination
 from core.parsers import JSONParser
+from core.permissions import IsNewsroomMember
 
 from .. import imaging, selectors, services, uses
 from ..models import Agency, Image
 from .serializers import AgencySerializer, EditorImageSerializer, ImageInputSerializer
 
 ID_PATTERN = r"[0-9]{1,18}"
-
-
-class IsNewsroomMember(permissions.BasePermission):
-    message = "This needs a newsroom role (writer, editor or photo editor)."
-
-    def has_permission(self, request, view) -> bool:
-        return roles.is_staff_member(request.user)
 
 
 class Rejected(APIException):

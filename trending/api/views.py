@@ -12,10 +12,10 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.views import APIView
 
 from articles.models import Article, Section
-from core import roles
 from core.errors import ServiceUnavailable
 from core.fields import IdRelatedField, parse_whole_number
 from core.memo import Memo
+from core.permissions import IsEditorOrReadOnly as EditorsChange
 from core.throttling import ScopedRateThrottle
 
 from .. import selectors, services
@@ -140,13 +140,8 @@ class EventsView(APIView):
 # --- editors -----------------------------------------------------------------------------------
 
 
-class IsEditorOrReadOnly(permissions.BasePermission):
+class IsEditorOrReadOnly(EditorsChange):
     message = "Only editors can change the trending rails."
-
-    def has_permission(self, request, view) -> bool:
-        if not roles.is_staff_member(request.user):
-            return False
-        return request.method in permissions.SAFE_METHODS or roles.is_editor(request.user)
 
 
 class PinSerializer(serializers.ModelSerializer):
