@@ -35,8 +35,10 @@ bench: install
 	|| (apt-get update -qq && apt-get install -y -qq wrk varnish varnish-modules)
 	$(BIN)/python bench/run.py
 
-# Regenerate the compiled Chinese catalogue after editing locale/*/django.po.
+# Collect new messages into locale/zh_Hans/LC_MESSAGES/django.po (translate what is added), and
+# compile the catalogue Django reads.
 messages: install
+	$(BIN)/python manage.py makemessages --locale zh_Hans --no-location --ignore ".venv/*" --ignore "tests/*" --ignore "bench/*"
 	$(BIN)/python manage.py compilemessages --locale zh_Hans --ignore ".venv/*"
 
 clean:

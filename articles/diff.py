@@ -12,6 +12,7 @@ from typing import Any
 import regex
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 from .text import html_to_text
 
@@ -52,7 +53,7 @@ def block_text(block: dict[str, Any]) -> str:
         text = html_to_text(text)
     if kind == "image":
         caption = text or block.get("image_caption", "")
-        return f"图片：{caption}" if caption else "图片"
+        return _("Photo: %(caption)s") % {"caption": caption} if caption else str(_("Photo"))
     if kind == "quote" and block.get("attribution"):
         return f"{text} ——{block['attribution']}"
     return text
@@ -152,7 +153,9 @@ def _thumbnail(image_id: int | None, thumbnails: dict[int, str], state: str = ""
         return mark_safe("")  # noqa: S308 - empty
     url = thumbnails.get(image_id)
     if url is None:  # deleted since: named, not shown
-        return format_html('<span class="diff-photo-gone">（图片 {} 已删除）</span> ', image_id)
+        gone = _("(photo %(id)d, deleted since)") % {"id": image_id}
+        return format_html('<span class="diff-photo-gone">{}</span> ', gone)
+
     return format_html('<img class="diff-photo {}" src="{}" alt="" loading="lazy"> ', state, url)
 
 

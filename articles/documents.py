@@ -19,6 +19,7 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
 from core.errors import ServiceUnavailable
 from core.sql import fetch_all
@@ -259,7 +260,7 @@ def _render_for_reader(article_id: int, now: datetime) -> Document | None:
         return document_render(article_id=article_id, now=now, reader=True)
     except Exception as error:  # a bug or a missing row: readers get a 503, never a 500
         logger.exception("could not render the document of article %s", article_id)
-        raise ServiceUnavailable("This article cannot be shown right now; try again shortly.") from error
+        raise ServiceUnavailable(_("This article cannot be shown right now; try again shortly.")) from error
 
 
 # The hot read, written out once: the ORM would compile the same SQL on every request, which

@@ -18,8 +18,10 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connection
 from django.forms.utils import ErrorDict, ErrorList
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from django_filters.utils import translate_validation
 
+from core.pagination import INVALID_CURSOR
 from core.sql import fetch_all as sql_rows
 
 from .documents import _aware, _render_for_reader, join
@@ -125,9 +127,10 @@ def _position(value: str) -> datetime:
     try:
         moment = Article._meta.get_field("published_at").to_python(value)
     except (ValueError, OverflowError) as error:
-        raise DjangoValidationError("not a position of this list") from error
+        raise DjangoValidationError(INVALID_CURSOR) from error
     if moment is None:
-        raise DjangoValidationError("not a position of this list")
+        raise DjangoValidationError(INVALID_CURSOR)
+
     return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
 
 
@@ -184,13 +187,20 @@ def items(rows: list[dict]) -> tuple[list[bytes], list[str], float | None]:
     return shown, keys, horizon
 
 
+_NO_SUCH_SLUG = {
+    "section": gettext_lazy("No section has this slug."),
+    "tag": gettext_lazy("No tag has this slug."),
+    "author": gettext_lazy("No author has this slug."),
+}
+
+
 def unknown_slug(filters: Filters) -> str | None:
-    """The first of section, tag or author whose slug names nothing (an empty page for a typo
-    should not look like a quiet section), or None."""
+    """What to answer when a section, tag or author slug names nothing (an empty page for a
+    typo should not look like a quiet section), or None."""
     for name, model in (("section", Section), ("tag", Tag), ("author", Author)):
         slug = getattr(filters, name)
         if slug and not model.objects.filter(slug=slug).exists():
-            return name
+            return str(_NO_SUCH_SLUG[name])
     return None
 
 

@@ -1,5 +1,6 @@
 """Serializer fields every app's API uses for ids given in a body."""
 
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 
@@ -52,7 +53,7 @@ class IdRelatedField(serializers.PrimaryKeyRelatedField):
 
     default_error_messages = {
         **serializers.PrimaryKeyRelatedField.default_error_messages,
-        "incorrect_type": "Give an id: a whole number from 1 to 9223372036854775807, not {data_type}.",
+        "incorrect_type": gettext_lazy("Give an id: a whole number from 1 to 9223372036854775807, not {data_type}."),
     }
 
     def to_internal_value(self, data):

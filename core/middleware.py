@@ -1,9 +1,14 @@
-"""Middleware of the floor: the client's real address, and 503s for a database that is down."""
+"""Middleware of the floor: the client's real address, the request's language, and 503s for a
+database that is down."""
 
 import logging
 
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
 
 from .net import client_address
 
@@ -34,6 +39,34 @@ class TrustedProxyMiddleware:
         return self.get_response(request)
 
 
+class LanguageMiddleware:
+    """One language per request, every message in it.
+
+    The API speaks what the client's `Accept-Language` asks for among `LANGUAGES` (`zh-CN` is
+    Simplified Chinese, `en-US` English), and the site's `LANGUAGE_CODE` when it asks for
+    none we have. The admin and the pages speak the site's language whatever the browser
+    says, so a newsroom's desk reads the same on every editor's machine.
+
+    A public answer that succeeds says the same in every language (content, not messages), so
+    only API errors and writes vary: they carry `Content-Language` and `Vary: Accept-Language`,
+    and a CDN keeps one copy per language of the few errors it keeps.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        api = request.path_info.startswith("/api/")
+        language = translation.get_language_from_request(request) if api else settings.LANGUAGE_CODE
+        with translation.override(language):
+            request.LANGUAGE_CODE = translation.get_language()
+            response = self.get_response(request)
+        if api and (response.status_code >= 400 or request.method not in ("GET", "HEAD")):
+            response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
+            patch_vary_headers(response, ("Accept-Language",))
+        return response
+
+
 class RejectNulMiddleware:
     """A NUL character in the path (404) or the query string (400) is refused before any view runs.
 
@@ -46,9 +79,9 @@ class RejectNulMiddleware:
 
     def __call__(self, request):
         if "\x00" in request.path:
-            return JsonResponse({"detail": "Not found."}, status=404)  # no path has one
+            return JsonResponse({"detail": _("Not found.")}, status=404)  # no path has one
         if any("\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()):
-            return JsonResponse({"detail": "The query string contains a NUL character."}, status=400)
+            return JsonResponse({"detail": _("The query string contains a NUL character.")}, status=400)
         return self.get_response(request)
 
 
@@ -73,10 +106,10 @@ class DatabaseUnavailableMiddleware:
         logger.error("database unavailable at %s: %s", request.path, exception)
         drop_broken_connection()
         if request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", ""):
-            response = JsonResponse({"detail": "The database is unavailable; try again shortly."}, status=503)
+            response = JsonResponse({"detail": _("The database is unavailable; try again shortly.")}, status=503)
         else:
             response = HttpResponse(
-                "数据库暂时不可用，请稍后再试。 The database is unavailable; try again shortly.",
+                _("The database is unavailable; try again shortly."),
                 status=503,
                 content_type="text/plain; charset=utf-8",
             )

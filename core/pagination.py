@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
 
 from core.fields import parse_whole_number
 
-INVALID_CURSOR = "This cursor is not valid; use the next or previous link as given."
+INVALID_CURSOR = gettext_lazy("This cursor is not valid; use the next or previous link as given.")
 
 
 class StrictCursorPagination(CursorPagination):
@@ -28,7 +30,10 @@ class StrictCursorPagination(CursorPagination):
             return self.page_size
         size = parse_whole_number(raw, low=1, high=self.max_page_size)
         if size is None:
-            raise ValidationError({"page_size": [f"Give a whole number from 1 to {self.max_page_size}."]})
+            raise ValidationError(
+                {"page_size": [_("Give a whole number from 1 to %(most)d.") % {"most": self.max_page_size}]}
+            )
+
         return size
 
     def paginate_queryset(self, queryset, request, view=None):

@@ -1,6 +1,7 @@
 """The API's JSON parser: orjson, which refuses what would otherwise become a 500."""
 
 import orjson
+from django.utils.translation import gettext as _
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 
@@ -14,4 +15,4 @@ class JSONParser(parsers.JSONParser):
         try:
             return orjson.loads(stream.read())
         except orjson.JSONDecodeError as error:
-            raise ParseError(f"JSON parse error - {error}") from error
+            raise ParseError(_("JSON parse error - %(detail)s") % {"detail": error}) from error

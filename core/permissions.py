@@ -1,12 +1,13 @@
 """The API's permission classes by newsroom role, for every app's views."""
 
+from django.utils.translation import gettext_lazy
 from rest_framework import permissions
 
 from . import roles
 
 
 class IsNewsroomMember(permissions.BasePermission):
-    message = "This needs a newsroom role (writer, editor or photo editor)."
+    message = gettext_lazy("This needs a newsroom role (writer, editor or photo editor).")
 
     def has_permission(self, request, view) -> bool:
         return roles.is_staff_member(request.user)
@@ -15,7 +16,7 @@ class IsNewsroomMember(permissions.BasePermission):
 class IsEditorOrReadOnly(permissions.BasePermission):
     """Newsroom members read; editors change."""
 
-    message = "Only editors can change this."
+    message = gettext_lazy("Only editors can change this.")
 
     def has_permission(self, request, view) -> bool:
         if not roles.is_staff_member(request.user):

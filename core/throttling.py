@@ -2,6 +2,7 @@
 
 import logging
 
+from django.utils.translation import gettext as _
 from rest_framework import throttling
 
 from .errors import ServiceUnavailable
@@ -31,4 +32,4 @@ class ScopedRateThrottle(throttling.ScopedRateThrottle):
             return super().allow_request(request, view)
         except Exception as error:  # the cache backend's own errors differ (redis, files)
             logger.warning("throttle %s could not reach the cache: %s", self.scope, error)
-            raise ServiceUnavailable("The rate limiter is unavailable; try again shortly.") from error
+            raise ServiceUnavailable(_("The rate limiter is unavailable; try again shortly.")) from error

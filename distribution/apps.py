@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class DistributionConfig(AppConfig):
     name = "distribution"
-    verbose_name = "分发"
+    verbose_name = gettext_lazy("Distribution")
 
     def ready(self) -> None:
         from core import outbox

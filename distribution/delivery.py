@@ -22,7 +22,9 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from core.i18n import site_language
 from core.models import OutboxEvent
 
 from . import selectors, webhooks
@@ -168,7 +170,7 @@ def record(delivery: Delivery, result: webhooks.Result, started: datetime) -> No
             current.status = Delivery.Status.FAILED
             current.next_attempt_at = None
             Endpoint.objects.filter(pk=endpoint.pk).update(
-                active=False, failing_since=now, disabled_reason="The receiver answered 410 Gone."
+                active=False, failing_since=now, disabled_reason=_gone_reason()
             )
         else:
             wait_for = _next_wait(current.attempts, result)
@@ -218,6 +220,11 @@ def deliver_due(*, seconds: float = 50, threads: int | None = None) -> int:
                 except Exception:  # recorded nowhere: the lease runs out and the sweep retries it
                     logger.exception("webhook delivery %s could not be recorded", delivery.pk)
     return sent
+
+
+def _gone_reason() -> str:
+    with site_language():  # kept on the endpoint for every editor to read
+        return _("The receiver answered 410 Gone.")
 
 
 def replay(delivery: Delivery) -> Delivery:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 FEED, SITEMAP = "feed", "sitemap"
 
 
@@ -13,7 +15,7 @@ def keys_consumer(event) -> None:
     reaches every feed. Sitemaps list every public article with its last change, so every
     public article event reaches them (`sitemap`); `feed` names feeds and sitemaps together.
     """
-    kind, _, _action = event.type.partition(".")
+    kind, _dot, _action = event.type.partition(".")
     if kind != "article" or event.type == "article.edited":
         return  # a draft's change is seen by no feed or sitemap
     keys = set(event.keys) | {SITEMAP}
@@ -31,7 +33,7 @@ def _ensure_editor(by) -> None:
     if not (by.is_superuser or by.groups.filter(name=EDITOR).exists()):
         from django.core.exceptions import PermissionDenied
 
-        raise PermissionDenied("Only editors manage webhooks.")
+        raise PermissionDenied(_("Only editors manage webhooks."))
 
 
 def _clean(url: str, events: list[str]) -> None:
@@ -47,10 +49,10 @@ def _clean(url: str, events: list[str]) -> None:
         errors["url"] = [str(error)]
     unknown = [e for e in events if e not in EVENT_TYPES]
     if unknown or not events:
-        errors["events"] = [
-            f"Choose event types among {', '.join(EVENT_TYPES)}"
-            + (f"; unknown: {', '.join(unknown)}." if unknown else ".")
-        ]
+        choose = _("Choose event types among %(types)s.") % {"types": ", ".join(EVENT_TYPES)}
+        if unknown:
+            choose += " " + _("Unknown: %(types)s.") % {"types": ", ".join(unknown)}
+        errors["events"] = [choose]
     if errors:
         raise ValidationError(errors)
 

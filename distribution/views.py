@@ -8,6 +8,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from articles import listing
@@ -18,6 +20,11 @@ from . import feeds, selectors, sitemaps
 from .services import FEED, SITEMAP
 
 SCOPES = {"section": Section, "author": Author, "tag": Tag}
+_NO_SUCH = {
+    "section": gettext_lazy("No section has the slug “%(slug)s”."),
+    "author": gettext_lazy("No author has the slug “%(slug)s”."),
+    "tag": gettext_lazy("No tag has the slug “%(slug)s”."),
+}
 XML = "application/xml; charset=utf-8"
 
 
@@ -31,7 +38,7 @@ def feed(request, fmt: str, kind: str = "", slug: str = "") -> HttpResponse:
     if kind:
         found = SCOPES[kind].objects.filter(slug=slug).values_list("name", flat=True).first()
         if found is None:
-            return JsonResponse({"detail": f"No {kind} has the slug “{slug}”."}, status=404)
+            return JsonResponse({"detail": str(_NO_SUCH[kind]) % {"slug": slug}}, status=404)
         scope = feeds.Scope(kind, slug, found)
 
     def build() -> Answer:
@@ -120,4 +127,4 @@ def _or_404(request, build) -> HttpResponse:
     try:
         return cached_response(request, answer, keys=[FEED, SITEMAP])
     except _Missing:
-        return JsonResponse({"detail": "No such sitemap page."}, status=404)
+        return JsonResponse({"detail": _("No such sitemap page.")}, status=404)

@@ -26,6 +26,7 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 
 class AddressRefused(ValueError):
@@ -75,15 +76,15 @@ def check_url(url: str, allow_private: bool | None = None) -> None:
     allow_private = settings.WEBHOOKS_ALLOW_PRIVATE if allow_private is None else allow_private
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise AddressRefused("Give an http or https URL.")
+        raise AddressRefused(_("Give an http or https URL."))
     if parts.username or parts.password:
-        raise AddressRefused("Put no user name or password in the URL; receivers check the signature.")
+        raise AddressRefused(_("Put no user name or password in the URL; receivers check the signature."))
     try:
         literal = ipaddress.ip_address(parts.hostname)
     except ValueError:
         return
     if _private(literal) and not allow_private:
-        raise AddressRefused("Private, loopback and link-local addresses are refused.")
+        raise AddressRefused(_("Private, loopback and link-local addresses are refused."))
 
 
 def resolve(url: str, allow_private: bool | None = None) -> Target:
@@ -94,12 +95,17 @@ def resolve(url: str, allow_private: bool | None = None) -> Target:
     try:
         found = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
     except socket.gaierror as error:
-        raise AddressRefused(f"The host {parts.hostname} does not resolve: {error}") from error
+        raise AddressRefused(
+            _("The host %(host)s does not resolve: %(reason)s") % {"host": parts.hostname, "reason": error}
+        ) from error
     addresses = [info[4][0] for info in found]
     if not allow_private:
         refused = [a for a in addresses if _private(ipaddress.ip_address(a.split("%")[0]))]
         if refused:
-            raise AddressRefused(f"{parts.hostname} resolves to a private address ({refused[0]}).")
+            raise AddressRefused(
+                _("%(host)s resolves to a private address (%(address)s).")
+                % {"host": parts.hostname, "address": refused[0]}
+            )
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query

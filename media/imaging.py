@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from defusedxml import ElementTree
+from django.utils.translation import gettext as _
 from PIL import Image as PILImage
 from PIL import ImageCms, ImageOps, IptcImagePlugin, UnidentifiedImageError, features
 
@@ -80,34 +81,35 @@ def probe(data: bytes, *, max_pixels: int) -> Probe:
     at reduced scale for JPEG, to catch truncated or corrupt files.
     """
     if not data:
-        raise ImageRejected("The file is empty.")
+        raise ImageRejected(_("The file is empty."))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", PILImage.DecompressionBombWarning)
             image = PILImage.open(io.BytesIO(data), formats=list(ACCEPTED))
     except UnidentifiedImageError:
-        raise ImageRejected("This is not a JPEG, PNG, WebP or GIF image.", status=415) from None
+        raise ImageRejected(_("This is not a JPEG, PNG, WebP or GIF image."), status=415) from None
     except (PILImage.DecompressionBombError, PILImage.DecompressionBombWarning):
-        raise ImageRejected("The image canvas is too large.", status=413) from None
+        raise ImageRejected(_("The image canvas is too large."), status=413) from None
     except Exception as error:  # any decoder failure on hostile input is a bad upload
-        raise ImageRejected(f"The image cannot be read: {error}") from None
+        raise ImageRejected(_("The image cannot be read: %(reason)s") % {"reason": error}) from None
     with image:
         width, height = image.size
         if width * height > max_pixels:
             raise ImageRejected(
-                f"The image is {width}x{height} ({width * height / 1e6:.0f} megapixels);"
-                f" at most {max_pixels / 1e6:.0f} megapixels are accepted.",
+                _("The image is %(width)dx%(height)d (%(megapixels).0f megapixels); at most %(most).0f are accepted.")
+                % {"width": width, "height": height, "megapixels": width * height / 1e6, "most": max_pixels / 1e6},
                 status=413,
             )
         if width < 1 or height < 1:
-            raise ImageRejected("The image has no pixels.")
+            raise ImageRejected(_("The image has no pixels."))
         kind = ACCEPTED[image.format]
         try:
             if kind == "jpeg":
                 image.draft(image.mode, (max(width // 8, 1), max(height // 8, 1)))
             image.load()  # first frame only, even for animations
         except Exception as error:
-            raise ImageRejected(f"The image is truncated or corrupt: {error}") from None
+            raise ImageRejected(_("The image is truncated or corrupt: %(reason)s") % {"reason": error}) from None
+
         orientation = _orientation(image)
         if orientation in (5, 6, 7, 8):
             width, height = height, width

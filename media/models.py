@@ -32,7 +32,9 @@ def validate_credit_format(value: str) -> None:
     """Plain `{agency}` and `{creator}` only: no other names, conversions or widths."""
     try:
         fields = [
-            (name, spec, conversion) for _, name, spec, conversion in Formatter().parse(value) if name is not None
+            (name, spec, conversion)
+            for _literal, name, spec, conversion in Formatter().parse(value)
+            if name is not None
         ]
     except ValueError:
         fields = [("", "", None)]

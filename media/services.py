@@ -12,6 +12,8 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core import announce, outbox, roles
 
@@ -25,8 +27,15 @@ class ImageInUse(Exception):
     """The image is still used (answered 409 with its uses)."""
 
     def __init__(self, image: Image, found: list[uses.Use]) -> None:
-        names = "、".join(use.label for use in found[:5])
-        super().__init__(f"This image is used by {len(found)} item(s) ({names}); remove it from them first.")
+        names = _(", ").join(use.label for use in found[:5])
+        super().__init__(
+            ngettext(
+                "This photo is used by %(count)d item (%(names)s); remove it from there first.",
+                "This photo is used by %(count)d items (%(names)s); remove it from them first.",
+                len(found),
+            )
+            % {"count": len(found), "names": names}
+        )
         self.uses = found
 
 
@@ -53,12 +62,13 @@ EDITABLE = (
 
 def _ensure_can_upload(by) -> None:
     if not roles.is_staff_member(by):
-        raise PermissionDenied("Only newsroom members can upload images.")
+        raise PermissionDenied(_("Only newsroom members can upload photos."))
 
 
-def _ensure_photo_editor(by, action: str) -> None:
+def _ensure_photo_editor(by, refusal: str) -> None:
+    """`refusal` is the translated message anyone else gets."""
     if not roles.is_photo_editor(by):
-        raise PermissionDenied(f"Only photo editors and editors can {action}.")
+        raise PermissionDenied(refusal)
 
 
 def _store(name: str, data: bytes) -> bool:
@@ -85,17 +95,21 @@ def image_read_upload(upload) -> tuple[bytes, imaging.Probe]:
     size = getattr(upload, "size", None)
     if size is not None and size > settings.MEDIA_MAX_BYTES:
         raise imaging.ImageRejected(
-            f"The file has {size} bytes; at most {settings.MEDIA_MAX_BYTES} are accepted.", status=413
+            _("The file has %(size)d bytes; at most %(most)d are accepted.")
+            % {"size": size, "most": settings.MEDIA_MAX_BYTES},
+            status=413,
         )
     data = upload.read(settings.MEDIA_MAX_BYTES + 1)
     if len(data) > settings.MEDIA_MAX_BYTES:
-        raise imaging.ImageRejected(f"The file is larger than {settings.MEDIA_MAX_BYTES} bytes.", status=413)
+        raise imaging.ImageRejected(
+            _("The file is larger than %(most)d bytes.") % {"most": settings.MEDIA_MAX_BYTES}, status=413
+        )
     return data, imaging.probe(data, max_pixels=settings.MEDIA_MAX_PIXELS)
 
 
 def _validate(image: Image) -> None:
     if not (0 <= image.focal_x <= 1 and 0 <= image.focal_y <= 1):
-        raise ValidationError({"focal_x": ["The focal point is given as x and y from 0 to 1."]})
+        raise ValidationError({"focal_x": [_("The focal point is given as x and y from 0 to 1.")]})
     image.full_clean(exclude=["file", "sha256", "format", "width", "height", "bytes"])
 
 
@@ -166,7 +180,7 @@ def _enqueue_renditions(image_id: int) -> None:
 @transaction.atomic
 def image_update(*, image_id: int, by, data: dict[str, Any]) -> Image:
     """Change credits, rights, captions or the focal point; crops follow a new focal point."""
-    _ensure_photo_editor(by, "change image credits and rights")
+    _ensure_photo_editor(by, _("Only photo editors and editors can change credits and rights."))
     image = Image.objects.select_for_update().get(pk=image_id)
     old_focal = (image.focal_x, image.focal_y)
     nullable = ("agency", "creator_author", "rights_expire_at")
@@ -191,7 +205,7 @@ def image_update(*, image_id: int, by, data: dict[str, Any]) -> Image:
 @transaction.atomic
 def image_delete(*, image_id: int, by) -> None:
     """Delete an unused image and its files; an image in use is refused with its uses."""
-    _ensure_photo_editor(by, "delete images")
+    _ensure_photo_editor(by, _("Only photo editors and editors can delete photos."))
     image = Image.objects.select_for_update().get(pk=image_id)
     found = uses.find([image.pk])[image.pk]
     if found:
@@ -318,7 +332,7 @@ def renditions_sweep_missing(*, now: datetime | None = None, limit: int = 200) -
 
 @transaction.atomic
 def agency_save(*, agency: Agency, by) -> Agency:
-    _ensure_photo_editor(by, "manage agencies")
+    _ensure_photo_editor(by, _("Only photo editors and editors can change agencies."))
     agency.full_clean()
     agency.save()
     outbox.record(type="agency.updated", subject=f"agency:{agency.pk}", keys=[f"agency-{agency.pk}"])
@@ -327,8 +341,16 @@ def agency_save(*, agency: Agency, by) -> Agency:
 
 @transaction.atomic
 def agency_delete(*, agency: Agency, by) -> None:
-    _ensure_photo_editor(by, "manage agencies")
+    _ensure_photo_editor(by, _("Only photo editors and editors can change agencies."))
     count = agency.images.count()
     if count:
-        raise AgencyInUse(f"{agency.name} is credited on {count} image(s); change their agency first.")
+        raise AgencyInUse(
+            ngettext(
+                "%(agency)s is credited on %(count)d photo; change its agency first.",
+                "%(agency)s is credited on %(count)d photos; change their agency first.",
+                count,
+            )
+            % {"agency": agency.name, "count": count}
+        )
+
     agency.delete()

@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import post_save
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from knox.models import AuthToken
 from knox.settings import knox_settings
@@ -101,9 +102,9 @@ class TokenDetailView(APIView):
 
     @extend_schema(tags=["auth"], responses={204: OpenApiResponse(description="Revoked.")})
     def delete(self, request, token_id: str):
-        deleted, _ = AuthToken.objects.filter(user=request.user, token_key=token_id).delete()
+        deleted, _kinds = AuthToken.objects.filter(user=request.user, token_key=token_id).delete()
         if not deleted:
-            raise NotFound("You have no token with this id.")
+            raise NotFound(_("You have no token with this id."))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -145,5 +146,5 @@ def connect_signals() -> None:
 
 def tokens_prune(*, now=None) -> int:
     """Delete every expired token: an expired digest is dead weight and tells of old logins."""
-    deleted, _ = AuthToken.objects.filter(expiry__lt=now or timezone.now()).delete()
+    deleted, _kinds = AuthToken.objects.filter(expiry__lt=now or timezone.now()).delete()
     return deleted

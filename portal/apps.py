@@ -1,11 +1,12 @@
 """The composition root: wires the change stream's consumers that belong to no single app."""
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class PortalConfig(AppConfig):
     name = "portal"
-    verbose_name = "Portal"
+    verbose_name = gettext_lazy("Portal")
 
     def ready(self) -> None:
         from core import api_cache, outbox, purge

@@ -1,5 +1,6 @@
 """`Authorization: Token …` checked by django-rest-knox, refusing what no token can be first."""
 
+from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from knox.auth import TokenAuthentication as KnoxTokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
@@ -11,7 +12,7 @@ class TokenAuthentication(KnoxTokenAuthentication):
 
     def authenticate_credentials(self, token: bytes):
         if not token.isascii() or len(token) > 200:
-            raise AuthenticationFailed("Invalid token.")
+            raise AuthenticationFailed(_("Invalid token."))
         return super().authenticate_credentials(token)
 
 

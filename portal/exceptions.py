@@ -7,6 +7,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -37,7 +38,7 @@ def json_exception_handler(exc, context):
         # Refused connections, a failover, a lock or statement time-out: worth retrying.
         logger.error("database unavailable: %s", exc)
         drop_broken_connection()
-        exc = ServiceUnavailable("The database is unavailable; try again shortly.")
+        exc = ServiceUnavailable(_("The database is unavailable; try again shortly."))
     response = exception_handler(exc, context)
     if response is not None and isinstance(response.data, list):
         response.data = {"detail": response.data}
@@ -53,7 +54,7 @@ def _wants_json(request) -> bool:
 
 def handler404(request, exception=None):
     if _wants_json(request):
-        return JsonResponse({"detail": "Not found."}, status=404)
+        return JsonResponse({"detail": _("Not found.")}, status=404)
     from django.views.defaults import page_not_found
 
     return page_not_found(request, exception)
@@ -61,7 +62,7 @@ def handler404(request, exception=None):
 
 def handler400(request, exception=None):
     if _wants_json(request):
-        return JsonResponse({"detail": "Bad request."}, status=400)
+        return JsonResponse({"detail": _("Bad request.")}, status=400)
     from django.views.defaults import bad_request
 
     return bad_request(request, exception)
@@ -69,7 +70,7 @@ def handler400(request, exception=None):
 
 def handler500(request):
     if _wants_json(request):
-        return JsonResponse({"detail": "Server error."}, status=500)
+        return JsonResponse({"detail": _("Server error.")}, status=500)
     from django.views.defaults import server_error
 
     return server_error(request)

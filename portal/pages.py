@@ -2,6 +2,7 @@
 
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -35,11 +36,12 @@ def article_preview(request, token: str):
     try:
         link = preview_open(token)
     except PreviewExpired:
-        return _refusal(request, 410, "这个预览链接已过期，请在后台重新生成。")
+        return _refusal(request, 410, _("This preview link has expired; make a new one in the admin."))
     except PreviewRevoked:
-        return _refusal(request, 410, "这个预览链接已被编辑撤销。")
+        return _refusal(request, 410, _("An editor revoked this preview link."))
     except PreviewUnknown:
-        return _refusal(request, 404, "预览链接无效（或文章已被删除）。")
+        return _refusal(request, 404, _("This preview link is not valid (or the article was deleted)."))
+
     article = (
         article_selectors.article_detail_queryset(Article.objects.filter(pk=link.article_id))
         .select_related("created_by")

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "core.middleware.TrustedProxyMiddleware",
+    "core.middleware.LanguageMiddleware",
     "core.middleware.RejectNulMiddleware",
     "portal.middleware.ApiJsonErrorsMiddleware",
     "core.middleware.DatabaseUnavailableMiddleware",

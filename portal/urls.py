@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.utils.translation import gettext_lazy
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from articles.api import urls as articles_urls
@@ -14,9 +15,10 @@ from trending.api import urls as trending_urls
 
 from . import accounts, pages, views
 
-admin.site.site_header = "Portal 新闻内容管理"
+admin.site.site_header = gettext_lazy("Portal news desk")
 admin.site.site_title = "Portal"
-admin.site.index_title = "编辑部"
+admin.site.index_title = gettext_lazy("Newsroom")
+
 
 api_v1 = [
     path("", views.ApiRootView.as_view(), name="api-root"),

@@ -5,6 +5,7 @@ import logging
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import permissions, serializers
 from rest_framework.response import Response
@@ -34,11 +35,11 @@ def serve_upload(request, path: str):
     from django.views.static import serve
 
     if "\x00" in path or "\\" in path or any(part in ("..", ".") for part in path.split("/")):
-        raise Http404("Not found.")
+        raise Http404(_("Not found."))
     normalised = posixpath.normpath(path).lstrip("/")
     extension = posixpath.splitext(normalised)[1].lower()
     if not normalised.startswith("renditions/") or extension not in SERVED_IMAGE_TYPES:
-        raise Http404("Originals are not served; use a rendition.")  # they carry full metadata
+        raise Http404(_("Originals are not served; use a rendition."))  # they carry full metadata
     response = serve(request, normalised, document_root=settings.MEDIA_ROOT)
     response["Content-Type"] = SERVED_IMAGE_TYPES[extension]
     response["Content-Disposition"] = "inline"

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import regex
+from django.utils.translation import gettext as _
 
 from core.search import QueryError
 
@@ -84,11 +85,12 @@ def _exact(runs: list[text.Run]) -> Term | None:
 
 def parse(raw: str | None) -> Query:
     if raw is None or not raw.strip():
-        raise QueryError("Type something to search for.")
+        raise QueryError(_("Type something to search for."))
     if len(raw) > MAX_LENGTH:
-        raise QueryError(f"Search for at most {MAX_LENGTH} characters.")
+        raise QueryError(_("Search for at most %(most)d characters.") % {"most": MAX_LENGTH})
+
     if _CONTROL.search(raw.replace("\t", " ").replace("\n", " ")):
-        raise QueryError("The search contains a control character.")
+        raise QueryError(_("The search contains a control character."))
     normalized = text.normalize(raw.strip())
     parts = list(_PARTS.finditer(normalized))
     terms: list[Term] = []
@@ -109,5 +111,5 @@ def parse(raw: str | None) -> Query:
             terms.extend(_loose(runs, prefix_last=last))
     # An unbalanced quote was left in a word above and is a separator there: plain text.
     if not terms:
-        raise QueryError("Nothing to search for: type words, not only punctuation or exclusions.")
+        raise QueryError(_("Nothing to search for: type words, not only punctuation or exclusions."))
     return Query(raw=raw, terms=tuple(terms), excluded=tuple(excluded))

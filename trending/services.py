@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Case, F, When
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from articles.models import Article
 from core import announce, locks, roles
@@ -275,7 +276,7 @@ def view_counts_flush() -> int:
     """
     store = get_store()
     flushed = 0
-    for _ in range(2):  # a leftover batch from a failed flush first, then what was counted since
+    for _pass in range(2):  # a leftover batch from a failed flush first, then what was counted since
         with transaction.atomic():
             batch, counts = store.views_claim()
             if not counts:
@@ -321,7 +322,7 @@ def store_maintain(*, now: float | None = None) -> int:
 
 def _ensure_editor(by) -> None:
     if not roles.is_editor(by):
-        raise PermissionDenied("Only editors can change the trending rails.")
+        raise PermissionDenied(_("Only editors can change the trending rails."))
 
 
 def _refresh_soon() -> None:
@@ -340,13 +341,13 @@ def pin_create(*, article: Article, rail: str, position: int, by, section=None, 
     config = settings.TRENDING_RAILS.get(rail)
     errors: dict[str, list[str]] = {}
     if config is None:
-        errors["rail"] = [f"Unknown rail {rail!r}; use one of {', '.join(settings.TRENDING_RAILS)}."]
+        errors["rail"] = [_("Unknown rail; use one of %(rails)s.") % {"rails": ", ".join(settings.TRENDING_RAILS)}]
     elif not 1 <= position <= config["size"]:
-        errors["position"] = [f"Give a position from 1 to {config['size']}."]
+        errors["position"] = [_("Give a position from 1 to %(most)d.") % {"most": config["size"]}]
     if until is not None and until <= timezone.now():
-        errors["until"] = ["The end time must be in the future."]
+        errors["until"] = [_("The end time must be in the future.")]
     if not article.is_published:
-        errors["article"] = ["Only a published article can be pinned."]
+        errors["article"] = [_("Only a published article can be pinned.")]
     if errors:
         raise ValidationError(errors)
     Pin.objects.filter(rail=rail, section=section, position=position).delete()
@@ -367,7 +368,8 @@ def pin_delete(*, pin: Pin, by) -> None:
 def exclusion_create(*, article: Article, by, until=None, reason: str = "") -> Exclusion:
     _ensure_editor(by)
     if until is not None and until <= timezone.now():
-        raise ValidationError({"until": ["The end time must be in the future."]})
+        raise ValidationError({"until": [_("The end time must be in the future.")]})
+
     exclusion = Exclusion.objects.create(article=article, until=until, reason=reason.strip()[:200], created_by=by)
     announce.run_after_commit(_refresh_soon)
     return exclusion

@@ -6,6 +6,8 @@ from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, J
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core.fields import is_whole_number
 from media.admin import thumbnail_url
@@ -56,13 +58,22 @@ class DeskPagesMixin:
         if not self.has_change_permission(request, article):
             raise PermissionDenied
         count = preview.preview_links_revoke(article_id=article.pk, by=request.user)
-        self.message_user(request, f"已撤销 {count} 个预览链接；再次打开本页会生成新的链接。", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext(
+                "Revoked %(count)d preview link; opening this page again makes a new one.",
+                "Revoked %(count)d preview links; opening this page again makes a new one.",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )
         return HttpResponseRedirect(reverse("admin:articles_article_change", args=[article.pk]))
 
     def _article_or_404(self, request, object_id: int) -> Article:
         article = self.get_queryset(request).filter(pk=object_id).first()
         if article is None or not self.has_view_or_change_permission(request, article):
-            raise Http404("没有这篇文章，或你无权查看。")
+            raise Http404(_("There is no such article, or you may not see it."))
         return article
 
     def revisions_view(self, request, object_id: int):
@@ -71,7 +82,7 @@ class DeskPagesMixin:
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": f"修订记录：{article.title}",
+            "title": _("Revisions: %(title)s") % {"title": article.title},
             "article": article,
             "revisions": revisions,
         }
@@ -81,7 +92,7 @@ class DeskPagesMixin:
         article = self._article_or_404(request, object_id)
         revision = selectors.revision_get(article_id=article.pk, number=number)
         if revision is None:
-            raise Http404(f"这篇文章没有第 {number} 个修订。")
+            raise Http404(_("This article has no revision %(number)d.") % {"number": number})
         if request.method == "POST":
             return self._restore(request, article, revision)
         previous = selectors.revision_before(revision)
@@ -89,7 +100,7 @@ class DeskPagesMixin:
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": f"修订 #{revision.number}：{article.title}",
+            "title": _("Revision #%(number)d: %(title)s") % {"number": revision.number, "title": article.title},
             "article": article,
             "revision": revision,
             "previous": previous,
@@ -108,16 +119,20 @@ class DeskPagesMixin:
         except PermissionDenied as error:
             self.message_user(request, str(error), messages.ERROR)
             return HttpResponseRedirect(request.path)
-        self.message_user(request, f"已恢复到修订 #{revision.number}，并保存为新的修订。", messages.SUCCESS)
+        self.message_user(
+            request,
+            _("Restored revision #%(number)d; it is saved as a new revision.") % {"number": revision.number},
+            messages.SUCCESS,
+        )
         return HttpResponseRedirect(reverse("admin:articles_article_change", args=[article.pk]))
 
     def presence_view(self, request, object_id: int):
         """The page's heartbeat: keeps this user's soft lock, answers who else is here and what changed."""
         if request.method != "POST":
-            return JsonResponse({"detail": "POST only"}, status=405)
+            return JsonResponse({"detail": _("Method not allowed.")}, status=405)
         article = self.get_queryset(request).filter(pk=object_id).only("id", "version", "status", "created_by").first()
         if article is None:
-            return JsonResponse({"detail": "not found"}, status=404)
+            return JsonResponse({"detail": _("There is no such article.")}, status=404)
         if request.POST.get("leave"):
             services.edit_session_leave(article_id=article.pk, user=request.user)
             return JsonResponse({"left": True})
@@ -144,9 +159,9 @@ class DeskPagesMixin:
             chosen = request.POST.get("cancel", "")
             article = self.get_queryset(request).filter(pk=chosen).first() if is_whole_number(chosen) else None
             if article is None:
-                self.message_user(request, "没有这篇文章。", messages.ERROR)
+                self.message_user(request, _("There is no such article."), messages.ERROR)
             else:
-                self._run_transition(request, article, services.article_unschedule, "已取消定时发布，回到草稿。")
+                self._run_transition(request, article, "unschedule")
             return HttpResponseRedirect(request.path)
         now = timezone.now()
         articles = list(
@@ -158,7 +173,7 @@ class DeskPagesMixin:
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": "定时发布排期",
+            "title": _("Publishing schedule"),
             "rows": [{"article": a, "due": a.published_at <= now} for a in articles],
             "now": now,
         }

@@ -55,13 +55,18 @@ class BlockForm(PositionedForm):
 
 def _who(user) -> str:
     if user is None:
-        return "排期任务"
+        return _("the scheduler")
     return user.get_full_name() or user.get_username()
 
 
 def _change_line(revision) -> str:
     when = timezone.localtime(revision.created_at).strftime("%m-%d %H:%M:%S")
-    return f"{_who(revision.created_by)} 于 {when} {revision.get_action_display()}（第 {revision.version} 版）"
+    return _("%(who)s %(action)s at %(when)s (version %(version)d)") % {
+        "who": _who(revision.created_by),
+        "when": when,
+        "action": revision.get_action_display(),
+        "version": revision.version,
+    }
 
 
 class ArticleForm(forms.ModelForm):
@@ -102,7 +107,7 @@ class ArticleForm(forms.ModelForm):
         if "_schedule" in self.data:
             at = data.get("schedule_at")
             if at is None and "schedule_at" not in self.errors:
-                self.add_error("schedule_at", "请填写定时发布的时间。")
+                self.add_error("schedule_at", _("Give the time to publish at."))
             elif at is not None:
                 try:
                     services.schedule_time_check(at)
@@ -111,10 +116,14 @@ class ArticleForm(forms.ModelForm):
         return data
 
     def _refuse_stale(self, changes: list) -> None:
-        lines = "；".join(_change_line(r) for r in changes) or "页面没有带上打开时的版本号"
+        lines = _("; ").join(_change_line(r) for r in changes) or _("the page did not send the version it opened")
         raise forms.ValidationError(
-            f"没有保存：你打开这篇文章之后，它已被修改（{lines}）。你的内容仍在下面的表单里，没有丢失。"
-            "请先在新窗口查看最新版本或修订记录并合并，再点保存——再次保存将以你的内容为准。",
+            _(
+                "Not saved: the article changed after you opened it (%(changes)s). What you typed is still in "
+                "the form below, nothing is lost. Look at the newest version or the revisions in a new window "
+                "and merge, then save: saving again keeps what you typed."
+            )
+            % {"changes": lines},
             code="stale",
         )
 
@@ -124,7 +133,7 @@ class ArticleForm(forms.ModelForm):
             for field, messages_ in error.message_dict.items():
                 self.add_error(field if field in self.fields else None, messages_)
             return
-        raise forms.ValidationError(f"没有保存：{error}", code="refused")
+        raise forms.ValidationError(_("Not saved: %(reason)s") % {"reason": error}, code="refused")
 
     original_url = forms.URLField(label=_("original URL"), max_length=500, required=False, assume_scheme="https")
     slug = forms.SlugField(

@@ -7,11 +7,48 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from core.fields import is_whole_number
 
 from .. import selectors, services
 from ..models import Article, Correction
+
+
+def _refused(article: Article, error: Exception) -> str:
+    reasons = "; ".join(getattr(error, "messages", None) or [str(error)])
+    return _("“%(title)s”: %(reason)s") % {"title": article.title, "reason": reasons}
+
+
+# Each workflow move the page offers: its service, what a success says, and what a bulk
+# action says of several.
+_MOVES = {
+    "publish": (
+        services.article_publish,
+        _("“%(title)s” is published."),
+        lambda n: ngettext("%(count)d article published.", "%(count)d articles published.", n),
+    ),
+    "submit": (
+        services.article_submit,
+        _("“%(title)s” is submitted for review."),
+        lambda n: ngettext("%(count)d article submitted for review.", "%(count)d articles submitted for review.", n),
+    ),
+    "unpublish": (
+        services.article_unpublish,
+        _("“%(title)s” is unpublished (archived)."),
+        lambda n: ngettext("%(count)d article unpublished.", "%(count)d articles unpublished.", n),
+    ),
+    "unschedule": (
+        services.article_unschedule,
+        _("The schedule of “%(title)s” is cancelled; it is a draft again."),
+        lambda n: ngettext(
+            "%(count)d schedule cancelled; those articles are drafts again.",
+            "%(count)d schedules cancelled; those articles are drafts again.",
+            n,
+        ),
+    ),
+}
+_BUTTONS = (("_publish", "publish"), ("_submit", "submit"), ("_unpublish", "unpublish"))
 
 
 def _row_data(form: forms.ModelForm, change: bool) -> dict:
@@ -152,15 +189,16 @@ class SavingMixin:
             request._article_refused = error
         return super().changeform_view(request, object_id, form_url, extra_context)
 
-    def _run_transition(self, request, article: Article, service, done: str) -> bool:
+    def _run_transition(self, request, article: Article, action: str) -> bool:
+        service, done, _bulk = _MOVES[action]
         try:
             service(article_id=article.pk, by=request.user)
         except services.ArticleStateError as error:
-            self.message_user(request, f"《{article.title}》：{error}", messages.WARNING)
+            self.message_user(request, _refused(article, error), messages.WARNING)
         except PermissionDenied as error:
-            self.message_user(request, f"《{article.title}》：{error}", messages.ERROR)
+            self.message_user(request, _refused(article, error), messages.ERROR)
         else:
-            self.message_user(request, f"《{article.title}》{done}", messages.SUCCESS)
+            self.message_user(request, done % {"title": article.title}, messages.SUCCESS)
             return True
         return False
 
@@ -170,61 +208,55 @@ class SavingMixin:
             try:
                 services.article_schedule(article_id=obj.pk, by=request.user, at=at)
             except (services.ArticleStateError, PermissionDenied, ValidationError) as error:
-                self.message_user(
-                    request, f"《{obj.title}》：{'; '.join(getattr(error, 'messages', [str(error)]))}", messages.ERROR
-                )
+                self.message_user(request, _refused(obj, error), messages.ERROR)
             else:
                 when = timezone.localtime(at).strftime("%Y-%m-%d %H:%M:%S")
-                self.message_user(request, f"《{obj.title}》将于 {when} 发布。", messages.SUCCESS)
+                self.message_user(
+                    request,
+                    _("“%(title)s” goes out at %(when)s.") % {"title": obj.title, "when": when},
+                    messages.SUCCESS,
+                )
             return True
         if "_unschedule" in request.POST:
-            self._run_transition(request, obj, services.article_unschedule, "已取消定时发布，回到草稿。")
+            self._run_transition(request, obj, "unschedule")
             return True
         return False
 
     def response_change(self, request, obj):
         if self._schedule_button(request, obj):
             return HttpResponseRedirect(request.path)
-        for name, service, done in self._buttons():
+        for name, action in _BUTTONS:
             if name in request.POST:
-                self._run_transition(request, obj, service, done)
+                self._run_transition(request, obj, action)
                 return HttpResponseRedirect(request.path)
         return super().response_change(request, obj)
 
     def response_add(self, request, obj, post_url_continue=None):
         if self._schedule_button(request, obj):
             return HttpResponseRedirect(f"../{obj.pk}/change/")
-        for name, service, done in self._buttons():
+        for name, action in _BUTTONS:
             if name in request.POST:
-                self._run_transition(request, obj, service, done)
+                self._run_transition(request, obj, action)
                 return HttpResponseRedirect(f"../{obj.pk}/change/")
         return super().response_add(request, obj, post_url_continue)
 
-    @staticmethod
-    def _buttons():
-        return [
-            ("_publish", services.article_publish, "已发布。"),
-            ("_submit", services.article_submit, "已提交审核。"),
-            ("_unpublish", services.article_unpublish, "已撤回（归档）。"),
-        ]
-
-    def _bulk(self, request, queryset, service, done):
-        changed = sum(self._run_transition(request, a, service, done) for a in queryset)
+    def _bulk(self, request, queryset, action: str) -> None:
+        changed = sum(self._run_transition(request, article, action) for article in queryset)
         if changed > 1:
-            self.message_user(request, f"{changed} 篇文章{done}", messages.SUCCESS)
+            self.message_user(request, _MOVES[action][2](changed) % {"count": changed}, messages.SUCCESS)
 
     @admin.action(description=_("Publish selected articles now"), permissions=["change"])
     def publish_selected(self, request, queryset):
-        self._bulk(request, queryset, services.article_publish, "已发布。")
+        self._bulk(request, queryset, "publish")
 
     @admin.action(description=_("Submit selected drafts for review"), permissions=["change"])
     def submit_selected(self, request, queryset):
-        self._bulk(request, queryset, services.article_submit, "已提交审核。")
+        self._bulk(request, queryset, "submit")
 
     @admin.action(description=_("Unpublish selected articles"), permissions=["change"])
     def unpublish_selected(self, request, queryset):
-        self._bulk(request, queryset, services.article_unpublish, "已撤回（归档）。")
+        self._bulk(request, queryset, "unpublish")
 
     @admin.action(description=_("Cancel the schedule of selected articles"), permissions=["change"])
     def unschedule_selected(self, request, queryset):
-        self._bulk(request, queryset, services.article_unschedule, "已取消定时发布，回到草稿。")
+        self._bulk(request, queryset, "unschedule")

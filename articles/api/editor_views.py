@@ -5,6 +5,7 @@ import re
 from contextlib import contextmanager
 
 from django.core.exceptions import ObjectDoesNotExist
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -73,7 +74,7 @@ def expected_version(request: Request, article_id: int) -> int | None:
         return None
     match = _ETAG_VERSION.match(header.split(",")[0].strip())
     if not match or int(match.group(1)) != article_id:
-        raise PreconditionFailed("If-Match does not name a version of this article; GET it again for its ETag.")
+        raise PreconditionFailed(_("If-Match does not name a version of this article; GET it again for its ETag."))
     return int(match.group(2))
 
 
@@ -123,7 +124,7 @@ class EditorArticleViewSet(
             if Article.objects.filter(selectors.public_q(), pk=article_id).exists():
                 # Anyone may know a public article exists: say why it is refused. Someone else's
                 # draft or scheduled article is answered like one that does not exist.
-                raise PermissionDenied("Writers can see and change only their own articles.")
+                raise PermissionDenied(_("Writers can see and change only their own articles."))
             raise NotFound()
         return article
 
@@ -256,7 +257,10 @@ class EditorArticleViewSet(
         revision = selectors.revision_get(article_id=article.pk, number=int(number))
         if revision is None:
             count = selectors.revision_list(article_id=article.pk).count()
-            raise NotFound(f"This article has no revision {int(number)}; it has revisions 1 to {count}.")
+            raise NotFound(
+                _("This article has no revision %(number)d; it has revisions 1 to %(count)d.")
+                % {"number": int(number), "count": count}
+            )
         return revision
 
     @extend_schema(
@@ -272,7 +276,8 @@ class EditorArticleViewSet(
         if against is None:
             previous = selectors.revision_before(revision)
         elif not re.fullmatch(REVISION_NUMBER, against):
-            raise ValidationError({"against": ["Give a revision number."]})
+            raise ValidationError({"against": [_("Give a revision number.")]})
+
         else:
             previous = self._revision(article, against)
         return Response(RevisionDetailSerializer(revision, context={"previous": previous}).data)

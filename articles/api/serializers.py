@@ -1,6 +1,8 @@
 """Input and output serializers for the public and editor article APIs."""
 
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -264,15 +266,21 @@ class BlockInputSerializer(serializers.Serializer):
     image = IdRelatedField(queryset=Image.objects.all(), required=False, allow_null=True)
     caption = serializers.CharField(required=False, allow_blank=True, max_length=1000)
 
+    _NEEDS = {
+        "paragraph": gettext_lazy("A paragraph block needs its html."),
+        "heading": gettext_lazy("A heading block needs its text."),
+        "quote": gettext_lazy("A quote block needs its text."),
+    }
+
     def validate(self, data: dict) -> dict:
         kind = data["type"]
         if kind not in Block.Type.values:
             raise serializers.ValidationError(
-                {"type": f"Unknown block type {kind!r}; use paragraph, heading, quote or image."}
+                {"type": _("Unknown block type “%(type)s”; use paragraph, heading, quote or image.") % {"type": kind}}
             )
         if kind == "image":
             if data.get("image") is None:
-                raise serializers.ValidationError({"image": "An image block needs the id of an uploaded image."})
+                raise serializers.ValidationError({"image": _("An image block needs the id of an uploaded image.")})
             caption = data.get("caption", data.get("text", ""))
             return {"type": kind, "text": caption, "attribution": "", "image": data["image"]}
         content = data.get("html") if kind == "paragraph" else data.get("text")
@@ -280,7 +288,7 @@ class BlockInputSerializer(serializers.Serializer):
             content = data.get("text")
         if not content or not content.strip():
             field = "html" if kind == "paragraph" else "text"
-            raise serializers.ValidationError({field: f"A {kind} block needs its {field}."})
+            raise serializers.ValidationError({field: str(self._NEEDS[kind])})
         return {"type": kind, "text": content, "attribution": data.get("attribution", "")}
 
 
@@ -303,12 +311,12 @@ class ArticleInputSerializer(serializers.Serializer):
 
     def validate_bylines(self, value: list) -> list:
         if len(value) > 20:
-            raise serializers.ValidationError("At most 20 bylines.")
+            raise serializers.ValidationError(_("At most 20 bylines."))
         return value
 
     def validate_body(self, value: list) -> list:
         if len(value) > 500:
-            raise serializers.ValidationError("At most 500 body blocks.")
+            raise serializers.ValidationError(_("At most 500 body blocks."))
         return value
 
 

@@ -3,6 +3,7 @@ answered from the API cache first."""
 
 import orjson
 from django.conf import settings
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import permissions, viewsets
@@ -71,9 +72,9 @@ class ArticleViewSet(PublicMixin, viewsets.GenericViewSet):
             filters = listing.Filters.from_query(request.query_params)
             public = listing.PublicList(filters)
             page = self.paginate_queryset(Keyset(public, "published_at"))
-            if not page and filters.names_slugs and (name := listing.unknown_slug(filters)):
+            if not page and filters.names_slugs and (refusal := listing.unknown_slug(filters)):
                 # As on the rail: a typo in a slug should not look like a quiet section.
-                raise NotFound(f"No {name} has this slug.")
+                raise NotFound(refusal)
             items, shown, until = listing.items(page)
             body = b"".join(
                 (
@@ -101,7 +102,8 @@ class ArticleViewSet(PublicMixin, viewsets.GenericViewSet):
         def build() -> Answer:
             found = documents.detail_read(article_id=article_id)
             if found is None:
-                raise NotFound("No published article has this id.")
+                raise NotFound(_("No published article has this id."))
+
             body, keys, valid_until = found
             return Answer(body, keys, valid_until)
 

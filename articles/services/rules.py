@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext as _
 
 from core import roles
 
@@ -49,7 +50,7 @@ _NULLABLE_FIELDS = ("section", "source", "lead_image")
 
 def _ensure_can_create(by) -> None:
     if not roles.is_writer(by):
-        raise PermissionDenied("Only writers and editors can create articles.")
+        raise PermissionDenied(_("Only writers and editors can create articles."))
 
 
 def _ensure_can_edit(article: Article, by) -> None:
@@ -57,12 +58,13 @@ def _ensure_can_edit(article: Article, by) -> None:
         return
     if roles.is_writer(by) and article.created_by_id == by.pk and article.status == Article.Status.DRAFT:
         return
-    raise PermissionDenied("Writers can change only their own drafts.")
+    raise PermissionDenied(_("Writers can change only their own drafts."))
 
 
-def _ensure_editor(by, action: str) -> None:
+def _ensure_editor(by, refusal: str) -> None:
+    """`refusal` is the translated message a non-editor gets."""
     if not roles.is_editor(by):
-        raise PermissionDenied(f"Only editors can {action} articles.")
+        raise PermissionDenied(refusal)
 
 
 # --- derived fields ---------------------------------------------------------
@@ -112,11 +114,14 @@ def _clean_blocks(raw_blocks: Iterable[BlockInput | dict]) -> list[BlockInput]:
     for index, raw in enumerate(raw_blocks):
         block = raw if isinstance(raw, BlockInput) else BlockInput(**raw)
         if block.type not in allowed:
-            errors.append(f"block {index}: unknown type {block.type!r}; use one of {', '.join(sorted(allowed))}")
+            errors.append(
+                _("Block %(number)d: unknown type “%(type)s”; use one of %(types)s.")
+                % {"number": index + 1, "type": block.type, "types": ", ".join(sorted(allowed))}
+            )
             continue
         if block.type == Block.Type.IMAGE:
             if block.image is None:
-                errors.append(f"block {index}: an image block needs its image")
+                errors.append(_("Block %(number)d: an image block needs its photo.") % {"number": index + 1})
                 continue
             # The caption is optional: the photo's own caption stands in for it.
             cleaned.append(BlockInput(type=block.type, text=clean_plain(block.text or "")[:1000], image=block.image))
@@ -128,7 +133,10 @@ def _clean_blocks(raw_blocks: Iterable[BlockInput | dict]) -> list[BlockInput]:
             text = clean_plain(block.text or "")
             visible = text
         if not visible:
-            errors.append(f"block {index}: {block.type} has no text")
+            errors.append(
+                _("Block %(number)d: this %(type)s has no text.")
+                % {"number": index + 1, "type": Block.Type(block.type).label}
+            )
             continue
         attribution = clean_plain(block.attribution or "") if block.type == Block.Type.QUOTE else ""
         cleaned.append(BlockInput(type=block.type, text=text, attribution=attribution[:200]))
@@ -142,13 +150,19 @@ def _validate_row(article: Article, *, slug_given: bool) -> None:
     article.summary = clean_plain(article.summary or "")
     errors: dict[str, list[str]] = {}
     if not article.title:
-        errors["title"] = ["The title cannot be empty."]
+        errors["title"] = [_("The title cannot be empty.")]
     elif len(article.title) > 200:
-        errors["title"] = [f"The title has {len(article.title)} characters; at most 200 are allowed."]
+        errors["title"] = [
+            _("The title has %(count)d characters; at most 200 are allowed.") % {"count": len(article.title)}
+        ]
     if len(article.summary) > settings.ARTICLE_SUMMARY_MAX_CHARS:
-        errors["summary"] = [f"The summary may have at most {settings.ARTICLE_SUMMARY_MAX_CHARS} characters."]
+        errors["summary"] = [
+            _("The summary may have at most %(most)d characters.") % {"most": settings.ARTICLE_SUMMARY_MAX_CHARS}
+        ]
     if slug_given and article.slug and len(article.slug) > settings.ARTICLE_SLUG_MAX_CHARS:
-        errors["slug"] = [f"The slug may have at most {settings.ARTICLE_SLUG_MAX_CHARS} characters."]
+        errors["slug"] = [
+            _("The slug may have at most %(most)d characters.") % {"most": settings.ARTICLE_SLUG_MAX_CHARS}
+        ]
     if errors:
         raise ValidationError(errors)
 
@@ -157,9 +171,12 @@ def _assign_slug(article: Article, *, requested: str | None, title_changed: bool
     """Editors may set a slug; otherwise it follows the title until first publication."""
     if requested:
         if article.has_been_published and requested != article.slug:
-            raise ValidationError({"slug": ["The slug cannot change once the article has been published."]})
+            raise ValidationError({"slug": [_("The slug cannot change once the article has been published.")]})
         if Article.objects.filter(slug=requested).exclude(pk=article.pk).exists():
-            raise ValidationError({"slug": [f"The slug {requested!r} is already used by another article."]})
+            raise ValidationError(
+                {"slug": [_("The slug “%(slug)s” is already used by another article.") % {"slug": requested}]}
+            )
+
         article.slug = requested
         return
     if article.slug and (article.has_been_published or not title_changed):

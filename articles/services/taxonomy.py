@@ -1,6 +1,8 @@
 """Sections, tags, authors and outlets: the names articles are filed and credited under."""
 
 from django.db import models, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core import outbox
 
@@ -29,7 +31,7 @@ def taxonomy_slug(instance: models.Model, *, source: str) -> str:
 @transaction.atomic
 def taxonomy_save(*, instance: models.Model, by) -> models.Model:
     """Save an author, section, tag or outlet; public responses show them, so purge."""
-    _ensure_editor(by, "manage the names used by")
+    _ensure_editor(by, _("Only editors can change sections, tags, authors and outlets."))
     if not getattr(instance, "slug", ""):
         instance.slug = taxonomy_slug(instance, source=instance.name)
     instance.full_clean()
@@ -51,13 +53,21 @@ def _record_taxonomy(instance: models.Model, action: str) -> None:
 
 @transaction.atomic
 def taxonomy_delete(*, instance: models.Model, by) -> None:
-    _ensure_editor(by, "manage the names used by")
+    _ensure_editor(by, _("Only editors can change sections, tags, authors and outlets."))
     pk = instance.pk
     try:
         with transaction.atomic():
             instance.delete()
     except models.ProtectedError as error:
         count = len(error.protected_objects)
-        raise InUse(f"{instance} is still used by {count} article(s) or byline(s); change those first.") from error
+        raise InUse(
+            ngettext(
+                "“%(name)s” is still used by %(count)d article or byline; change it first.",
+                "“%(name)s” is still used by %(count)d articles or bylines; change those first.",
+                count,
+            )
+            % {"name": instance, "count": count}
+        ) from error
+
     instance.pk = pk
     _record_taxonomy(instance, "deleted")

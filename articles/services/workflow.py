@@ -8,8 +8,11 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core import roles
+from core.i18n import site_language
 
 from ..models import Article, Revision, StatusChange
 from .changes import _record_change
@@ -49,12 +52,19 @@ TRANSITIONS = {
     )
 }
 
+# What each move answers when the state does not allow it, and when the mover may not make it.
 _REFUSED = {
-    "submit": "Only drafts can be submitted; this article is {status}.",
-    "publish": "Cannot publish an article that is {status}.",
-    "schedule": "Cannot schedule an article that is {status}.",
-    "unschedule": "Only a schedule that has not gone out can be cancelled.",
-    "unpublish": "Cannot unpublish an article that is {status}.",
+    "submit": gettext_lazy("Only drafts can be submitted; this article is %(status)s."),
+    "publish": gettext_lazy("An article that is %(status)s cannot be published."),
+    "schedule": gettext_lazy("An article that is %(status)s cannot be scheduled."),
+    "unschedule": gettext_lazy("Only a schedule that has not gone out can be cancelled."),
+    "unpublish": gettext_lazy("An article that is %(status)s cannot be unpublished."),
+}
+_EDITORS_ONLY = {
+    "publish": gettext_lazy("Only editors can publish articles."),
+    "schedule": gettext_lazy("Only editors can schedule articles."),
+    "unschedule": gettext_lazy("Only editors can cancel a schedule."),
+    "unpublish": gettext_lazy("Only editors can unpublish articles."),
 }
 
 
@@ -75,8 +85,8 @@ def _check_mover(name: str, article: Article, by) -> None:
     transition = TRANSITIONS[name]
     if not _may_move(transition, article, by):
         if transition.editors_only:
-            raise PermissionDenied(f"Only editors can {name} articles.")
-        raise PermissionDenied("Writers can move only their own articles.")
+            raise PermissionDenied(str(_EDITORS_ONLY[name]))
+        raise PermissionDenied(_("Writers can move only their own articles."))
 
 
 def _check_transition(name: str, article: Article, by) -> Transition:
@@ -84,7 +94,10 @@ def _check_transition(name: str, article: Article, by) -> Transition:
     transition = TRANSITIONS[name]
     _check_mover(name, article, by)
     if not transition.allows(article):
-        raise ArticleStateError(_REFUSED[name].format(status=article.status), status=article.status)
+        message = str(_REFUSED[name])
+        if "%(status)s" in message:
+            message %= {"status": article.get_status_display()}
+        raise ArticleStateError(message, status=article.status)
     return transition
 
 
@@ -136,10 +149,17 @@ def schedule_time_check(at) -> None:
     """A schedule is a time in the future, and not so far that it is surely a typo of the year."""
     now = timezone.now()
     if at is None or at <= now:
-        raise ValidationError({"at": ["Give a time in the future, with its offset (e.g. 2026-12-01T08:00:00+08:00)."]})
+        raise ValidationError(
+            {"at": [_("Give a time in the future, with its offset (e.g. 2026-12-01T08:00:00+08:00).")]}
+        )
     if at > now + timedelta(days=settings.SCHEDULE_MAX_DAYS_AHEAD):
         raise ValidationError(
-            {"at": [f"That is more than {settings.SCHEDULE_MAX_DAYS_AHEAD} days ahead; check the year."]}
+            {
+                "at": [
+                    _("That is more than %(days)d days ahead; check the year.")
+                    % {"days": settings.SCHEDULE_MAX_DAYS_AHEAD}
+                ]
+            }
         )
 
 
@@ -194,7 +214,10 @@ def publish_due(*, now=None) -> list[int]:
                 article.first_published_at = article.published_at
                 fields.append("first_published_at")
             article.save(update_fields=fields)
-            _record_revision(article_id, by=None, action=Revision.Action.PUBLISHED, note="published on schedule")
+            with site_language():
+                note = _("Published on schedule.")
+            _record_revision(article_id, by=None, action=Revision.Action.PUBLISHED, note=note)
+
             _record_change(article, was_public=False)
             published.append(article_id)
     return published

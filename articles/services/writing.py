@@ -7,6 +7,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.i18n import site_language
 
 from ..models import (
     Article,
@@ -61,31 +64,31 @@ def _restorable(data: dict[str, Any], article: Article) -> tuple[dict[str, Any],
         and not Article.objects.filter(slug=slug).exclude(pk=article.pk).exists()
     ):
         out["slug"] = slug
-    for field, model, label in (("section", Section, "section"), ("source", Outlet, "outlet")):
+    for field, model, label in (("section", Section, _("section %(name)s")), ("source", Outlet, _("outlet %(name)s"))):
         ref = data.get(field)
         found = existing(model, [ref["id"]]).get(ref["id"]) if ref else None
         if ref and found is None:
-            gone.append(f"{label} {ref.get('name')}")
+            gone.append(label % {"name": ref.get("name")})
         out[field] = found
     lead = data.get("lead_image")
     out["lead_image"] = existing(image_model, [lead]).get(lead) if lead else None
     if lead and out["lead_image"] is None:
-        gone.append(f"lead photo {lead}")
+        gone.append(_("lead photo %(id)s") % {"id": lead})
     tags = existing(Tag, [t["id"] for t in data.get("tags", [])])
     out["tags"] = list(tags.values())
-    gone += [f"tag {t['name']}" for t in data.get("tags", []) if t["id"] not in tags]
+    gone += [_("tag %(name)s") % {"name": t["name"]} for t in data.get("tags", []) if t["id"] not in tags]
     authors = existing(Author, [b["author"] for b in data.get("bylines", [])])
     out["bylines"] = [
         BylineInput(author=authors[b["author"]], role=b["role"])
         for b in data.get("bylines", [])
         if b["author"] in authors
     ]
-    gone += [f"author {b['name']}" for b in data.get("bylines", []) if b["author"] not in authors]
+    gone += [_("author %(name)s") % {"name": b["name"]} for b in data.get("bylines", []) if b["author"] not in authors]
     images = existing(image_model, [b.get("image") for b in data.get("body", [])])
     body = []
     for block in data.get("body", []):
         if block["type"] == Block.Type.IMAGE and block.get("image") not in images:
-            gone.append(f"photo {block.get('image')}")
+            gone.append(_("photo %(id)s") % {"id": block.get("image")})
             continue
         body.append(
             BlockInput(
@@ -99,7 +102,9 @@ def _restorable(data: dict[str, Any], article: Article) -> tuple[dict[str, Any],
     related = existing(Article, [r["id"] for r in data.get("related", [])])
     related = {pk: item for pk, item in related.items() if item.is_published}  # picks must be public
     out["related"] = [related[r["id"]] for r in data.get("related", []) if r["id"] in related]
-    gone += [f"related article {r['name']}" for r in data.get("related", []) if r["id"] not in related]
+    gone += [
+        _("related article %(name)s") % {"name": r["name"]} for r in data.get("related", []) if r["id"] not in related
+    ]
     return out, gone
 
 
@@ -113,8 +118,9 @@ def article_restore(*, article_id: int, number: int, by, expected_version: int |
     article = Article.objects.select_for_update().get(pk=article_id)
     _ensure_can_edit(article, by)
     revision = Revision.objects.get(article_id=article_id, number=number)
-    data, gone = _restorable(revision.data, article)
-    note = ("not restored, deleted since: " + "; ".join(gone)) if gone else ""
+    with site_language():  # the note is kept in the history every editor reads
+        data, gone = _restorable(revision.data, article)
+        note = (_("Not restored, deleted since: %(items)s") % {"items": "; ".join(gone)}) if gone else ""
     return article_update(
         article_id=article_id,
         by=by,
@@ -167,14 +173,18 @@ def _write_relations(
         picks = []
         for item in related:
             if item.pk == article.pk:
-                raise ValidationError({"related": ["An article cannot be related to itself."]})
+                raise ValidationError({"related": [_("An article cannot be related to itself.")]})
             if not item.is_published:
                 # Picks are printed to readers and their titles kept in revisions: public ones only.
-                raise ValidationError({"related": [f"Article {item.pk} is not published; pick published articles."]})
+                raise ValidationError(
+                    {"related": [_("Article %(id)d is not published; pick published articles.") % {"id": item.pk}]}
+                )
             if item.pk not in {p.pk for p in picks}:
                 picks.append(item)
         if len(picks) > settings.ARTICLE_RELATED_LIMIT:
-            raise ValidationError({"related": [f"Pick at most {settings.ARTICLE_RELATED_LIMIT} related articles."]})
+            raise ValidationError(
+                {"related": [_("Pick at most %(most)d related articles.") % {"most": settings.ARTICLE_RELATED_LIMIT}]}
+            )
         RelatedPick.objects.filter(from_article=article).delete()
         RelatedPick.objects.bulk_create(
             RelatedPick(from_article=article, to_article=item, position=index) for index, item in enumerate(picks)
@@ -190,7 +200,7 @@ def _save_with_id_slug(article: Article) -> None:
                 article.save(update_fields=["slug"])
     except IntegrityError as error:
         if "slug" in str(error).lower():
-            raise SlugConflict("another article took this slug at the same moment; try again") from error
+            raise SlugConflict(_("Another article took this slug at the same moment; try again.")) from error
         raise
 
 
@@ -316,15 +326,17 @@ def article_delete(*, article_id: int, by) -> None:
 @transaction.atomic
 def correction_add(*, article_id: int, by, text: str) -> Correction:
     article = Article.objects.select_for_update().get(pk=article_id)
-    _ensure_editor(by, "correct")
+    _ensure_editor(by, _("Only editors can add corrections."))
     if not article.is_published:
         raise ArticleStateError(
-            f"Corrections go on published articles; this one is {article.status}. Edit it instead.",
+            _("Corrections go on published articles; this one is %(status)s. Edit it instead.")
+            % {"status": article.get_status_display()},
             status=article.status,
         )
     text = clean_plain(text)
     if not text:
-        raise ValidationError({"text": ["A correction needs its text."]})
+        raise ValidationError({"text": [_("A correction needs its text.")]})
+
     correction = Correction.objects.create(article=article, text=text, created_by=by)
     Article.objects.filter(pk=article.pk).update(updated_at=timezone.now(), version=models.F("version") + 1)
     _record_revision(article.pk, by=by, action=Revision.Action.CORRECTED)

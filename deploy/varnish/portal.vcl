@@ -65,6 +65,14 @@ sub vcl_recv {
         return (pass);  # a signed-in editor
     }
     unset req.http.Cookie;
+    # Only API errors differ by language (they carry Vary: Accept-Language): one copy per
+    # language the API speaks, not one per browser's header. A list whose first language is
+    # English asks for English; anything else gets the site's language.
+    if (req.http.Accept-Language ~ "^\s*en([-_;,\s]|$)") {
+        set req.http.Accept-Language = "en";
+    } else {
+        unset req.http.Accept-Language;
+    }
     if (std.healthy(req.backend_hint)) {
         # Fresh answers only; the grace below is for a backend that is down.
         set req.grace = 0s;

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, viewsets
 from rest_framework.decorators import action
@@ -20,7 +21,7 @@ from . import serializers
 
 
 class IsEditor(permissions.BasePermission):
-    message = "Only editors manage webhooks."
+    message = gettext_lazy("Only editors manage webhooks.")
 
     def has_permission(self, request, view) -> bool:
         return roles.is_editor(request.user)

@@ -1,5 +1,6 @@
 """Serializers for images and agencies in the editor API."""
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
@@ -125,5 +126,5 @@ class ImageInputSerializer(serializers.Serializer):
         author_model = apps.get_model("articles", "Author")
         author = author_model.objects.filter(pk=value).first()
         if author is None:
-            raise serializers.ValidationError("No author has this id.")
+            raise serializers.ValidationError(_("No author has this id."))
         return author

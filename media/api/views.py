@@ -10,6 +10,7 @@ from django.core.files.storage import default_storage
 from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.exceptions import APIException, NotFound
@@ -140,7 +141,7 @@ class EditorImageViewSet(
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         if "file" in data:
-            raise Conflict("An image's file cannot be replaced; upload a new image instead.")
+            raise Conflict(_("An image's file cannot be replaced; upload a new image instead."))
         with service_errors():
             services.image_update(image_id=image.pk, by=request.user, data=data)
         return Response(EditorImageSerializer(self.get_queryset().get(pk=image.pk), context={"request": request}).data)
@@ -188,7 +189,7 @@ class RenditionView(APIView):
     def get(self, request, pk: str, name: str, kind: str):
         rendition = services.rendition_get_or_create(image_id=int(pk), name=name, kind=kind)
         if rendition is None:
-            raise NotFound("No such rendition, or the photo's rights have expired.")
+            raise NotFound(_("No such rendition, or the photo's rights have expired."))
         response = HttpResponseRedirect(default_storage.url(rendition.file))
         response["Cache-Control"] = "public, max-age=60"
         return response

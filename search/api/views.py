@@ -6,6 +6,7 @@ import base64
 import binascii
 
 import orjson
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions
@@ -83,7 +84,7 @@ SUGGESTIONS = {
 def _query(request) -> str:
     raw = request.query_params.get("q")
     if raw is None or not raw.strip():
-        raise ValidationError({"q": ["Type something to search for."]})
+        raise ValidationError({"q": [_("Type something to search for.")]})
     return raw
 
 
@@ -142,14 +143,17 @@ class SearchView(_Public):
             if "page_size" in request.query_params:
                 size = parse_whole_number(request.query_params["page_size"], low=1, high=MAX_PAGE_SIZE)
                 if size is None:
-                    raise ValidationError({"page_size": [f"Give a whole number from 1 to {MAX_PAGE_SIZE}."]})
+                    raise ValidationError(
+                        {"page_size": [_("Give a whole number from 1 to %(most)d.") % {"most": MAX_PAGE_SIZE}]}
+                    )
+
             offset = _offset(request)
             try:
                 page = selectors.search_page(raw=raw, filters=filters, offset=offset, limit=size)
             except QueryError as error:
                 raise ValidationError({"q": [str(error)]})
-            if not page.items and filters.names_slugs and (name := listing.unknown_slug(filters)):
-                raise NotFound(f"No {name} has this slug.")  # as the article list and the rail answer
+            if not page.items and filters.names_slugs and (refusal := listing.unknown_slug(filters)):
+                raise NotFound(refusal)  # as the article list and the rail answer
             more = page.more and offset + size <= MAX_OFFSET
             body = b"".join(
                 (

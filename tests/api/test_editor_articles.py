@@ -209,7 +209,9 @@ def test_writer_is_told_why_a_published_article_of_someone_else_is_refused(edito
     response = writer_api.get(f"{URL}{article_id}/")
 
     assert response.status_code == 403
-    assert "own" in response.json()["detail"]
+    assert response.json()["detail"] == "作者只能查看和修改自己的文章。"
+    english = writer_api.get(f"{URL}{article_id}/", HTTP_ACCEPT_LANGUAGE="en")
+    assert english.json()["detail"] == "Writers can see and change only their own articles."
 
 
 def test_related_picks_must_be_published_and_never_leak_a_draft_title(editor_api, writer_api):

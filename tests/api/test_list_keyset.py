@@ -127,7 +127,10 @@ def test_filters_combine_and_unknown_slugs_are_404(api, archive):
     ).count()
     assert len(combined) == expected
     assert api.get("/api/v1/articles/?section=nowhere").status_code == 404
-    assert api.get("/api/v1/articles/?tag=nowhere").json() == {"detail": "No tag has this slug."}
+    assert api.get("/api/v1/articles/?tag=nowhere").json() == {"detail": "没有这个 slug 的标签。"}
+    assert api.get("/api/v1/articles/?tag=nowhere", HTTP_ACCEPT_LANGUAGE="en").json() == {
+        "detail": "No tag has this slug."
+    }
 
 
 def test_next_links_keep_the_filters_and_page_size(api, archive):

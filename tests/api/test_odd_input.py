@@ -4,6 +4,7 @@ Run on the embedded defaults and on PostgreSQL, where NUL characters used to fai
 """
 
 import base64
+import re
 
 import pytest
 from django.test import Client
@@ -124,11 +125,58 @@ def test_api_errors_speak_one_language_and_the_admin_keeps_its_own(api, editor):
     unauthenticated = api.get("/api/v1/editor/articles/")
     admin = Client()
     admin.force_login(editor)
-    page = admin.get("/admin/").content.decode()
+    page = admin.get("/admin/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
 
-    assert missing.json() == {"detail": "No published article has this id."}
-    assert unauthenticated.json() == {"detail": "Authentication credentials were not provided."}
+    # No Accept-Language: the site's language, ours and DRF's messages alike.
+    assert missing.json() == {"detail": "没有这个 id 的已发布文章。"}
+    assert unauthenticated.json() == {"detail": "身份认证信息未提供。"}
+    assert missing["Content-Language"] == "zh-hans" and "Accept-Language" in missing["Vary"]
+    # The admin reads in the newsroom's language whatever the browser asks for.
     assert "编辑部" in page
+
+
+@pytest.mark.parametrize(
+    ("header", "language"),
+    [
+        ("en", "en"),
+        ("en-US,en;q=0.9", "en"),
+        ("fr-FR,en;q=0.5", "en"),
+        ("zh-CN,zh;q=0.9,en;q=0.8", "zh-hans"),
+        ("zh-Hans", "zh-hans"),
+        ("fr", "zh-hans"),
+        ("*", "zh-hans"),
+        ("en;q=garbage,,;;", "zh-hans"),
+        ("x" * 600, "zh-hans"),
+    ],
+)
+def test_api_errors_follow_accept_language_and_never_mix(api, editor_api, header, language):
+    answers = [
+        api.get("/api/v1/articles/99999/", HTTP_ACCEPT_LANGUAGE=header),  # ours, 404
+        api.get("/api/v1/editor/articles/", HTTP_ACCEPT_LANGUAGE=header),  # DRF's, 401
+        api.get("/api/v1/articles/?page_size=0", HTTP_ACCEPT_LANGUAGE=header),  # ours, on a field
+        api.get("/api/v1/no-such-path/", HTTP_ACCEPT_LANGUAGE=header),  # Django's 404 made JSON
+        editor_api.post(  # a serializer's field errors (DRF) beside the service's (ours)
+            "/api/v1/editor/articles/",
+            {"title": "", "body": [{"type": "poem"}]},
+            format="json",
+            HTTP_ACCEPT_LANGUAGE=header,
+        ),
+    ]
+    texts = [str(a.json()) for a in answers]
+
+    assert [a.status_code for a in answers] == [404, 401, 400, 404, 400]
+    assert all(a["Content-Language"] == language for a in answers)
+    has_chinese = [bool(re.search(r"[\u4e00-\u9fff]", text)) for text in texts]
+    assert has_chinese == [language == "zh-hans"] * len(texts), texts
+
+
+def test_a_successful_public_answer_is_the_same_in_every_language(api, site):
+    english = api.get("/api/v1/articles/", HTTP_ACCEPT_LANGUAGE="en")
+    chinese = api.get("/api/v1/articles/", HTTP_ACCEPT_LANGUAGE="zh-CN")
+
+    # Content, not messages: one copy in every cache, no Vary on the language.
+    assert english.content == chinese.content
+    assert "Accept-Language" not in english.get("Vary", "") and not english.has_header("Content-Language")
 
 
 def test_the_api_root_lists_every_public_part(api):
@@ -143,6 +191,6 @@ def test_an_unknown_section_is_404_on_the_list_and_on_the_rail(api, site):
     known_but_empty = api.get("/api/v1/articles/?section=world&published_before=2001-01-01T00:00:00Z")
 
     assert (listing.status_code, rail.status_code) == (404, 404)
-    assert listing.json() == {"detail": "No section has this slug."} == rail.json()
+    assert listing.json() == {"detail": "没有这个 slug 的栏目。"} == rail.json()
     assert known_but_empty.status_code == 200 and known_but_empty.json()["results"] == []
     assert api.get("/api/v1/articles/?tag=no-such-tag").status_code == 404

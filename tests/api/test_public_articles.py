@@ -64,7 +64,7 @@ def test_drafts_and_future_articles_are_invisible(api):
     for hidden in (draft, review, archived, future):
         response = api.get(f"/api/v1/articles/{hidden.pk}/")
         assert response.status_code == 404
-        assert response.json() == {"detail": "No published article has this id."}
+        assert response.json() == {"detail": "没有这个 id 的已发布文章。"}
 
 
 def test_scheduled_article_with_past_time_is_public(api):

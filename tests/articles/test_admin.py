@@ -110,7 +110,7 @@ def test_writer_cannot_publish_from_the_admin(writer):
 
     article = Article.objects.get()
     assert article.status == Article.Status.DRAFT
-    assert "Only editors can publish" in response.content.decode()
+    assert "只有编辑可以发布文章。" in response.content.decode()
     assert "保存并立即发布" not in client.get(f"/admin/articles/article/{article.pk}/change/").content.decode()
 
 
@@ -121,7 +121,7 @@ def test_unknown_block_content_is_refused_with_a_message(editor):
     response = client.post(ADD_URL, data)
 
     assert response.status_code == 200
-    assert "paragraph has no text" in response.content.decode()
+    assert "第 1 块：这个段落没有文字。" in response.content.decode()
     assert not Article.objects.exists()
 
 
@@ -139,7 +139,8 @@ def test_publish_action_reports_each_article(editor):
     archived.refresh_from_db()
     assert draft.status == Article.Status.PUBLISHED
     assert archived.status == Article.Status.ARCHIVED
-    assert "Cannot publish an article that is archived" in response.content.decode()
+    assert f"《{archived.title}》：状态为“已归档”的文章不能发布。" in response.content.decode()
+    assert f"《{draft.title}》已发布。" in response.content.decode()
 
 
 def test_author_autocomplete_finds_chinese_names(editor):

@@ -90,7 +90,7 @@ def test_a_save_the_services_refuse_comes_back_with_the_reason_and_the_text(edit
 
     assert response.status_code == 200
     page = response.content.decode()
-    assert "An article cannot be related to itself." in page and "我改的新标题" in page
+    assert "文章不能把自己列为相关文章。" in page and "我改的新标题" in page
     stored = Article.objects.get(pk=article.pk)
     assert (stored.title, stored.version) == ("原标题", version)
     assert not stored.picks.exists()

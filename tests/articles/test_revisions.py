@@ -102,7 +102,7 @@ def test_restore_leaves_out_what_was_deleted_since_and_says_so(editor):
 
     assert list(Article.objects.get(pk=article.pk).tags.values_list("name", flat=True)) == ["留下"]
     latest = Revision.objects.filter(article=article).order_by("-number").first()
-    assert "tag 删掉" in latest.note
+    assert latest.note == "以下内容已被删除，未能恢复：标签 删掉"  # kept in the site's language
 
 
 def test_restoring_a_missing_revision_raises_and_changes_nothing(editor):
@@ -245,7 +245,7 @@ def test_missing_revisions_are_404_json(editor_api, path):
     response = method(f"{URL}{article_id}/{path}")
 
     assert response.status_code == 404
-    assert "revision" in response.json()["detail"]
+    assert response.json()["detail"].startswith("这篇文章没有第")
     assert Revision.objects.filter(article_id=article_id).count() == 1
 
 
@@ -282,7 +282,7 @@ def test_restore_drops_a_deleted_photo_block_and_keeps_the_rest(editor, photo_ed
     services.article_restore(article_id=article.pk, number=1, by=editor)
 
     assert [b.type for b in Article.objects.get(pk=article.pk).blocks.all()] == ["paragraph"]
-    assert f"photo {image.pk}" in Revision.objects.filter(article=article).order_by("-number").first().note
+    assert f"图片 {image.pk}" in Revision.objects.filter(article=article).order_by("-number").first().note
 
 
 def test_baseline_command_keeps_a_first_revision_of_articles_without_one(editor, capsys):

@@ -100,7 +100,7 @@ def test_readers_get_503_while_postgresql_refuses_and_recover_by_themselves(rela
     relayed_database.refuse()  # open connections cut, new ones refused
 
     for path in ("/api/v1/articles/", f"/api/v1/articles/{article.pk}/", "/readyz"):
-        response = client.get(path)
+        response = client.get(path, HTTP_ACCEPT_LANGUAGE="en")
         assert response.status_code == 503, (path, response.content)
         assert response["Retry-After"]
         assert "database" in response.json()["detail"]

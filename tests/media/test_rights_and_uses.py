@@ -223,7 +223,7 @@ def test_admin_upload_creates_the_image_through_the_service(photo_editor, media_
         },
     )
     assert bad.status_code == 200
-    assert "JPEG, PNG, WebP or GIF" in bad.content.decode()
+    assert "这不是 JPEG、PNG、WebP 或 GIF 图片。" in bad.content.decode()
     assert Image.objects.count() == 1
 
 

@@ -84,7 +84,7 @@ def test_unknown_api_path_is_json_404(client):
     response = client.get("/api/v1/no-such-thing/")
 
     assert response.status_code == 404
-    assert response.json() == {"detail": "Not found."}
+    assert response.json() == {"detail": "未找到。"}
 
 
 def test_body_over_the_limit_answers_413(editor_api, settings):

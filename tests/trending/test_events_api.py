@@ -164,7 +164,7 @@ def test_redis_down_answers_503_and_recovers_without_restart(api, settings, redi
     down = post(api, {"article": article.pk, "visitor": "a"})
 
     assert down.status_code == 503
-    assert "unavailable" in down.json()["detail"]
+    assert "热度存储暂时不可用" in down.json()["detail"]
     settings.REDIS_URL = redis_url
     assert post(api, {"article": article.pk, "visitor": "a"}).json()["accepted"] == 1
     stores.get_store().clear()

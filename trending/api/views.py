@@ -5,6 +5,8 @@ import uuid
 import orjson
 from django.conf import settings
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, permissions, serializers, viewsets
@@ -24,7 +26,9 @@ from ..stores import StoreUnavailable
 
 
 class StoreDown(ServiceUnavailable):
-    default_detail = "The trending store is unavailable; these events were not counted. Send them again later."
+    default_detail = gettext_lazy(
+        "The trending store is unavailable; these events were not counted. Send them again later."
+    )
     default_code = "store_unavailable"
 
 
@@ -62,19 +66,23 @@ class RailView(APIView):
         section = request.query_params.get("section", "") or ""
         config = settings.TRENDING_RAILS.get(rail)
         if config is None:
-            raise ValidationError({"rail": [f"Unknown rail; use one of {', '.join(settings.TRENDING_RAILS)}."]})
+            raise ValidationError(
+                {"rail": [_("Unknown rail; use one of %(rails)s.") % {"rails": ", ".join(settings.TRENDING_RAILS)}]}
+            )
         raw_limit = request.query_params.get("limit")
         limit = config["size"]
         if raw_limit is not None:
             limit = parse_whole_number(raw_limit, low=1, high=config["size"])
             if limit is None:
-                raise ValidationError({"limit": [f"Give a whole number from 1 to {config['size']}."]})
+                raise ValidationError(
+                    {"limit": [_("Give a whole number from 1 to %(most)d.") % {"most": config["size"]}]}
+                )
         if len(section) > 50:
-            raise ValidationError({"section": ["Unknown section."]})
+            raise ValidationError({"section": [_("No section has this slug.")]})
         data = _snapshot(rail, section)
         if data is None:
             if section and not Section.objects.filter(slug=section).exists():
-                raise NotFound("No section has this slug.")
+                raise NotFound(_("No section has this slug."))
             data = {"rail": rail, "section": section or None, "generated_at": None, "items": []}
         elif limit < len(data["items"]):
             data = {**data, "items": data["items"][:limit]}
@@ -106,13 +114,15 @@ class EventsView(APIView):
         if isinstance(body, dict) and "events" in body:
             events = body["events"]
             if not isinstance(events, list):
-                raise ValidationError({"events": ["Give a list of event objects."]})
+                raise ValidationError({"events": [_("Give a list of event objects.")]})
         elif isinstance(body, dict) and body:
             events = [body]
         else:
-            raise ValidationError({"detail": 'Send one event object or {"events": [...]}.'})
+            raise ValidationError({"detail": _('Send one event object or {"events": [...]}.')})
         if len(events) > settings.TRENDING_MAX_BATCH:
-            raise ValidationError({"events": [f"At most {settings.TRENDING_MAX_BATCH} events in one request."]})
+            raise ValidationError(
+                {"events": [_("At most %(most)d events in one request.") % {"most": settings.TRENDING_MAX_BATCH}]}
+            )
         cookie_name = settings.TRENDING_VISITOR_COOKIE
         cookie = request.COOKIES.get(cookie_name)
         try:
@@ -141,7 +151,7 @@ class EventsView(APIView):
 
 
 class IsEditorOrReadOnly(EditorsChange):
-    message = "Only editors can change the trending rails."
+    message = gettext_lazy("Only editors can change the trending rails.")
 
 
 class PinSerializer(serializers.ModelSerializer):
