@@ -38,6 +38,40 @@ def sanitize_inline_html(value: str) -> str:
     return cleaned.strip()
 
 
+# Where one paragraph ends and the next begins in pasted or edited HTML: the editor's <p>, and the
+# blocks Word, WPS and WeChat articles wrap text in. Their text is kept; the boundaries become
+# paragraphs, never text run together.
+_BLOCK_TAGS = (
+    "p div section article header footer aside main nav blockquote pre address figure figcaption "
+    "h1 h2 h3 h4 h5 h6 ul ol li dl dt dd table thead tbody tfoot tr td th caption hr"
+).split()
+_BLOCK_BOUNDARY = re.compile(r"</?(?:{})\b[^>]*>".format("|".join(_BLOCK_TAGS)), re.IGNORECASE)
+
+
+_EDGE_SPACE = re.compile(r"^(?:\s|&nbsp;)+|(?:\s|&nbsp;)+$")
+
+
+def split_paragraphs(value: str) -> list[str]:
+    """Rich text as the desk's editor sends it (or as pasted, if its script did not run): one
+    sanitised inline-HTML string per paragraph, empty ones dropped.
+
+    Scripts, styles and comments go with their content; every other tag outside the inline
+    set goes and keeps its text. A table's cells and a list's items become paragraphs of their
+    own, in reading order.
+    """
+    kept = nh3.clean(
+        clean_plain(value),
+        tags=INLINE_TAGS | set(_BLOCK_TAGS),
+        attributes=INLINE_ATTRIBUTES,
+        url_schemes=LINK_SCHEMES,
+        link_rel=None,
+        strip_comments=True,
+        clean_content_tags={"script", "style", "template", "noscript", "iframe", "object", "title"},
+    )
+    pieces = (_EDGE_SPACE.sub("", sanitize_inline_html(piece)) for piece in _BLOCK_BOUNDARY.split(kept))
+    return [piece for piece in pieces if html_to_text(piece)]
+
+
 def html_to_text(value: str) -> str:
     """The visible text of sanitised inline HTML, whitespace folded."""
     text = nh3.clean(value, tags=set(), attributes={})

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "axes",
     "csp",
+    "django_prose_editor",
     "core",
     "media",
     "articles",

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from js_asset import Media as EditorMedia
 
 from core import roles, search
 from core.fields import is_whole_number
@@ -198,6 +199,13 @@ class ArticleAdmin(SavingMixin, DeskPagesMixin, admin.ModelAdmin):
                 "version": int(opened) if is_whole_number(str(opened)) else obj.version,
                 "every": max(5, settings.EDIT_SESSION_SECONDS // 3),
             }
+        context["block_labels"] = {
+            "drag": _("Drag to move this block"),
+            "up": _("Move this block up"),
+            "down": _("Move this block down"),
+        }
+        # The paragraph editor's import map is an inline script: it carries this page's CSP nonce.
+        context["media"] = EditorMedia.from_media(context["media"], nonce=request.csp_nonce)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def delete_model(self, request, obj):

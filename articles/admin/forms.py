@@ -1,12 +1,17 @@
 """The article desk's forms: the article's own fields, and rows with an optional position."""
 
+import re
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_prose_editor.fields import ProseEditorFormField
+from django_prose_editor.widgets import AdminProseEditorWidget
 
 from .. import services
 from ..models import Article, Block
+from ..text import LINK_SCHEMES, html_to_text, split_paragraphs
 
 
 class PositionedForm(forms.ModelForm):
@@ -27,29 +32,80 @@ IMAGE_CHOOSER_JS = [
 ]
 
 
+# The paragraph editor offers exactly the inline HTML the sanitiser keeps (articles.text):
+# bold, italic, sub- and superscript, line breaks and http(s) links. Paste from Word, WPS or a
+# WeChat article arrives as those marks and paragraphs; every other tag keeps only its text.
+PARAGRAPH_EDITOR = {
+    "Bold": True,
+    "Italic": True,
+    "Subscript": True,
+    "Superscript": True,
+    "HardBreak": True,
+    "Link": {"enableTarget": False, "protocols": sorted(LINK_SCHEMES)},
+    "History": True,
+}
+
+
+# What an untouched editor holds: no block.
+_EMPTY_EDITOR = re.compile(r"</?p>|<br\s*/?>|\s+")
+
+
 class BlockForm(PositionedForm):
+    """One row of the body. Each type shows its own fields (the desk's script hides the rest):
+    a paragraph its rich text, a heading its text, a quote its text and attribution, an image
+    its photo and caption. A paragraph holding several (a paste) becomes that many blocks."""
+
+    html = ProseEditorFormField(label=_("paragraph"), required=False, extensions=PARAGRAPH_EDITOR)
+
     class Meta:
         model = Block
-        fields = ["position", "type", "text", "attribution", "image"]
+        fields = ["position", "type", "html", "text", "attribution", "image"]
+        labels = {"text": _("text or caption")}
         widgets = {
-            "text": forms.Textarea(attrs={"rows": 3, "cols": 40}),
-            "attribution": forms.TextInput(attrs={"size": 8}),
+            "text": forms.Textarea(attrs={"rows": 2, "cols": 40, "placeholder": _("text or caption")}),
+            "html": forms.Textarea(attrs={"rows": 3}),
+            "attribution": forms.TextInput(attrs={"size": 12, "placeholder": _("attribution")}),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["html"].widget = AdminProseEditorWidget()
+        self.fields["html"].widget.config = self.fields["html"].config
+        self.fields["html"].widget.preset = self.fields["html"].preset
+        self.fields["type"].widget.attrs["class"] = "block-type"
+        if self.instance.pk and self.instance.type == Block.Type.PARAGRAPH:
+            self.initial["html"], self.initial["text"] = self.instance.text, ""
 
     def clean(self):
         data = super().clean()
-        if self.cleaned_data.get("DELETE") or not (data.get("text") or data.get("image")):
+        data["more_paragraphs"] = []
+        if data.get("DELETE"):
             return data
+        kind, html, text = data.get("type", ""), data.get("html") or "", data.get("text") or ""
+        if kind == Block.Type.PARAGRAPH:
+            # Typed under another type first, then switched: what is there is kept.
+            paragraphs = split_paragraphs(html) or split_paragraphs(text)
+        else:
+            paragraphs = [text or html_to_text(html)] if (text or html) else []
+        if not paragraphs and not data.get("image"):
+            if _EMPTY_EDITOR.sub("", html + text):
+                paragraphs = [html or text]  # markup and no text (a lone script): refused below, and said why
+            else:
+                data["text"] = ""
+                return data  # an empty row: not a block
+        first, *more = paragraphs or [""]
+        blocks = []
         try:
-            block = services.clean_block_for_admin(
-                type=data.get("type", ""),
-                text=data.get("text", ""),
-                attribution=data.get("attribution", ""),
-                image=data.get("image"),
-            )
+            for piece in [first, *more]:
+                blocks.append(
+                    services.clean_block_for_admin(
+                        type=kind, text=piece, attribution=data.get("attribution", ""), image=data.get("image")
+                    )
+                )
         except ValidationError as error:
             raise forms.ValidationError(error.message_dict.get("body", error.messages)) from error
-        data["text"], data["attribution"] = block.text, block.attribution
+        data["text"], data["attribution"] = blocks[0].text, blocks[0].attribution
+        data["more_paragraphs"] = [block.text for block in blocks[1:]]
         return data
 
 

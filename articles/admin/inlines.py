@@ -3,12 +3,14 @@
 from django.contrib import admin
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from core import roles
 from media.admin import thumbnail_url
 
 from ..models import Article, Block, Byline, Correction, RelatedPick, StatusChange
+from ..text import sanitize_inline_html
 from .forms import BlockForm, PositionedForm
 
 
@@ -27,8 +29,26 @@ class BlockInline(admin.TabularInline):
     form = BlockForm
     extra = 2
     autocomplete_fields = ["image"]
-    readonly_fields = ["photo"]
-    fields = ["position", "type", "text", "attribution", "image", "photo"]
+    readonly_fields = ["photo", "content"]
+    fields = ["position", "type", "html", "text", "attribution", "image", "photo"]
+    classes = ["body-blocks"]
+
+    class Media:
+        js = ["articles/admin/blocks.js"]
+
+    def get_fields(self, request, obj=None):
+        # The page is read-only when the article is not this user's to change (a writer reading
+        # a submitted article): the text is then shown as readers see it, not as an editor.
+        if self.admin_site.get_model_admin(Article).has_change_permission(request, obj):
+            return self.fields
+        return ["position", "type", "content", "attribution", "photo"]
+
+    @admin.display(description=_("text"))
+    def content(self, block: Block):
+        """What readers see: a paragraph's formatting, not its tags (sanitised again on the way out)."""
+        if block.type == Block.Type.PARAGRAPH:
+            return mark_safe(sanitize_inline_html(block.text))  # noqa: S308 - sanitised to the inline allowlist
+        return block.text
 
     @admin.display(description=_("photo and credit"))
     def photo(self, block: Block):

@@ -75,6 +75,17 @@ def _rows_in_order(formset) -> list[dict]:
     return [row for _, row in kept]
 
 
+def _blocks_of(row: dict) -> list:
+    """A body row as blocks: none if empty, several for a paragraph holding several (a paste)."""
+    if not (row.get("text") or row.get("image")):
+        return []
+    first = services.BlockInput(
+        type=row["type"], text=row.get("text", ""), attribution=row.get("attribution", ""), image=row.get("image")
+    )
+    more = [services.BlockInput(type=row["type"], text=text) for text in row.get("more_paragraphs", ())]
+    return [first, *more]
+
+
 class SavingMixin:
     """`ArticleAdmin`'s save, its buttons and bulk actions: every write through `articles.services`."""
 
@@ -135,16 +146,7 @@ class SavingMixin:
                 for row in _rows_in_order(inlines["bylines"])
             ]
         if "blocks" in inlines:
-            data["body"] = [
-                services.BlockInput(
-                    type=row["type"],
-                    text=row.get("text", ""),
-                    attribution=row.get("attribution", ""),
-                    image=row.get("image"),
-                )
-                for row in _rows_in_order(inlines["blocks"])
-                if row.get("text") or row.get("image")
-            ]
+            data["body"] = [block for row in _rows_in_order(inlines["blocks"]) for block in _blocks_of(row)]
         if "picks" in inlines:
             data["related"] = [row["to_article"] for row in _rows_in_order(inlines["picks"])]
         if change:

@@ -107,10 +107,25 @@ def summary_from_blocks(blocks: Sequence[BlockInput]) -> str:
     return cut(joined, limit - len(marker), marker)
 
 
+# What one article may hold, whichever way it is written (the API's serializer says the same).
+MAX_BLOCKS = 500
+MAX_BLOCK_CHARS = 20000
+
+
 def _clean_blocks(raw_blocks: Iterable[BlockInput | dict]) -> list[BlockInput]:
     cleaned: list[BlockInput] = []
     errors: list[str] = []
     allowed = set(Block.Type.values)
+    raw_blocks = list(raw_blocks)
+    if len(raw_blocks) > MAX_BLOCKS:
+        raise ValidationError(
+            {
+                "body": [
+                    _("The body has %(count)d blocks; at most %(most)d.")
+                    % {"count": len(raw_blocks), "most": MAX_BLOCKS}
+                ]
+            }
+        )
     for index, raw in enumerate(raw_blocks):
         block = raw if isinstance(raw, BlockInput) else BlockInput(**raw)
         if block.type not in allowed:
@@ -132,6 +147,12 @@ def _clean_blocks(raw_blocks: Iterable[BlockInput | dict]) -> list[BlockInput]:
         else:
             text = clean_plain(block.text or "")
             visible = text
+        if len(text) > MAX_BLOCK_CHARS:
+            errors.append(
+                _("Block %(number)d has %(count)d characters; at most %(most)d fit in one block: split it.")
+                % {"number": index + 1, "count": len(text), "most": MAX_BLOCK_CHARS}
+            )
+            continue
         if not visible:
             errors.append(
                 _("Block %(number)d: this %(type)s has no text.")

@@ -34,7 +34,9 @@ def _page_form(client, article, **fields) -> dict:
                 f"blocks-{index}-id": str(block.pk),
                 f"blocks-{index}-article": str(article.pk),
                 f"blocks-{index}-type": block.type,
-                f"blocks-{index}-text": block.text,
+                # As the page posts it: a paragraph's text from its editor, the others' from their box.
+                f"blocks-{index}-html": block.text if block.type == "paragraph" else "",
+                f"blocks-{index}-text": "" if block.type == "paragraph" else block.text,
                 f"blocks-{index}-attribution": block.attribution,
                 f"blocks-{index}-position": str(block.position),
             }
@@ -67,7 +69,7 @@ def test_a_stale_form_is_refused_and_the_editors_text_comes_back(editor, second_
         article, second_editor, title="别人改的标题", body=[BlockInput(type="paragraph", text="别人的正文。")]
     )
     data["title"] = "我的标题"
-    data["blocks-0-text"] = "我写了很久的一段正文。"
+    data["blocks-0-html"] = "<p>我写了很久的一段正文。</p>"
 
     response = mine.post(change_url(article), data)
 
@@ -87,7 +89,7 @@ def test_saving_the_refused_page_again_replaces_the_other_version_cleanly(editor
     mine = _client(editor)
     data = _page_form(mine, article)
     _edited_elsewhere(article, second_editor, body=[BlockInput(type="paragraph", text="别人的正文。")])
-    data["blocks-0-text"] = "我的正文。"
+    data["blocks-0-html"] = "<p>我的正文。</p>"
     page = mine.post(change_url(article), data).content.decode()
 
     # The browser posts the refused page back as it was shown.

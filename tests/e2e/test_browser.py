@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group
+from selenium.webdriver.common.keys import Keys
 
 from articles import services
 from articles.models import Article, Revision
@@ -45,6 +46,21 @@ def browser(tmp_path):
     driver.quit()
 
 
+def _type_in_editor(driver, row: int, *keys) -> None:
+    """Click into body row `row`'s paragraph editor and type; a tuple is a chord (Ctrl+B)."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
+    editor = _wait(driver, lambda d: d.find_element(By.CSS_SELECTOR, f"#blocks-{row} td.field-html .ProseMirror"))
+    editor.click()
+    for key in keys:
+        if isinstance(key, tuple):
+            modifier, letter = key
+            ActionChains(driver).key_down(modifier).send_keys(letter).key_up(modifier).perform()
+        else:
+            editor.send_keys(key)
+
+
 def _wait(driver, condition, seconds: float = 15):
     from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
@@ -73,16 +89,19 @@ def test_editor_writes_previews_and_publishes_in_a_browser(browser, live_server,
     # The login page's own address names the next page, so wait for the form itself.
     _wait(driver, lambda d: d.find_elements(By.NAME, "title"))
 
-    # Write a draft: a title and two body blocks, typed as an editor types them.
+    # Write a draft: a title and two body blocks, typed in the paragraph editor as an editor
+    # types them (Ctrl+B for bold).
     find(By.NAME, "title").send_keys("济南发布暴雪橙色预警")
-    find(By.NAME, "blocks-0-text").send_keys("受强冷空气影响，济南今夜起将迎来<b>大雪</b>。")
-    find(By.NAME, "blocks-1-text").send_keys("气象部门提醒市民减少外出。")
+    _type_in_editor(
+        driver, 0, "受强冷空气影响，济南今夜起将迎来", (Keys.CONTROL, "b"), "大雪", (Keys.CONTROL, "b"), "。"
+    )
+    _type_in_editor(driver, 1, "气象部门提醒市民减少外出。")
     find(By.NAME, "_continue").click()
     _wait(driver, lambda d: "/change/" in d.current_url)
     article = Article.objects.get(title="济南发布暴雪橙色预警")
     assert article.status == "draft"
     assert [b.text for b in article.blocks.all()] == [
-        "受强冷空气影响，济南今夜起将迎来<b>大雪</b>。",
+        "受强冷空气影响，济南今夜起将迎来<strong>大雪</strong>。",
         "气象部门提醒市民减少外出。",
     ]
     change_page = driver.current_url
@@ -91,7 +110,7 @@ def test_editor_writes_previews_and_publishes_in_a_browser(browser, live_server,
     preview = find(By.ID, "preview-link").get_attribute("href")
     driver.get(preview)
     assert find(By.TAG_NAME, "h1").text == "济南发布暴雪橙色预警"
-    assert find(By.CSS_SELECTOR, ".body p b").text == "大雪"
+    assert find(By.CSS_SELECTOR, ".body p strong").text == "大雪"
     assert "草稿" in find(By.CSS_SELECTOR, "[data-testid=status]").text
     assert "热门资讯" in find(By.TAG_NAME, "aside").text
 
@@ -117,7 +136,7 @@ def test_editor_writes_previews_and_publishes_in_a_browser(browser, live_server,
     article.refresh_from_db()
     assert article.status == "published" and article.title == "济南发布暴雪橙色预警（更新）"
     assert [b.text for b in article.blocks.all()] == [
-        "受强冷空气影响，济南今夜起将迎来<b>大雪</b>。",
+        "受强冷空气影响，济南今夜起将迎来<strong>大雪</strong>。",
         "气象部门提醒市民减少外出。",
     ]
     assert list(Revision.objects.filter(article=article).values_list("action", flat=True)) == [
@@ -221,3 +240,70 @@ def test_the_desk_fits_the_window_at_laptop_and_desktop_sizes(browser, live_serv
     results = driver.find_element(By.CSS_SELECTOR, "#changelist .results")
     inner, shown = driver.execute_script("return [arguments[0].scrollWidth, arguments[0].clientWidth]", results)
     assert inner <= shown, (inner, shown)
+
+
+# A Word document's paragraphs as the clipboard carries them.
+_WORD_CLIPBOARD = (
+    '<html xmlns:o="urn:schemas-microsoft-com:office:office"><body><!--StartFragment-->'
+    '<p class="MsoNormal"><b><span style="font-family:宋体">普京</span></b><span>抵达巴库。<o:p></o:p></span></p>'
+    '<p class="MsoNormal"><span style="color:red">两国元首将举行会谈。</span><script>alert(1)</script></p>'
+    "<!--EndFragment--></body></html>"
+)
+_PASTE = """
+const target = arguments[0];
+const data = new DataTransfer();
+data.setData("text/html", arguments[1]);
+data.setData("text/plain", "ignored");
+target.focus();
+target.dispatchEvent(new ClipboardEvent("paste", {clipboardData: data, bubbles: true, cancelable: true}));
+"""
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_an_editor_pastes_from_word_and_moves_blocks_in_a_browser(browser, live_server, django_user_model):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    editor = django_user_model.objects.create_user("zhao", password="portal-test-pw", is_staff=True)
+    editor.groups.add(Group.objects.get(name="editor"))
+    article = services.article_create(
+        by=editor,
+        title="粘贴与排序",
+        body=[
+            services.BlockInput(type="paragraph", text="旧的第一段"),
+            services.BlockInput(type="heading", text="小标题"),
+        ],
+    )
+    driver = browser
+    driver.get(f"{live_server.url}/admin/login/?next=/admin/articles/article/{article.pk}/change/")
+    driver.find_element(By.NAME, "username").send_keys("zhao")
+    driver.find_element(By.NAME, "password").send_keys("portal-test-pw")
+    driver.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
+    paragraph = _wait(driver, lambda d: d.find_element(By.CSS_SELECTOR, "#blocks-0 td.field-html .ProseMirror"))
+
+    # Each row shows the fields of its type only.
+    row = driver.find_element(By.ID, "blocks-1")
+    assert row.find_element(By.NAME, "blocks-1-text").is_displayed()
+    assert not row.find_element(By.CSS_SELECTOR, "td.field-html .prose-editor").is_displayed()
+    assert not driver.find_element(By.NAME, "blocks-0-text").is_displayed()
+    Select(row.find_element(By.NAME, "blocks-1-type")).select_by_value("quote")
+    assert row.find_element(By.NAME, "blocks-1-attribution").is_displayed()
+    Select(row.find_element(By.NAME, "blocks-1-type")).select_by_value("heading")
+    assert not row.find_element(By.NAME, "blocks-1-attribution").is_displayed()
+
+    # Paste two paragraphs from Word over the first block's text, then move that block down.
+    driver.execute_script("arguments[0].focus(); document.execCommand('selectAll')", paragraph)
+    driver.execute_script(_PASTE, paragraph, _WORD_CLIPBOARD)
+    _wait(driver, lambda d: "两国元首" in paragraph.text)
+    driver.find_element(By.CSS_SELECTOR, "#blocks-0 button.block-move:nth-of-type(2)").click()  # ↓
+    assert [r.get_attribute("id") for r in driver.find_elements(By.CSS_SELECTOR, ".body-blocks tbody tr.form-row")][
+        :2
+    ] == ["blocks-1", "blocks-0"]
+    driver.find_element(By.NAME, "_continue").click()
+    _wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, ".messagelist"))
+
+    assert [(b.type, b.text) for b in Article.objects.get(pk=article.pk).blocks.order_by("position")] == [
+        ("heading", "小标题"),
+        ("paragraph", "<strong>普京</strong>抵达巴库。"),
+        ("paragraph", "两国元首将举行会谈。"),
+    ]

@@ -136,6 +136,8 @@ def test_security_headers_on_every_answer(api):
 
 
 def test_pages_carry_a_content_security_policy_without_inline_script(editor):
+    """No inline script runs but one marked with the response's own nonce (the paragraph
+    editor's import map, on the article page only)."""
     from django.test import Client
 
     from articles import services
@@ -159,7 +161,13 @@ def test_pages_carry_a_content_security_policy_without_inline_script(editor):
         assert "frame-ancestors 'none'" in policy and "object-src 'none'" in policy, name
         html = page.content.decode()
         inline = [s for s in re.findall(r"<script\b[^>]*>", html) if "src=" not in s and "application/json" not in s]
-        assert inline == [], f"{name}: inline scripts {inline}"
+        nonce = re.search(r"'nonce-([^']+)'", policy)
+        marked = [s for s in inline if nonce and f'nonce="{nonce.group(1)}"' in s]
+        assert inline == marked, f"{name}: inline scripts without this response's nonce {inline}"
+        if name == "admin change page":
+            assert marked == [f'<script type="importmap" nonce="{nonce.group(1)}">'], marked
+        else:
+            assert inline == [] and nonce is None, name  # no nonce handed out where none is used
 
 
 def test_the_json_api_carries_no_page_policy(api):
