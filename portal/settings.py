@@ -44,7 +44,7 @@ SESSION_COOKIE_HTTPONLY = True
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "portal.admin_site.PortalAdminConfig",  # django.contrib.admin with the desk's front page
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -203,6 +203,7 @@ def test_the_desk_fits_the_window_at_laptop_and_desktop_sizes(browser, live_serv
     _wait(driver, lambda d: "/login/" not in d.current_url)
 
     pages = {
+        "desk": "/admin/",
         "article-list": "/admin/articles/article/",
         "article-change": f"/admin/articles/article/{article.pk}/change/",
         "photo-change": f"/admin/media/image/{photo.pk}/change/",

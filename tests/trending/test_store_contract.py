@@ -48,6 +48,23 @@ def test_a_visitor_counts_once_per_article_and_type_within_the_window(store, set
     assert dict(store.top("views_24h", None, 10, now=time.time()))[1] == 3.0  # shares are not views
 
 
+def test_hourly_views_come_oldest_first_with_this_hour_last(store):
+    allow(store, {1: None, 2: 10, 3: None})
+    now = time.time()
+    store.record([view(1, "a"), view(1, "b")], now=now - 3 * 3600)
+    store.record([view(1, "c"), view(2, "a")], now=now - 3600)
+    store.record([view(1, "d"), view(1, "e"), view(1, "f"), view(1, "d", "share", 5.0)], now=now)
+    store.record([view(2, "z")], now=now - 30 * 3600)  # a day and more ago: not in the series
+
+    series = store.hourly([1, 2, 3], now=now)
+
+    assert series[1] == [0] * 20 + [2, 0, 1, 3]  # views only: a share is not a view
+    assert series[2] == [0] * 22 + [1, 0]
+    assert series[3] == [0] * 24
+    assert store.hourly([], now=now) == {}
+    assert store.hourly([1], now=now, hours=2) == {1: [1, 3]}
+
+
 def test_decayed_score_halves_every_half_life(store):
     allow(store, {1: None, 2: None})
     start = time.time()

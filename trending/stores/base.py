@@ -115,6 +115,11 @@ class TrendingStore(ABC):
         """Drop hourly counts older than 24 hours from the `today` totals."""
 
     @abstractmethod
+    def hourly(self, article_ids: list[int], *, now: float, hours: int = 24) -> dict[int, list[int]]:
+        """Each article's views in each of the last `hours` hours, oldest first, this hour last
+        (the counts the `today` rail adds up)."""
+
+    @abstractmethod
     def tracked(self) -> int: ...
 
     @abstractmethod

@@ -173,6 +173,16 @@ class DatabaseStore(TrendingStore):
         totals = rows.values("article_id").annotate(total=Sum("views")).order_by("-total", "article_id")[:limit]
         return [(row["article_id"], float(row["total"])) for row in totals]
 
+    def hourly(self, article_ids: list[int], *, now: float, hours: int = 24) -> dict[int, list[int]]:
+        from ..models import StoredHour
+
+        current = int(now // HOUR)
+        series = {article_id: [0] * hours for article_id in article_ids}
+        rows = StoredHour.objects.filter(article_id__in=article_ids, hour__gt=current - hours, hour__lte=current)
+        for article_id, hour, views in rows.values_list("article_id", "hour", "views"):
+            series[article_id][hours - 1 - (current - hour)] = views
+        return series
+
     def views_claim(self) -> tuple[int, dict[int, int]]:
         """Run inside the caller's transaction: the reset is undone with it if the flush fails."""
         from ..models import StoredScore

@@ -303,6 +303,18 @@ class RedisStore(TrendingStore):
             removed += self._call(self.client.zremrangebyscore, key, "-inf", f"({threshold}")
         return removed
 
+    def hourly(self, article_ids: list[int], *, now: float, hours: int = 24) -> dict[int, list[int]]:
+        if not article_ids:
+            return {}
+        current = int(now // HOUR)
+        pipe = self.client.pipeline(transaction=False)
+        for hour in range(current - hours + 1, current + 1):
+            pipe.zmscore(f"{self.prefix}:hour:{hour}", article_ids)
+        answers = self._call(pipe.execute)
+        return {
+            article_id: [int(scores[index] or 0) for scores in answers] for index, article_id in enumerate(article_ids)
+        }
+
     def roll_hours(self, *, now: float) -> None:
         """Subtract hours older than 24 from the rolling totals, in chunks so no command is long."""
         current = int(now // HOUR)
