@@ -203,6 +203,17 @@ class ArticleAdmin(SavingMixin, DeskPagesMixin, admin.ModelAdmin):
             "drag": _("Drag to move this block"),
             "up": _("Move this block up"),
             "down": _("Move this block down"),
+            # The paragraph editor's buttons say these in English (it translates only its dialogs).
+            "editor": {
+                "bold": _("Bold"),
+                "italic": _("Italic"),
+                "subscript": _("Subscript"),
+                "superscript": _("Superscript"),
+                "insert link": _("Insert link"),
+                "remove link": _("Remove link"),
+                "undo": _("Undo"),
+                "redo": _("Redo"),
+            },
         }
         # The paragraph editor's import map is an inline script: it carries this page's CSP nonce.
         context["media"] = EditorMedia.from_media(context["media"], nonce=request.csp_nonce)

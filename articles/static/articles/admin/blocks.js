@@ -4,7 +4,7 @@
 // order on the screen is the order readers get.
 (function () {
   "use strict";
-  const labels = JSON.parse((document.getElementById("block-labels") || {}).textContent || "{}");
+  let labels = {};  // read once the page is there (this script loads in the head)
   const TYPES = ["paragraph", "heading", "quote", "image"];
 
   function group() {
@@ -103,10 +103,25 @@
     });
   }
 
+  // The editor builds its menus after this script runs: its button titles are put in the
+  // desk's language as they appear.
+  function translateMenus(root) {
+    const names = labels.editor || {};
+    root.querySelectorAll("button[title]").forEach((element) => {
+      const name = names[element.title];
+      if (!name) return;
+      element.title = name;
+      element.setAttribute("aria-label", name);
+    });
+  }
+
   function start() {
     if (!group()) return;
+    labels = JSON.parse((document.getElementById("block-labels") || {}).textContent || "{}");
     rows().forEach(setUp);
     if (group().querySelector("select.block-type")) group().classList.add("typed");
+    translateMenus(group());
+    new MutationObserver(() => translateMenus(group())).observe(group(), { childList: true, subtree: true });
     group().addEventListener("dragover", dragOver);
     document.addEventListener("formset:added", (event) => setUp(event.target));
     const form = group().closest("form");
