@@ -10,11 +10,13 @@ class ArticlesConfig(AppConfig):
 
     def ready(self) -> None:
         from core import api_cache
-        from media import uses
+        from media import photographers, uses
 
         from . import selectors
+        from .photographers import AuthorPhotographers
 
         uses.register(selectors.image_uses)
+        photographers.register(AuthorPhotographers())  # which author took a photo is kept here
         # Scheduled articles go public at their second without an edit: answers must not outlive that.
         api_cache.register_horizon(selectors.next_scheduled_at)
 

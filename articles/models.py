@@ -61,6 +61,27 @@ class Author(models.Model):
         return self.name
 
 
+class Photographer(models.Model):
+    """A photo taken by one of the newsroom's authors (their author page can list it).
+
+    Kept here, above the photo library, which knows no authors (`media.photographers`).
+    """
+
+    image = models.OneToOneField(
+        "media.Image", primary_key=True, on_delete=models.CASCADE, related_name="photographer", verbose_name=_("photo")
+    )
+    author = models.ForeignKey(
+        Author, on_delete=models.CASCADE, related_name="photos", verbose_name=_("photographer (author)")
+    )
+
+    class Meta:
+        verbose_name = _("photographer (author)")
+        verbose_name_plural = _("photographers (authors)")
+
+    def __str__(self) -> str:
+        return str(self.author)
+
+
 class Section(models.Model):
     """A top-level part of the site (国际, 财经...), ordered for navigation."""
 

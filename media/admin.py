@@ -14,7 +14,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from . import imaging, selectors, services, uses
+from . import imaging, photographers, selectors, services, uses
 from .models import Agency, Image
 
 
@@ -62,6 +62,9 @@ class ImageForm(forms.ModelForm):
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/gif"}),
     )
 
+    # Filled in by the keeper of authors (articles) when there is one: see media.photographers.
+    creator_author = forms.Field(required=False, widget=forms.HiddenInput)
+
     class Meta:
         model = Image
         fields = list(services.EDITABLE)  # the fields the services let editors change
@@ -74,6 +77,11 @@ class ImageForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        chooser = photographers.form_field()
+        if chooser is not None:
+            self.fields["creator_author"] = chooser
+            if self.instance.pk:
+                self.initial["creator_author"] = photographers.authors_of([self.instance.pk]).get(self.instance.pk)
         if self.instance.pk is None and "license" in self.fields:
             # Left as is, a new photo takes its agency's licence (staff when it has none).
             field = self.fields["license"]
@@ -105,7 +113,7 @@ class ImageAdmin(admin.ModelAdmin):
     list_select_related = ["agency"]
     search_fields = ["caption", "alt", "creator", "credit_line", "copyright", "agency__name"]
     search_help_text = _("Search caption, alt text, photographer, credit or agency")
-    autocomplete_fields = ["agency", "creator_author"]
+    autocomplete_fields = ["agency"]
     readonly_fields = ["preview", "file_facts", "where_used", "uploaded_by", "uploaded_at", "renditions_ready"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     change_form_template = "admin/media/image/change_form.html"
@@ -209,6 +217,8 @@ class ImageAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj: Image, form, change):
         fields = {name: form.cleaned_data.get(name) for name in services.EDITABLE if name in form.cleaned_data}
+        if "creator_author" in form.changed_data:
+            fields["creator_author"] = form.cleaned_data.get("creator_author") or None
         if change:
             services.image_update(image_id=obj.pk, by=request.user, data=fields)
             return

@@ -90,14 +90,7 @@ class Image(models.Model):
     focal_y = models.FloatField(_("focal point y"), default=0.5)
 
     creator = models.CharField(_("photographer"), max_length=100, blank=True)
-    creator_author = models.ForeignKey(
-        "articles.Author",
-        verbose_name=_("photographer (author)"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="photos",
-    )
+    # A staff photographer's author page is linked by articles.Photographer (media.photographers).
     agency = models.ForeignKey(
         Agency, verbose_name=_("agency"), null=True, blank=True, on_delete=models.PROTECT, related_name="images"
     )

@@ -98,7 +98,7 @@ def image_public(
 
 
 def image_list_for_editor() -> QuerySet[Image]:
-    return Image.objects.select_related("agency", "uploaded_by", "creator_author")
+    return Image.objects.select_related("agency", "uploaded_by")
 
 
 def next_rights_expiry() -> datetime | None:

@@ -17,7 +17,7 @@ from django.utils.translation import ngettext
 
 from core import announce, outbox, roles
 
-from . import imaging, selectors, uses
+from . import imaging, photographers, selectors, uses
 from .models import Agency, Image, Rendition
 
 logger = logging.getLogger(__name__)
@@ -49,7 +49,6 @@ EDITABLE = (
     "focal_x",
     "focal_y",
     "creator",
-    "creator_author",
     "agency",
     "credit_line",
     "copyright",
@@ -116,6 +115,7 @@ def _validate(image: Image) -> None:
 def image_create(*, data: bytes, probe: imaging.Probe, by, **fields: Any) -> tuple[Image, bool]:
     """Store a checked upload. The same bytes twice give the same image: (image, created)."""
     _ensure_can_upload(by)
+    photographer = fields.pop("creator_author", None)
     sha256 = hashlib.sha256(data).hexdigest()
     existing = Image.objects.filter(sha256=sha256).first()
     if existing is not None:
@@ -145,6 +145,8 @@ def image_create(*, data: bytes, probe: imaging.Probe, by, **fields: Any) -> tup
     try:
         with transaction.atomic():
             image.save()
+            if photographer is not None:
+                photographers.link(image.pk, photographer)
             announce.run_after_commit(lambda: _enqueue_renditions(image.pk))
     except IntegrityError:
         # The same bytes were stored by a concurrent upload; the unique hash guards the race.
@@ -183,12 +185,14 @@ def image_update(*, image_id: int, by, data: dict[str, Any]) -> Image:
     _ensure_photo_editor(by, _("Only photo editors and editors can change credits and rights."))
     image = Image.objects.select_for_update().get(pk=image_id)
     old_focal = (image.focal_x, image.focal_y)
-    nullable = ("agency", "creator_author", "rights_expire_at")
+    nullable = ("agency", "rights_expire_at")
     for key, value in data.items():
         if key in EDITABLE:
             setattr(image, key, "" if value is None and key not in nullable else value)
     _validate(image)
     image.save()
+    if "creator_author" in data:  # None: no author took it
+        photographers.link(image.pk, data["creator_author"])
     if (image.focal_x, image.focal_y) != old_focal:
         crops = [spec.name for spec in selectors.specs() if spec.is_crop]
         stale = list(Rendition.objects.filter(image=image, name__in=crops))

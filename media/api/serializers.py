@@ -1,12 +1,12 @@
 """Serializers for images and agencies in the editor API."""
 
-from django.utils.translation import gettext as _
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
 from core.fields import IdRelatedField
 
-from .. import selectors, uses
+from .. import photographers, selectors, uses
 from ..models import Agency, Image
 
 
@@ -48,6 +48,7 @@ class EditorImageSerializer(serializers.ModelSerializer):
     """What photo editors read: the public image plus the file, credit and rights fields."""
 
     credit = serializers.SerializerMethodField()
+    creator_author = serializers.SerializerMethodField()
     renditions = serializers.SerializerMethodField()
     uses = serializers.SerializerMethodField()
     uploaded_by = serializers.CharField(source="uploaded_by.username", default=None, read_only=True)
@@ -82,6 +83,13 @@ class EditorImageSerializer(serializers.ModelSerializer):
             "uploaded_at",
             "uses",
         ]
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True, help_text="the author who took it, if staff"))
+    def get_creator_author(self, image: Image) -> int | None:
+        found = self.context.get("photographers")
+        if found is None:
+            found = photographers.authors_of([image.pk])
+        return found.get(image.pk)
 
     @extend_schema_field(CreditSerializer)
     def get_credit(self, image: Image) -> dict:
@@ -121,10 +129,7 @@ class ImageInputSerializer(serializers.Serializer):
     def validate_creator_author(self, value):
         if value is None:
             return None
-        from django.apps import apps
-
-        author_model = apps.get_model("articles", "Author")
-        author = author_model.objects.filter(pk=value).first()
-        if author is None:
-            raise serializers.ValidationError(_("No author has this id."))
-        return author
+        try:
+            return photographers.author(value)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.message_dict["creator_author"]) from error

@@ -24,7 +24,7 @@ from core.pagination import StrictCursorPagination
 from core.parsers import JSONParser
 from core.permissions import IsNewsroomMember
 
-from .. import imaging, selectors, services, uses
+from .. import imaging, photographers, selectors, services, uses
 from ..models import Agency, Image
 from .serializers import AgencySerializer, EditorImageSerializer, ImageInputSerializer
 
@@ -116,7 +116,8 @@ class EditorImageViewSet(
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        context = {"request": request, "uses": uses.find([image.pk for image in page])}
+        ids = [image.pk for image in page]
+        context = {"request": request, "uses": uses.find(ids), "photographers": photographers.authors_of(ids)}
         return self.get_paginated_response(EditorImageSerializer(page, many=True, context=context).data)
 
     @extend_schema(request={"multipart/form-data": ImageInputSerializer}, responses={201: EditorImageSerializer})

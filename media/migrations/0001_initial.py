@@ -10,8 +10,10 @@ class Migration(migrations.Migration):
 
     initial = True
 
+    # Written again on 2026-11-27: an image's link to an articles.Author (`creator_author`) moved
+    # to articles.Photographer, so the photo library's migrations never depend on articles.
+    # Databases made before keep the old column until articles 0017 copies it and drops it.
     dependencies = [
-        ('articles', '0003_section_published_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -53,7 +55,6 @@ class Migration(migrations.Migration):
                 ('renditions_ready', models.BooleanField(default=False, editable=False, verbose_name='renditions ready')),
                 ('uploaded_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='uploaded at')),
                 ('agency', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='images', to='media.agency', verbose_name='agency')),
-                ('creator_author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='photos', to='articles.author', verbose_name='photographer (author)')),
                 ('uploaded_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='uploaded by')),
             ],
             options={

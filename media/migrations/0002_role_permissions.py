@@ -32,9 +32,11 @@ def revoke(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+    # The groups are made by whichever of this and articles' 0002_roles runs first (get_or_create).
     dependencies = [
         ("media", "0001_initial"),
-        ("articles", "0002_roles"),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("contenttypes", "0002_remove_content_type_name"),
     ]
 
     operations = [migrations.RunPython(grant, revoke)]

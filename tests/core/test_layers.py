@@ -43,3 +43,31 @@ def test_the_check_sees_an_import_that_points_up_the_line(tmp_path):
     assert [m for _, m in _imported(sample) if _upward("media", m)] == ["articles.models", "portal.settings"]
     assert not _upward("portal", "articles.models") and not _upward("articles", "core.outbox")
     assert _upward("search", "trending.selectors")  # siblings stay apart too
+
+
+def test_no_model_points_up_the_line(db):
+    from django.apps import apps
+
+    wrong = [
+        f"{model._meta.label}.{field.name} -> {field.related_model._meta.label}"
+        for model in apps.get_models()
+        if model._meta.app_label in LEVEL
+        for field in model._meta.get_fields()
+        if field.is_relation and field.concrete and field.related_model is not None
+        if _upward(model._meta.app_label, field.related_model._meta.app_label)
+    ]
+    assert wrong == []
+
+
+def test_no_migration_depends_on_an_app_above_it():
+    from django.db.migrations.loader import MigrationLoader
+
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    wrong = [
+        f"{app}.{name} depends on {parent_app}.{parent}"
+        for (app, name), migration in loader.disk_migrations.items()
+        if app in LEVEL
+        for parent_app, parent in migration.dependencies
+        if _upward(app, parent_app)
+    ]
+    assert wrong == []

@@ -69,3 +69,30 @@ def test_agencies_over_the_api_carry_their_defaults(editor_api):
     )
     assert made.status_code == 201, made.content
     assert (made.json()["default_license"], made.json()["credit_format"]) == ("handout", "{agency}/{creator}")
+
+
+def test_the_photo_page_names_the_author_who_took_it(photo_editor, media_root):
+    from articles.models import Author, Photographer
+
+    staff = Author.objects.create(name="摄影部 王强", slug="wangqiang")
+    client = Client()
+    client.force_login(photo_editor)
+    page = client.get("/admin/media/image/add/").content.decode()
+    assert 'name="creator_author"' in page and "data-ajax--url" in page  # the author chooser
+
+    response = client.post(
+        "/admin/media/image/add/",
+        {
+            "upload": SimpleUploadedFile("p.jpg", photo(seed=5)),
+            "license": "staff",
+            "creator_author": str(staff.pk),
+            "focal_x": "0.5",
+            "focal_y": "0.5",
+        },
+    )
+
+    assert response.status_code == 302
+    image = Image.objects.get()
+    assert Photographer.objects.get(image=image).author == staff
+    change = client.get(f"/admin/media/image/{image.pk}/change/").content.decode()
+    assert f'<option value="{staff.pk}" selected>摄影部 王强</option>' in change

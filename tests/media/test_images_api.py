@@ -191,3 +191,37 @@ def test_writers_may_upload_but_only_photo_editors_change_rights(writer_api, pho
 
 def test_anonymous_cannot_upload(api):
     assert _upload(api, photo()).status_code == 401
+
+
+def test_the_photographer_author_is_read_written_and_cleared_through_the_api(photo_api, media_root):
+    from articles.models import Photographer
+    from tests.articles.factories import AuthorFactory
+
+    staff = AuthorFactory(name="摄影部 李明")
+    made = _upload(photo_api, photo(seed=11), creator_author=str(staff.pk)).json()
+    assert made["creator_author"] == staff.pk
+    assert Photographer.objects.get(image_id=made["id"]).author == staff
+
+    listed = photo_api.get(URL).json()["results"]
+    assert [item["creator_author"] for item in listed if item["id"] == made["id"]] == [staff.pk]
+
+    unknown = photo_api.patch(f"{URL}{made['id']}/", {"creator_author": 999999}, format="json")
+    assert unknown.status_code == 400 and "creator_author" in unknown.json()
+    assert Photographer.objects.get(image_id=made["id"]).author == staff  # nothing changed
+
+    cleared = photo_api.patch(f"{URL}{made['id']}/", {"creator_author": None}, format="json")
+    assert cleared.status_code == 200 and cleared.json()["creator_author"] is None
+    assert not Photographer.objects.filter(image_id=made["id"]).exists()
+
+
+def test_deleting_an_author_forgets_the_photos_they_took_not_the_photos(photo_api, editor, media_root):
+    from articles import services as article_services
+    from articles.models import Author
+
+    staff = Author.objects.create(name="离职的摄影记者", slug="left")
+    made = _upload(photo_api, photo(seed=12), creator_author=str(staff.pk)).json()
+
+    article_services.taxonomy_delete(instance=staff, by=editor)
+
+    assert photo_api.get(f"{URL}{made['id']}/").json()["creator_author"] is None
+    assert Image.objects.filter(pk=made["id"]).exists()
