@@ -26,9 +26,8 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.authentication import TokenAuthentication
 from core.throttling import ScopedRateThrottle
-
-from .authentication import TokenAuthentication
 
 TOKEN_ANSWER = inline_serializer(
     "TokenResponse", {"token": serializers.CharField(), "expiry": serializers.DateTimeField()}

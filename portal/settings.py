@@ -72,7 +72,7 @@ MIDDLEWARE = [
     "core.middleware.TrustedProxyMiddleware",
     "core.middleware.LanguageMiddleware",
     "core.middleware.RejectNulMiddleware",
-    "portal.middleware.ApiJsonErrorsMiddleware",
+    "core.middleware.ApiJsonErrorsMiddleware",
     "core.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -147,7 +147,7 @@ CACHE_KEY_PREFIX = env.str("CACHE_KEY_PREFIX", default="portal")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "portal.cache.RedisCache",
+            "BACKEND": "core.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": CACHE_KEY_PREFIX,
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
@@ -157,7 +157,7 @@ else:
     CACHES = {
         "default": {
             # Files are shared by every process on the machine, unlike local memory.
-            "BACKEND": "portal.cache.FileCache",
+            "BACKEND": "core.cache.FileCache",
             "LOCATION": str(VAR_DIR / "cache"),
             "KEY_PREFIX": CACHE_KEY_PREFIX,
             "OPTIONS": {"MAX_ENTRIES": 20000},
@@ -294,13 +294,13 @@ REST_FRAMEWORK = {
     ],
     # Token first, so an anonymous request is told how to authenticate (401, not 403).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "portal.authentication.TokenAuthentication",
+        "core.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "portal.exceptions.json_exception_handler",
+    "EXCEPTION_HANDLER": "core.exceptions.json_exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "auth": env.str("AUTH_THROTTLE_RATE", default="20/min"),
         "trending-events": env.str("TRENDING_EVENTS_RATE", default="1200/min"),

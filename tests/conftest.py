@@ -61,7 +61,7 @@ def private_cache(settings, tmp_path):
     if REDIS_URL:
         settings.CACHES = {
             "default": {
-                "BACKEND": "portal.cache.RedisCache",
+                "BACKEND": "core.cache.RedisCache",
                 "LOCATION": REDIS_URL,
                 "KEY_PREFIX": prefix,
             }
@@ -69,7 +69,7 @@ def private_cache(settings, tmp_path):
     else:
         settings.CACHES = {
             "default": {
-                "BACKEND": "portal.cache.FileCache",
+                "BACKEND": "core.cache.FileCache",
                 "LOCATION": str(tmp_path / "cache"),
                 "KEY_PREFIX": prefix,
             }

@@ -68,7 +68,7 @@ def own_redis(tmp_path, settings):
     settings.TRENDING_STORE = "redis"
     settings.TRENDING_TRUSTED_SENDERS = ["127.0.0.1"]  # a log shipper sends many readers' views
     options = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
-    settings.CACHES = {"default": {"BACKEND": "portal.cache.RedisCache", "LOCATION": server.url, "OPTIONS": options}}
+    settings.CACHES = {"default": {"BACKEND": "core.cache.RedisCache", "LOCATION": server.url, "OPTIONS": options}}
     yield server
     if server.process.poll() is None:
         server.process.terminate()

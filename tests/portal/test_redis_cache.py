@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def on_redis(settings, redis_url, private_cache):
     settings.CACHES = {
-        "default": {"BACKEND": "portal.cache.RedisCache", "LOCATION": redis_url, "KEY_PREFIX": private_cache}
+        "default": {"BACKEND": "core.cache.RedisCache", "LOCATION": redis_url, "KEY_PREFIX": private_cache}
     }
     yield redis.Redis.from_url(redis_url), private_cache
 

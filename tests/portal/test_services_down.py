@@ -22,7 +22,7 @@ def redis_down(settings, private_cache):
     settings.TRENDING_STORE = "redis"
     settings.CACHES = {
         "default": {
-            "BACKEND": "portal.cache.RedisCache",
+            "BACKEND": "core.cache.RedisCache",
             "LOCATION": NOTHING_LISTENS,
             "KEY_PREFIX": private_cache,
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},

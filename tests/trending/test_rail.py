@@ -180,7 +180,7 @@ def test_a_worker_killed_mid_refresh_does_not_hold_back_the_next_one(api, newsro
 def test_rail_keeps_serving_the_last_snapshot_when_redis_is_down(api, newsroom, settings):
     services.trending_refresh()
     before = rail(api).json()
-    settings.CACHES = {"default": {"BACKEND": "portal.cache.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}}
+    settings.CACHES = {"default": {"BACKEND": "core.cache.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}}
     settings.REDIS_URL = "redis://127.0.0.1:1/0"
     from trending.api import views
 

@@ -19,7 +19,7 @@ class TokenAuthentication(KnoxTokenAuthentication):
 class TokenScheme(OpenApiAuthenticationExtension):
     """How the OpenAPI schema describes it (drf-spectacular knows knox's own class, not ours)."""
 
-    target_class = "portal.authentication.TokenAuthentication"
+    target_class = "core.authentication.TokenAuthentication"
     name = "tokenAuth"
 
     def get_security_definition(self, auto_schema):

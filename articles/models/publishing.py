@@ -1,0 +1,77 @@
+"""What readers and reviewers are given: stored public documents and preview links."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .article import Article
+
+
+class Document(models.Model):
+    """A public article as readers get it, rendered once per change and stored.
+
+    The detail and the list item are kept as JSON bytes cut around the view count (which
+    changes every minute without an edit, and is spliced in at read time), so a read is one
+    indexed query and no serializer. `valid_until` is the first moment the bytes may be
+    wrong without any edit (a photo's rights ending, the hourly refresh of related
+    articles): the read path renders anew past it.
+    """
+
+    article = models.OneToOneField(Article, primary_key=True, on_delete=models.CASCADE, related_name="document")
+    detail_head = models.BinaryField()
+    detail_tail = models.BinaryField()
+    item_head = models.BinaryField()
+    item_tail = models.BinaryField()
+    keys = models.TextField(default="")  # surrogate keys of the detail, space-separated
+    item_keys = models.TextField(default="")  # surrogate keys of the list item
+    list_signature = models.CharField(max_length=32, default="")  # where the article sits in lists
+    related_ids = models.CharField(max_length=200, default="")  # " 12 45 ", to find documents linking an article
+    version = models.PositiveIntegerField(default=0)
+    rendered_at = models.DateTimeField(default=timezone.now)
+    valid_until = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("published document")
+        verbose_name_plural = _("published documents")
+
+    def __str__(self) -> str:
+        return f"document of {self.article_id}"
+
+
+class PreviewLink(models.Model):
+    """A link that shows one article as a page to whoever holds it (a reviewer outside the
+    newsroom, the legal desk), whatever its status, until it expires or is revoked.
+
+    It names the version it was made for: the page says when the article has changed since.
+    The token is the capability; it is kept so that editors can copy the same link again.
+    """
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="preview_links")
+    token = models.CharField(max_length=64, unique=True)
+    version = models.PositiveIntegerField(_("version"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("preview link")
+        verbose_name_plural = _("preview links")
+        indexes = [models.Index(fields=["article", "-created_at"], name="preview_link_recent")]
+
+    def __str__(self) -> str:
+        return f"preview of {self.article_id} v{self.version}"
+
+    def is_active_at(self, now) -> bool:
+        return self.revoked_at is None and self.expires_at > now
