@@ -184,10 +184,11 @@ class ArticleAdmin(SavingMixin, DeskPagesMixin, admin.ModelAdmin):
         for name in services.TRANSITIONS:
             context[f"can_{name}"] = services.transition_allowed(name, subject, request.user)
         if obj is not None and obj.pk:
-            context["others_editing"] = [
+            context["others_editing"] = others = [
                 {"name": _who(s.user), "since": timezone.localtime(s.opened_at)}
                 for s in selectors.others_editing(article_id=obj.pk, user=request.user)
             ]
+            context["others_names"] = _(", ").join(o["name"] for o in others)
             # The same link on every view until the article changes (then one for the new version).
             context["preview_url"] = preview.preview_path(preview.preview_link_for(article_id=obj.pk, by=request.user))
             context["preview_revoke_url"] = reverse("admin:articles_article_preview_revoke", args=[obj.pk])
@@ -198,11 +199,31 @@ class ArticleAdmin(SavingMixin, DeskPagesMixin, admin.ModelAdmin):
                 "url": context["presence_url"],
                 "version": int(opened) if is_whole_number(str(opened)) else obj.version,
                 "every": max(5, settings.EDIT_SESSION_SECONDS // 3),
+                # What the page says as others open or save the article (%(names)s, %(since)s, %(changes)s).
+                "says": {
+                    "others": str(_("%(names)s also opened this article (since %(since)s): talk before you save.")),
+                    "changes": str(
+                        _(
+                            "Saved since you opened it: %(changes)s. Saving now will be refused; what you "
+                            "typed stays in the form."
+                        )
+                    ),
+                    "and": str(_(", ")),
+                    "then": str(_("; ")),
+                },
             }
         context["block_labels"] = {
             "drag": _("Drag to move this block"),
             "up": _("Move this block up"),
             "down": _("Move this block down"),
+            # A page past what the server reads at once is stopped before it is sent, not lost.
+            "max_bytes": settings.DATA_UPLOAD_MAX_MEMORY_SIZE,
+            "too_big": str(
+                _(
+                    "This page holds %(size)s MB of text; at most %(most)s MB can be saved at once. Nothing was "
+                    "sent and nothing is lost: shorten or split the longest blocks, then save again."
+                )
+            ),
             # The paragraph editor's buttons say these in English (it translates only its dialogs).
             "editor": {
                 "bold": _("Bold"),

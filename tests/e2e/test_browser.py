@@ -367,3 +367,14 @@ def test_an_editor_pastes_from_word_and_moves_blocks_in_a_browser(browser, live_
         ("paragraph", "<strong>普京</strong>抵达巴库。"),
         ("paragraph", "两国元首将举行会谈。"),
     ]
+
+    # Five megabytes pasted into a block: the page is not sent (the server would refuse to read
+    # it), the editor is told why, and the text is still on the page.
+    version = Article.objects.get(pk=article.pk).version
+    heading = driver.find_element(By.CSS_SELECTOR, ".body-blocks textarea[name$='-text']")
+    driver.execute_script("arguments[0].value = '长'.repeat(5 * 1024 * 1024 / 3);", heading)
+    driver.find_element(By.NAME, "_continue").click()
+    note = _wait(driver, lambda d: d.find_element(By.ID, "block-size-note"))
+    assert "MB" in note.text and "没有丢失" in note.text
+    assert len(heading.get_attribute("value")) == 5 * 1024 * 1024 // 3
+    assert Article.objects.get(pk=article.pk).version == version

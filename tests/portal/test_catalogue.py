@@ -3,6 +3,7 @@ that Django reads says what the `.po` says (`make messages` after editing)."""
 
 import ast
 import gettext
+import re
 from pathlib import Path
 
 PO = Path(__file__).resolve().parent.parent.parent / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
@@ -166,3 +167,19 @@ def test_the_message_walk_sees_an_unwrapped_message():
         'self.message_user(request, f"{n} 篇文章已发布", messages.SUCCESS)\n'
     )
     assert [line for line, _text in _untranslated(ast.parse(sample))] == [1, 3, 6, 7, 8]
+
+
+def test_templates_and_scripts_write_their_words_through_the_catalogue():
+    """A Chinese character typed into a template or a script is a message nobody can translate:
+    templates say it with {% translate %}, scripts get it from the page."""
+    root = PO.parent.parent.parent.parent
+    han = re.compile(r"[\u4e00-\u9fff]")
+    found = [
+        f"{path.relative_to(root)}:{number}"
+        for app in APPS
+        for pattern in ("templates/**/*.html", "static/**/*.js")
+        for path in sorted((root / app).glob(pattern))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if han.search(line)
+    ]
+    assert found == []

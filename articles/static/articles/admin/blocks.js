@@ -115,6 +115,32 @@
     });
   }
 
+  // What the server would refuse to read is not sent: the editor is told, and keeps the page.
+  function guardSize(event) {
+    const form = event.target;
+    if (!labels.max_bytes) return;
+    let size = 0;
+    for (const [, value] of new FormData(form)) {
+      size += typeof value === "string" ? new Blob([value]).size : 0;
+    }
+    const note = document.getElementById("block-size-note");
+    if (size <= labels.max_bytes) {
+      if (note) note.remove();
+      return;
+    }
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    const mb = (bytes) => (bytes / 1048576).toFixed(1);
+    const text = labels.too_big.replace("%(size)s", mb(size)).replace("%(most)s", mb(labels.max_bytes));
+    const shown = note || document.createElement("p");
+    shown.id = "block-size-note";
+    shown.className = "errornote";
+    shown.setAttribute("role", "alert");
+    shown.textContent = text;
+    if (!note) form.prepend(shown);
+    shown.scrollIntoView({ block: "center" });
+  }
+
   function start() {
     if (!group()) return;
     labels = JSON.parse((document.getElementById("block-labels") || {}).textContent || "{}");
@@ -125,7 +151,10 @@
     group().addEventListener("dragover", dragOver);
     document.addEventListener("formset:added", (event) => setUp(event.target));
     const form = group().closest("form");
-    if (form) form.addEventListener("submit", numberRows);
+    if (form) {
+      form.addEventListener("submit", guardSize);
+      form.addEventListener("submit", numberRows);
+    }
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);

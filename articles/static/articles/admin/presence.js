@@ -15,12 +15,18 @@
     return data;
   }
 
+  // The server's sentences in the desk's language, with their %(name)s parts filled in.
+  function say(sentence, parts) {
+    return sentence.replace(/%\((\w+)\)s/g, (whole, name) => (name in parts ? parts[name] : whole));
+  }
+
   function show(answer) {
+    const says = config.says;
     others.textContent = answer.others.length
-      ? answer.others.map((o) => o.name).join("、") + " 也打开了这篇文章（" + answer.others[0].since + " 起），保存前请先沟通。"
+      ? say(says.others, { names: answer.others.map((o) => o.name).join(says.and), since: answer.others[0].since })
       : "";
     changes.textContent = answer.changes.length
-      ? "打开后已有新的保存：" + answer.changes.join("；") + "。现在保存会被拒绝，你的内容会保留在表单里。"
+      ? say(says.changes, { changes: answer.changes.join(says.then) })
       : "";
   }
 
