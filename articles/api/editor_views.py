@@ -22,19 +22,16 @@ from core.permissions import IsEditorOrReadOnly, IsNewsroomMember
 from .. import preview, selectors, services
 from ..models import Article, Author, Outlet, RelatedPick, Section, Tag
 from .filters import EditorArticleFilter
-from .serializers import (
+from .inputs import (
     ArticleInputSerializer,
     AuthorInputSerializer,
     CorrectionInputSerializer,
-    EditorArticleSerializer,
     OutletInputSerializer,
-    PreviewSerializer,
-    RevisionDetailSerializer,
-    RevisionSerializer,
     ScheduleInputSerializer,
     SectionInputSerializer,
     TagInputSerializer,
 )
+from .serializers import EditorArticleSerializer, PreviewSerializer, RevisionDetailSerializer, RevisionSerializer
 from .views import PAGE_SIZE_PARAMETER, NamePagination
 
 
