@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install migrate demo run test lint bench messages clean
+.PHONY: install migrate demo run serve test lint bench messages clean
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,11 @@ demo: migrate
 
 run: demo
 	./scripts/run.sh
+
+# Production start on this host (see README, Production): migrate, then gunicorn, a Celery worker
+# per queue and beat, as SERVE_ROLES says. Set DJANGO_DEBUG=false and DJANGO_SECRET_KEY first.
+serve: migrate
+	./scripts/serve.sh
 
 test: install
 	$(BIN)/python -m pytest -q

@@ -8,7 +8,8 @@ PORT=${PORTAL_PORT:-8000}
 
 pids=()
 stop() {
-  trap - INT TERM EXIT
+  trap '' INT TERM  # a second Ctrl-C while stopping changes nothing
+  trap - EXIT
   echo
   echo "Stopping web, worker and beat..."
   # runserver's reloader runs the server in a child of its own.
@@ -16,6 +17,7 @@ stop() {
   kill -TERM "${pids[@]}" 2>/dev/null || true
   wait 2>/dev/null || true
   echo "Stopped."
+  exit 0  # stopping on Ctrl-C is how `make run` ends, not a failure
 }
 trap stop INT TERM EXIT
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 from portal.csp_policy import content_security_policy
 
@@ -189,6 +190,34 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+# One queue per kind of work, so a burst of one never waits behind another: a hundred 50-megapixel
+# uploads do not hold back the rail's 15-second refresh. A worker started without -Q takes every
+# queue (make run); scripts/serve.sh gives each its own workers.
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_QUEUES = [
+    Queue(name, routing_key=name) for name in ("default", "rail", "outbox", "renditions", "maintenance")
+]
+CELERY_TASK_ROUTES = {
+    # The rail: its refresh, the view counts it flushes, which articles may count.
+    "trending.tasks.trending_refresh_task": {"queue": "rail"},
+    "trending.tasks.view_counts_flush_task": {"queue": "rail"},
+    "trending.tasks.eligibility_update_task": {"queue": "rail"},
+    # The change stream and what carries it out: CDN purges, webhooks, WebSub pings.
+    "core.tasks.outbox_relay_task": {"queue": "outbox"},
+    "core.tasks.purge_flush_task": {"queue": "outbox"},
+    "distribution.tasks.webhooks_deliver_task": {"queue": "outbox"},
+    "distribution.tasks.websub_ping_task": {"queue": "outbox"},
+    # Photo work: seconds of CPU each.
+    "media.tasks.renditions_generate_task": {"queue": "renditions"},
+    "media.tasks.renditions_sweep_missing_task": {"queue": "renditions"},
+    # Bulk maintenance: sweeps and prunes that may take minutes.
+    "articles.tasks.revisions_prune_task": {"queue": "maintenance"},
+    "core.tasks.outbox_prune_task": {"queue": "maintenance"},
+    "media.tasks.images_sweep_expired_task": {"queue": "maintenance"},
+    "trending.tasks.trending_maintain_task": {"queue": "maintenance"},
+    "portal.tasks.tokens_prune_task": {"queue": "maintenance"},
+    # Everything else, scheduled publishing included, goes to "default".
+}
 CELERY_TASK_IGNORE_RESULT = True
 # Tasks that acknowledge late go back to the queue when their worker process is killed.
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

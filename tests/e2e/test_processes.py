@@ -175,3 +175,58 @@ def test_run_script_starts_web_worker_and_beat_and_stops_them_all(site_env, tmp_
         if runner.poll() is None:
             os.killpg(runner.pid, signal.SIGKILL)
         subprocess.run(["pkill", "-KILL", "-g", str(runner.pid)])
+
+
+def test_serve_starts_web_a_worker_per_queue_and_beat_and_stops_them_all(site_env, tmp_path):
+    """scripts/serve.sh as a production host runs it: gunicorn from its config, the rail's,
+    the change stream's, the photos' and the rest's workers, one beat; SIGTERM stops them all."""
+    port = _free_port()
+    env = {**site_env, "PORTAL_PORT": str(port), "WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "2"}
+    env["PORTAL_BIN"] = str(Path(PYTHON).parent)
+    started = datetime.now(UTC)
+    output = (tmp_path / "serve.log").open("w")
+    serve = subprocess.Popen(
+        ["bash", "scripts/serve.sh"], cwd=ROOT, env=env, start_new_session=True, stdout=output, stderr=output
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for(f"{base}/readyz", timeout=60)
+        running = subprocess.run(
+            ["ps", "-ww", "-o", "args=", "-g", str(serve.pid)], capture_output=True, text=True, check=True
+        ).stdout
+        for queues in ("--queues=rail ", "--queues=outbox ", "--queues=renditions ", "--queues=default,maintenance "):
+            assert queues in running, running
+        assert "celery -A portal beat" in running and "deploy/gunicorn.conf.py" in running
+
+        # The rail worker takes beat's 15-second refresh; the photo workers take the demo's uploads.
+        status, _, token = _call(
+            "POST", f"{base}/api/v1/auth/token/", {"username": "photo", "password": "portal-photo"}
+        )
+        photo_editor = {"Authorization": f"Token {token['token']}"}
+        deadline = time.monotonic() + 45
+        while True:
+            rail = _call("GET", f"{base}/api/v1/trending/")[2]
+            images = _call("GET", f"{base}/api/v1/editor/images/", headers=photo_editor)[2]["results"]
+            fresh = rail["generated_at"] and datetime.fromisoformat(rail["generated_at"]) > started
+            # The demo's photos were uploaded with no worker running: any made now is the photo queue's.
+            if fresh and any(image["renditions_ready"] for image in images):
+                break
+            assert time.monotonic() < deadline, (rail["generated_at"], [i["renditions_ready"] for i in images])
+            time.sleep(1)
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        try:
+            code = serve.wait(timeout=60)
+        finally:
+            if _group_alive(serve.pid):
+                os.killpg(serve.pid, signal.SIGKILL)
+    output.close()
+    log = (tmp_path / "serve.log").read_text()
+    assert code == 0, log[-2000:]
+    assert "serve: stopped" in log
+    assert not _group_alive(serve.pid)
+
+
+def _group_alive(group: int) -> bool:
+    listed = subprocess.run(["ps", "-o", "pid=", "-g", str(group)], capture_output=True, text=True).stdout
+    return bool(listed.strip())

@@ -1,0 +1,32 @@
+"""gunicorn for Portal (`gunicorn -c deploy/gunicorn.conf.py portal.wsgi:application`), from the
+same environment as every other process. scripts/serve.sh starts it so."""
+
+import multiprocessing
+import os
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    return int(raw) if raw else default
+
+
+bind = [f"{os.environ.get('PORTAL_HOST', '0.0.0.0')}:{_int('PORTAL_PORT', 8000)}"]  # noqa: S104 - behind a proxy
+# Processes from the CPU count (gunicorn's own rule of thumb), each with a few threads: a reader's
+# request mostly waits on the cache or the database, so threads keep a process busy meanwhile.
+workers = _int("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1)
+threads = _int("GUNICORN_THREADS", 4)
+worker_class = "gthread" if threads > 1 else "sync"
+# A request taking longer than this is stuck: its worker is replaced (and the proxy answers 502).
+timeout = _int("GUNICORN_TIMEOUT", 30)
+graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 20)
+keepalive = 5  # a load balancer's connections are reused
+backlog = 2048
+# Workers are replaced now and then, so a slow leak in a library never grows without bound.
+max_requests = _int("GUNICORN_MAX_REQUESTS", 5000)
+max_requests_jitter = max_requests // 10
+# One line per request on stdout: address, request, status, bytes, milliseconds, referrer, agent.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
+errorlog = "-"
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(f)s" "%(a)s"'
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+proc_name = "portal-web"
