@@ -175,7 +175,9 @@ CELERY_TASK_SOFT_TIME_LIMIT = 60
 # run twice; far less than Redis's default hour, or a killed worker's rendition job waits that long.
 CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=CELERY_TASK_TIME_LIMIT + 60)
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    # kombu's filesystem transport: a folder every process on the machine shares.
+    # kombu's filesystem transport: a folder every process on the machine shares. Ours writes
+    # each message whole before a worker can see it (core.broker).
+    CELERY_BROKER_TRANSPORT = "core.broker:Transport"
     _broker_dir = VAR_DIR / "broker"
     for _folder in ("queue", "processed"):
         (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)

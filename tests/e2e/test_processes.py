@@ -230,3 +230,85 @@ def test_serve_starts_web_a_worker_per_queue_and_beat_and_stops_them_all(site_en
 def _group_alive(group: int) -> bool:
     listed = subprocess.run(["ps", "-o", "pid=", "-g", str(group)], capture_output=True, text=True).stdout
     return bool(listed.strip())
+
+
+_UPLOAD_BURST = """
+import io, django
+django.setup()
+from PIL import Image, ImageDraw
+from django.contrib.auth import get_user_model
+from media import imaging, services
+by = get_user_model().objects.get(username="photo")
+for number in range({count}):
+    picture = Image.linear_gradient("L").resize((2400, 1800)).convert("RGB")
+    ImageDraw.Draw(picture).rectangle((number, number, number + 300, number + 200), fill=(200, 40, 40))
+    buffer = io.BytesIO()
+    picture.save(buffer, "JPEG", quality=85)
+    data = buffer.getvalue()
+    probe = imaging.probe(data, max_pixels=60_000_000)
+    services.image_create(data=data, probe=probe, by=by, caption=f"burst {{number}}")
+print("uploaded")
+"""
+
+
+def test_a_burst_of_uploads_does_not_hold_back_the_rail(site_env, tmp_path):
+    """200 photos uploaded at once wait on their own queue: beat's 15-second rail refresh keeps
+    its period meanwhile (one shared queue would put it behind hours of photo work)."""
+    env = {**site_env, "SERVE_ROLES": "workers,beat", "WORKER_RENDITIONS_CONCURRENCY": "1"}
+    env["PORTAL_BIN"] = str(Path(PYTHON).parent)
+    env["DJANGO_SETTINGS_MODULE"] = "portal.settings"
+    uploaded = subprocess.run(
+        [PYTHON, "-c", _UPLOAD_BURST.format(count=200)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+    )
+    assert uploaded.stdout.strip().endswith("uploaded"), uploaded.stderr[-2000:]
+    output = (tmp_path / "serve.log").open("w")
+    serve = subprocess.Popen(
+        ["bash", "scripts/serve.sh"], cwd=ROOT, env=env, start_new_session=True, stdout=output, stderr=output
+    )
+    refreshes: list[float] = []
+    try:
+        deadline = time.monotonic() + 75
+        last = None
+        while time.monotonic() < deadline:
+            made = _rail_made_at(env)
+            if made is not None and made != last:
+                refreshes.append(made)
+                last = made
+            time.sleep(0.5)
+        waiting = _photos_without_renditions(env)
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        try:
+            serve.wait(timeout=60)
+        finally:
+            if _group_alive(serve.pid):
+                os.killpg(serve.pid, signal.SIGKILL)
+            output.close()
+
+    gaps = [later - earlier for earlier, later in zip(refreshes, refreshes[1:], strict=False)]
+    # Photo work was still queued when the window closed: the refreshes happened beside it.
+    assert waiting >= 20, "the photo queue emptied: the burst was too small to prove anything"
+    assert len(refreshes) >= 4 and max(gaps) <= 15 + 5, (gaps, (tmp_path / "serve.log").read_text()[-2000:])
+
+
+def _django(env, code: str) -> str:
+    script = "import django; django.setup()\n" + code
+    done = subprocess.run([PYTHON, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout.strip()
+
+
+def _rail_made_at(env) -> float | None:
+    made = _django(
+        env,
+        "from trending.models import Snapshot\n"
+        "row = Snapshot.objects.filter(rail='now', section_slug='').first()\n"
+        "print(row.generated_at.timestamp() if row else '')",
+    )
+    return float(made) if made else None
+
+
+def _photos_without_renditions(env) -> int:
+    return int(
+        _django(env, "from media.models import Image\nprint(Image.objects.filter(renditions_ready=False).count())")
+    )

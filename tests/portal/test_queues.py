@@ -41,21 +41,19 @@ def broker(request, tmp_path):
     if request.param == "filesystem":
         folder = tmp_path / "broker"
         folder.mkdir()
-        return "filesystem://", {
-            "data_folder_in": str(folder),
-            "data_folder_out": str(folder),
-            "store_processed": False,
-        }
+        options = {"data_folder_in": str(folder), "data_folder_out": str(folder), "store_processed": False}
+        return "filesystem://", options, "core.broker:Transport"  # the embedded broker's transport
     url = request.getfixturevalue("redis_url")
-    return url, {"global_keyprefix": f"test-queues-{uuid.uuid4().hex[:8]}:"}
+    return url, {"global_keyprefix": f"test-queues-{uuid.uuid4().hex[:8]}:"}, None
 
 
 def test_a_task_sent_lands_once_on_its_own_queue(broker):
-    url, options = broker
+    url, options, transport = broker
     app = Celery(f"queues-test-{uuid.uuid4().hex[:6]}", set_as_current=False)
     app.conf.update(
         broker_url=url,
         broker_transport_options=options,
+        broker_transport=transport,
         task_default_queue=settings.CELERY_TASK_DEFAULT_QUEUE,
         task_queues=settings.CELERY_TASK_QUEUES,
         task_routes=settings.CELERY_TASK_ROUTES,
