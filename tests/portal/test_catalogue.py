@@ -79,7 +79,7 @@ def test_the_parser_sees_an_untranslated_and_a_fuzzy_entry():
 APPS = ("articles", "core", "distribution", "media", "portal", "search", "trending")
 TRANSLATE = {"_", "gettext", "gettext_lazy", "ngettext", "ngettext_lazy", "pgettext", "pgettext_lazy"}
 # Exceptions no user reads: programming errors, operators' command-line errors, and what a
-# failing store or CDN says to the log (the client gets the 503's own message).
+# failing store, broker or CDN says to the log (the client gets the 503's own message).
 INTERNAL = {
     "RuntimeError",
     "ValueError",
@@ -89,6 +89,7 @@ INTERNAL = {
     "CommandError",
     "StoreUnavailable",
     "PurgeFailed",
+    "ChannelError",
 }
 MESSAGE_ATTRIBUTES = {"message", "default_detail", "verbose_name", "site_header", "index_title"}
 
