@@ -9,6 +9,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
+from portal import error_reports
 from portal.csp_policy import content_security_policy
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -335,3 +336,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# Error reports (portal.error_reports) when a DSN is given: Sentry's, or a compatible server's.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = env.str("SENTRY_ENVIRONMENT", default="production" if not DEBUG else "development")
+PORTAL_RELEASE = env.str("PORTAL_RELEASE", default="")
+error_reports.init(SENTRY_DSN, environment=SENTRY_ENVIRONMENT, release=PORTAL_RELEASE)
