@@ -11,7 +11,6 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from . import imaging, photographers, selectors, services, uses
@@ -206,7 +205,7 @@ class ImageAdmin(admin.ModelAdmin):
         """Editors still see a photo whose rights ended (readers do not); made in memory, never stored."""
         image = Image.objects.filter(pk=pk).first()
         if image is None or not self.has_view_permission(request, image):
-            raise Http404(gettext_lazy("No such image."))
+            raise Http404(_("No such image."))
         if image.is_usable_at(timezone.now()):
             return HttpResponseRedirect(thumbnail_url(image))
         with default_storage.open(image.file, "rb") as source:

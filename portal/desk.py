@@ -32,6 +32,8 @@ class RailRow:
     pinned: bool
     views: list[int]
 
+    width, height = SPARK_WIDTH, SPARK_HEIGHT  # the chart's box, one place for code and template
+
     @property
     def total(self) -> int:
         return sum(self.views)
@@ -73,7 +75,7 @@ def _rail(now: float) -> dict:
     return {"rows": rows, "generated_at": snapshot["generated_at"], "store_unavailable": unavailable}
 
 
-def _next_out(now) -> list:
+def _next_out() -> list:
     from articles.models import Article
 
     return list(
@@ -127,7 +129,7 @@ def front_page(request, site) -> dict:
     desk: dict = {}
     if may_view(Article):
         desk["rail"] = _rail(time.time())
-        desk["next_out"] = _next_out(now)
+        desk["next_out"] = _next_out()
         desk["schedule_url"] = reverse("admin:articles_article_schedule")
     if may_view(Image):
         desk["expiring"] = _expiring(now)
