@@ -348,6 +348,9 @@ class CacheFirstMixin:
         """How many reads of a URL in one process before its answer uses the shared cache."""
         return 1
 
+    # Public answers may come from a read replica (core.replicas).
+    replica_reads = True
+
     def dispatch(self, request, *args, **kwargs):
         if request.method in ("GET", "HEAD"):
             hit = lookup(request, self.cache_keys(**kwargs), admit_after=self.cache_admit_after(**kwargs))

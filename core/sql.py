@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from django.db import connection
+from .replicas import reader
 
 
 def fetch_all(sql: str, params: list) -> list[tuple]:
-    """Rows of one query on the default connection, through Django's cursor wrapper (errors
+    """Rows of one query on the request's read connection (core.replicas), through Django's cursor wrapper (errors
     become Django's, queries are counted and logged as any other).
 
     On PostgreSQL the rows come in the binary format: stored documents (`bytea`) arrive as
@@ -14,6 +14,7 @@ def fetch_all(sql: str, params: list) -> list[tuple]:
     parse, which halves the cost of a list page's query. That needs parameters bound by the
     server, so the SQL must be valid with them (plain values, no `%s` in odd places).
     """
+    connection = reader()
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(sql, params)

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_safe
 from articles import listing
 from articles.models import Author, Section, Tag
 from core.api_cache import LATER, Answer, cached_response, next_horizon
+from core.replicas import replica_reads
 
 from . import feeds, selectors, sitemaps
 from .services import FEED, SITEMAP
@@ -32,6 +33,7 @@ def _absolute(request, path: str) -> str:
     return request.build_absolute_uri(path)
 
 
+@replica_reads
 @require_safe
 def feed(request, fmt: str, kind: str = "", slug: str = "") -> HttpResponse:
     scope = feeds.Scope()
@@ -59,6 +61,7 @@ def _news_until(rows) -> float | None:
     return min(moments) if moments else None
 
 
+@replica_reads
 @require_safe
 def sitemap_index(request) -> HttpResponse:
     def build() -> Answer:
@@ -76,6 +79,7 @@ def sitemap_index(request) -> HttpResponse:
     return cached_response(request, build, keys=[FEED, SITEMAP])
 
 
+@replica_reads
 @require_safe
 def sitemap_articles(request, number: int) -> HttpResponse:
     def build():
@@ -89,6 +93,7 @@ def sitemap_articles(request, number: int) -> HttpResponse:
     return _or_404(request, build)
 
 
+@replica_reads
 @require_safe
 def news_sitemap(request, number: int | None = None) -> HttpResponse:
     """`/sitemaps/news.xml`: the articles of the last 48 hours, or, when more than 1,000 went

@@ -9,12 +9,15 @@ class PortalConfig(AppConfig):
     verbose_name = gettext_lazy("Portal")
 
     def ready(self) -> None:
-        from core import api_cache, outbox, purge
+        from core import api_cache, outbox, purge, replicas
 
         from . import accounts
 
         accounts.connect_signals()  # a changed password revokes the account's API tokens
 
+        # Derived rows written (documents, search, distribution keys), replicas catch up before
+        # anything tells the world: webhooks, then our answer cache and the CDN.
+        outbox.register("replicas", replicas.wait_consumer, order=outbox.FIRST + 25)
         # Every committed public change: our answer cache, then the CDN in front.
         outbox.register("api-cache", api_cache.invalidate_on_event, order=outbox.PURGE)
         outbox.register("cdn-purge", purge.purge_consumer, order=outbox.PURGE)

@@ -9,6 +9,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
+from core import replicas
 from portal import error_reports
 from portal.csp_policy import content_security_policy
 
@@ -84,6 +85,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.replicas.ReplicaReadsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.PageCSPMiddleware",
@@ -140,6 +142,20 @@ else:
     # one 503 (Retry-After) before it reconnects. On: a `SELECT 1` before each request's first
     # query, so not even that one fails.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DATABASE_HEALTH_CHECKS", default=False)
+# Read replicas (PostgreSQL hot standbys), comma-separated: public reads go to one that keeps
+# up (core.replicas); writes, editors, workers and migrations use the primary.
+DATABASES.update(
+    replicas.settings_for(
+        env.list("DATABASE_REPLICA_URLS", default=[]), DATABASES["default"], environ.Env.db_url_config
+    )
+)
+# A replica replaying further behind than this is left out, and a purge waits this long at most.
+REPLICA_MAX_LAG_SECONDS = env.float("REPLICA_MAX_LAG_SECONDS", default=5.0)
+# After an editor's write, their browser reads the primary this long (a cookie).
+REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=30)
+# A replica that failed is tried again after this long.
+REPLICA_RETRY_SECONDS = env.float("REPLICA_RETRY_SECONDS", default=5.0)
+DATABASE_ROUTERS = ["core.replicas.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # SQLite cannot enforce "one pin per position" when the section is empty; services replace
 # conflicting pins first, and PostgreSQL enforces it too.

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from django.db import connection, transaction
 
+from core.replicas import reader
+
 from .. import text
 from ..query import Query, Term
 from . import Backend, Entry, Hit, words_of
@@ -246,7 +248,8 @@ class PostgresBackend(Backend):
             cursor.execute(sql, values)
             return cursor.fetchall()
 
-        with transaction.atomic(), connection.cursor() as cursor:
+        reading = reader()  # a replica for a reader's search (core.replicas)
+        with transaction.atomic(using=reading.alias), reading.cursor() as cursor:
             # The planner prices a sequential scan of `search_doc` by its small heap and does not
             # see that each row's `doc` must be fetched out of line and decompressed: for a common
             # character that is the whole table's text. This query only ever wants the index.
@@ -276,7 +279,8 @@ class PostgresBackend(Backend):
             return found, values
 
         public = " AND ".join(where)
-        with transaction.atomic(), connection.cursor() as cursor:
+        reading = reader()
+        with transaction.atomic(using=reading.alias), reading.cursor() as cursor:
             # A handful of titles is looked up in the article table one by one: the planner, not
             # knowing how few match, would otherwise walk the whole table in id order to join them.
             _settings(cursor, enable_seqscan="off", jit="off", enable_mergejoin="off", enable_hashjoin="off")

@@ -52,6 +52,7 @@ class RailView(APIView):
 
     authentication_classes = ()
     permission_classes = (permissions.AllowAny,)
+    replica_reads = True  # core.replicas
 
     @extend_schema(
         parameters=[
