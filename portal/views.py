@@ -22,7 +22,7 @@ SERVED_IMAGE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "ima
 
 
 def serve_upload(request, path: str):
-    """Renditions from MEDIA_ROOT (the embedded setup; production uses a CDN), cached for long:
+    """Renditions from the media storage (the embedded setup; production puts a CDN in front), cached for long:
     their names change whenever their content does.
 
     Only files inside `renditions/` with an image type: the path is judged after it is
@@ -31,7 +31,8 @@ def serve_upload(request, path: str):
     """
     import posixpath
 
-    from django.http import Http404
+    from django.core.files.storage import FileSystemStorage, default_storage
+    from django.http import FileResponse, Http404
     from django.views.static import serve
 
     if "\x00" in path or "\\" in path or any(part in ("..", ".") for part in path.split("/")):
@@ -40,7 +41,13 @@ def serve_upload(request, path: str):
     extension = posixpath.splitext(normalised)[1].lower()
     if not normalised.startswith("renditions/") or extension not in SERVED_IMAGE_TYPES:
         raise Http404(_("Originals are not served; use a rendition."))  # they carry full metadata
-    response = serve(request, normalised, document_root=settings.MEDIA_ROOT)
+    if isinstance(default_storage, FileSystemStorage):
+        response = serve(request, normalised, document_root=settings.MEDIA_ROOT)
+    else:  # object storage shared by every host: read through it
+        try:
+            response = FileResponse(default_storage.open(normalised, "rb"))
+        except FileNotFoundError:
+            raise Http404(_("Not found.")) from None
     response["Content-Type"] = SERVED_IMAGE_TYPES[extension]
     response["Content-Disposition"] = "inline"
     response["X-Content-Type-Options"] = "nosniff"

@@ -9,7 +9,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
-from core import replicas
+from core import replicas, storage
 from portal import error_reports
 from portal.csp_policy import content_security_policy
 
@@ -278,6 +278,9 @@ PUBLIC_BASE_URL = env.str(
     default=f"http://{env.str('PORTAL_HOST', default='127.0.0.1')}:{env.int('PORTAL_PORT', default=8000)}",
 ).rstrip("/")
 MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(VAR_DIR / "uploads"))
+# Uploads and renditions: files under MEDIA_ROOT, or S3-compatible object storage shared by every
+# host (`s3://bucket?endpoint=https://s3.example.com&region=...&prefix=...`; see core/storage.py).
+STORAGES = storage.storages_for(env.str("MEDIA_STORAGE_URL", default=""))
 
 # Content-Security-Policy (django-csp) on every page people open; see portal/csp_policy.py.
 CONTENT_SECURITY_POLICY = content_security_policy(MEDIA_URL, PUBLIC_BASE_URL)
