@@ -1,19 +1,14 @@
 """Uploads and renditions in S3-compatible object storage (MEDIA_STORAGE_URL), against a local
 server the test starts (moto's server mode), as every host of a deployment shares it."""
 
-import socket
-import subprocess
-import sys
-import time
 import uuid
 from datetime import timedelta
 
-import boto3
 import pytest
 from django.test import Client
 from django.utils import timezone
 
-from bench.common import free_port
+from bench import s3
 from core.storage import storages_for
 from media import services
 from media.models import Image, Rendition
@@ -26,39 +21,15 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
 
 @pytest.fixture(scope="module")
 def s3_endpoint():
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            assert time.monotonic() < deadline, "moto's server did not start"
-            time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}"
-    server.terminate()
-    server.wait(timeout=10)
+    with s3.moto_server() as endpoint:
+        yield endpoint
 
 
 @pytest.fixture
 def bucket(s3_endpoint, settings, media_root):
     name = f"portal-{uuid.uuid4().hex[:8]}"
-    client = boto3.client(
-        "s3",
-        endpoint_url=s3_endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="test-key",
-        aws_secret_access_key="test-secret",
-    )
-    client.create_bucket(Bucket=name)
-    settings.STORAGES = storages_for(
-        f"s3://test-key:test-secret@{name}?endpoint={s3_endpoint}&region=us-east-1&prefix=newsroom"
-    )
+    client = s3.client(s3_endpoint)
+    settings.STORAGES = storages_for(s3.storage_url(s3_endpoint, name, prefix="newsroom"))
 
     def keys() -> set[str]:
         listed = client.list_objects_v2(Bucket=name).get("Contents", [])
