@@ -30,6 +30,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils.cache import patch_cache_control
 
+from . import metrics
 from .memo import Memo
 from .renderers import json_default
 
@@ -171,7 +172,12 @@ def invalidate_on_event(event) -> None:
     """Outbox consumer: the answers depending on the event's keys go stale once it commits
     (not before, or a reader could cache the old document under the new generation)."""
     keys = list(event.keys)
-    transaction.on_commit(lambda: purge(keys), robust=True)
+
+    def purge_and_time() -> None:
+        purge(keys)
+        metrics.visible("api", event)
+
+    transaction.on_commit(purge_and_time, robust=True)
 
 
 def _response_key(request: HttpRequest) -> str:

@@ -10,6 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from . import metrics
+
 logger = logging.getLogger(__name__)
 
 
@@ -143,5 +145,7 @@ def flush() -> int:
             for key, queued_at, _ in batch:
                 # A key changed again while it was being sent stays for the next flush.
                 PendingPurge.objects.filter(key=key, queued_at=queued_at).delete()
+                if key.startswith("article-"):
+                    metrics.visible_since("cdn", queued_at)
             sent += len(batch)
     return sent

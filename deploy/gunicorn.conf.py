@@ -30,3 +30,23 @@ errorlog = "-"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(f)s" "%(a)s"'
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 proc_name = "portal-web"
+
+
+# Metrics (METRICS_ENABLED): every worker writes its counts to one folder that /metrics adds up.
+# serve.sh prepares it for all the host's processes; started alone, gunicorn does it here.
+if os.environ.get("METRICS_ENABLED", "").lower() in ("1", "true", "yes", "on") and not os.environ.get(
+    "PROMETHEUS_MULTIPROC_DIR"
+):
+    import shutil
+
+    folder = os.path.join(os.environ.get("PORTAL_VAR_DIR", "var"), "metrics")
+    shutil.rmtree(folder, ignore_errors=True)
+    os.makedirs(folder, exist_ok=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+
+
+def child_exit(server, worker) -> None:
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

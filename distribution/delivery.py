@@ -24,6 +24,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import metrics
 from core.i18n import site_language
 from core.models import OutboxEvent
 
@@ -163,6 +164,8 @@ def record(delivery: Delivery, result: webhooks.Result, started: datetime) -> No
         wait_for = None
         if result.ok:
             current.status = Delivery.Status.SUCCEEDED
+            if current.type == metrics.PUBLISHED:
+                metrics.visible_since("webhook", current.created_at, now.timestamp())
             current.next_attempt_at = None
             if endpoint.failing_since:
                 Endpoint.objects.filter(pk=endpoint.pk).update(failing_since=None)

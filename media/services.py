@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from prometheus_client import Histogram
 
 from core import announce, outbox, roles
 
@@ -21,6 +22,13 @@ from . import imaging, photographers, selectors, uses
 from .models import Agency, Image, Rendition
 
 logger = logging.getLogger(__name__)
+
+RENDITION = Histogram(
+    "portal_rendition_seconds",
+    "Time to make one rendition (its share of the resize and its encoding), by spec and format",
+    ["spec", "format"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
+)
 
 
 class ImageInUse(Exception):
@@ -245,6 +253,7 @@ def renditions_generate(*, image_id: int) -> int:
             encode_options=settings.MEDIA_ENCODE_OPTIONS,
         )
         for output in outputs:
+            RENDITION.labels(output.spec.name, output.format).observe(output.seconds)
             if (output.spec.name, output.format) in have:
                 continue
             made += _save_rendition(image, output)

@@ -9,7 +9,7 @@ class PortalConfig(AppConfig):
     verbose_name = gettext_lazy("Portal")
 
     def ready(self) -> None:
-        from core import api_cache, outbox, purge, replicas
+        from core import api_cache, metrics, outbox, purge, replicas
 
         from . import accounts
 
@@ -21,3 +21,13 @@ class PortalConfig(AppConfig):
         # Every committed public change: our answer cache, then the CDN in front.
         outbox.register("api-cache", api_cache.invalidate_on_event, order=outbox.PURGE)
         outbox.register("cdn-purge", purge.purge_consumer, order=outbox.PURGE)
+
+        # Read at each scrape of /metrics.
+        from .celery import queue_lengths
+
+        metrics.register_live("portal_celery_queue_length", "Tasks waiting in each Celery queue", queue_lengths)
+        metrics.register_live(
+            "portal_outbox_lag_seconds",
+            "How long the oldest change not yet handed to every consumer has waited",
+            lambda: [({}, outbox.lag_seconds())],
+        )

@@ -53,6 +53,7 @@ urlpatterns = [
     *distribution_urls.urlpatterns,
     path("healthz", views.HealthView.as_view(), name="healthz"),
     path("readyz", views.ReadyView.as_view(), name="readyz"),
+    path("metrics", views.metrics, name="metrics"),
 ]
 
 if settings.MEDIA_SERVE:

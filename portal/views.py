@@ -55,6 +55,32 @@ def serve_upload(request, path: str):
     return response
 
 
+def metrics(request):
+    """`GET /metrics`: Prometheus' text format, for a scraper with the token or from an allowed
+    address; 404 unless METRICS_ENABLED (nothing tells a stranger it exists)."""
+    import hmac
+
+    from django.http import Http404, HttpResponse
+
+    from core import metrics as exported
+    from core.net import address_in, request_address
+
+    if not settings.METRICS_ENABLED or request.method not in ("GET", "HEAD"):
+        raise Http404(_("Not found."))
+    token = settings.METRICS_TOKEN
+    sent = request.headers.get("Authorization", "")
+    address = request_address(request)
+    allowed = settings.METRICS_ALLOWED_ADDRESSES or ([] if token else ["127.0.0.0/8", "::1/128"])
+    by_token = bool(token) and hmac.compare_digest(sent.encode(), f"Bearer {token}".encode())
+    by_address = address_in(address, allowed)
+    if not (by_token or by_address):
+        raise Http404(_("Not found."))
+    body, content_type = exported.exposition()
+    response = HttpResponse(body, content_type=content_type)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 class HealthView(APIView):
     """`GET /healthz`: the process answers. Also the benchmarks' trivial DRF endpoint."""
 

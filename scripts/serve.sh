@@ -28,6 +28,16 @@ worker() {  # worker QUEUES CONCURRENCY NAME
   pids+=($!)
 }
 
+# Metrics: this host's processes count into one folder, emptied at start; /metrics adds it up.
+# A host without web serves them from `manage.py serve_metrics` (METRICS_PORT, 9464).
+if [[ "${METRICS_ENABLED:-false}" =~ ^(1|[Tt]rue|[Yy]es|[Oo]n)$ ]]; then
+  export PROMETHEUS_MULTIPROC_DIR=${PROMETHEUS_MULTIPROC_DIR:-${PORTAL_VAR_DIR:-var}/metrics}
+  rm -rf "$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
+  if [[ $ROLES != *,web,* ]]; then
+    "$BIN/python" manage.py serve_metrics &
+    pids+=($!)
+  fi
+fi
 if [[ $ROLES == *,web,* ]]; then
   "$BIN/gunicorn" -c deploy/gunicorn.conf.py portal.wsgi:application &
   pids+=($!)

@@ -9,6 +9,7 @@ from django.db import transaction
 
 from articles.models import Article, Block
 from articles.text import html_to_text
+from core import metrics
 from core.sql import fetch_all
 
 from . import text
@@ -77,6 +78,7 @@ def index_consumer(event) -> None:
     """
     if event.type.startswith("article."):
         index_articles(article_ids=[int(event.data["id"])])
+        transaction.on_commit(lambda: metrics.visible("search", event), robust=True)
 
 
 def rebuild(*, batch: int = 500, progress: Callable[[int, int], None] | None = None) -> int:

@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 
 from django.core.cache import cache
 from django.db.models import Q
+from django.utils import timezone
 
 from articles.models import Article, Section
 from articles.selectors import public_q
@@ -80,3 +81,10 @@ def public_times(ids: list[int]) -> dict[int, tuple[int | None, float | None]]:
         article: (section, published_at.timestamp() if status in public and published_at else None)
         for article, section, status, published_at in rows
     }
+
+
+def rail_ages() -> list[tuple[dict[str, str], float]]:
+    """Each site-wide rail's age in seconds, for the metrics scrape (a rail never built is left out)."""
+    now = timezone.now()
+    made = Snapshot.objects.filter(section_slug="").values_list("rail", "generated_at")
+    return [({"rail": rail}, (now - moment).total_seconds()) for rail, moment in made]

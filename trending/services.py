@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Case, F, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from prometheus_client import Counter, Histogram
 
 from articles.models import Article
 from core import announce, locks, roles
@@ -27,6 +28,13 @@ from .stores import Event, Recorded, StoreUnavailable, get_store
 from .text import cut
 
 logger = logging.getLogger(__name__)
+
+EVENTS = Counter("portal_trending_events_total", "Reader events sent, by outcome", ["outcome"])
+REFRESH = Histogram(
+    "portal_rail_refresh_seconds",
+    "Time to rebuild every rail",
+    buckets=(0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0),
+)
 
 REFRESH_LOCK = "trending:refresh-lock"
 ELIGIBLE_SYNCED = "trending:eligible-synced"
@@ -105,6 +113,16 @@ def events_record(
         key = visitor_key(sent=visitor, cookie=cookie, address=address, user_agent=agent, day=day)
         valid.append(Event(article_id=article, kind=kind, weight=weights[kind], visitor=key, source=source))
     result: Recorded = get_store().record(valid, now=now, bots=bots, invalid=invalid)
+    for outcome, count in (
+        ("accepted", result.accepted),
+        ("duplicate", result.duplicates),
+        ("ineligible", result.ineligible),
+        ("limited", result.limited),
+        ("bot", bots),
+        ("invalid", invalid),
+    ):
+        if count:
+            EVENTS.labels(outcome).inc(count)
     return {
         "accepted": result.accepted,
         "rejected": len(events) - result.accepted,
@@ -216,7 +234,8 @@ def trending_refresh(*, now: datetime | None = None) -> dict[str, int]:
     with locks.held(REFRESH_LOCK) as taken:
         if not taken:
             return {"skipped": 1}
-        return _refresh(now or timezone.now())
+        with REFRESH.time():
+            return _refresh(now or timezone.now())
 
 
 def _refresh(now: datetime) -> dict[str, int]:

@@ -74,6 +74,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so it times everything else (absent unless METRICS_ENABLED).
+    "core.metrics.MetricsMiddleware",
     "core.middleware.TrustedProxyMiddleware",
     "core.middleware.LanguageMiddleware",
     "core.middleware.RejectNulMiddleware",
@@ -281,6 +283,14 @@ MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(VAR_DIR / "uploads"))
 # Uploads and renditions: files under MEDIA_ROOT, or S3-compatible object storage shared by every
 # host (`s3://bucket?endpoint=https://s3.example.com&region=...&prefix=...`; see core/storage.py).
 STORAGES = storage.storages_for(env.str("MEDIA_STORAGE_URL", default=""))
+
+# Prometheus metrics at /metrics (core/metrics.py). Scrapers prove themselves with the token
+# (`Authorization: Bearer ...`) or come from an address listed; with neither set, only this
+# machine (loopback) may scrape. Several processes add up through PROMETHEUS_MULTIPROC_DIR,
+# which scripts/serve.sh and deploy/gunicorn.conf.py set (var/metrics) and empty at start.
+METRICS_ENABLED = env.bool("METRICS_ENABLED", default=False)
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_ADDRESSES = env.list("METRICS_ALLOWED_ADDRESSES", default=[])
 
 # Content-Security-Policy (django-csp) on every page people open; see portal/csp_policy.py.
 CONTENT_SECURITY_POLICY = content_security_policy(MEDIA_URL, PUBLIC_BASE_URL)
