@@ -22,6 +22,9 @@ class OutboxEvent(models.Model):
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
+    # The W3C trace context of the request that made the change (when tracing is on), so its
+    # consumers join that trace wherever and whenever the relay hands it over.
+    trace_context = models.CharField(_("trace context"), max_length=200, blank=True, default="")
 
     class Meta:
         ordering = ["-id"]

@@ -19,10 +19,14 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from opentelemetry import propagate, trace
 
 from .models import OutboxEvent
 
 logger = logging.getLogger(__name__)
+# Spans (when tracing is on, portal/tracing.py): the relay of each event, and each consumer in it,
+# in the trace of the request that made the change.
+tracer = trace.get_tracer("portal.outbox")
 
 Consumer = Callable[[OutboxEvent], None]
 
@@ -56,7 +60,15 @@ def record(*, type: str, subject: str, keys: Iterable[str] = (), data: dict | No
     """Record a change in the caller's transaction; the relay runs once it commits."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("outbox.record() belongs inside the transaction that makes the change")
-    event = OutboxEvent.objects.create(type=type, subject=subject, keys=sorted(set(keys)), data=data or {})
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier)  # nothing unless a span is recording
+    event = OutboxEvent.objects.create(
+        type=type,
+        subject=subject,
+        keys=sorted(set(keys)),
+        data=data or {},
+        trace_context=carrier.get("traceparent", "")[:200],
+    )
     event_id = event.pk
     transaction.on_commit(lambda: relay_after_commit([event_id]), robust=True)
     return event
@@ -100,13 +112,13 @@ def relay(*, ids: Iterable[int] | None = None, limit: int = 200) -> int:
         # These events' subjects, earlier pending events first: a subject's order is kept.
         subjects = OutboxEvent.objects.filter(pk__in=list(ids)).values("subject")
         pending = pending.filter(subject__in=subjects)
-    candidates = list(pending.order_by("id").values_list("id", "subject")[:limit])
+    candidates = list(pending.order_by("id").values_list("id", "subject", "type", "trace_context")[:limit])
     blocked: set[str] = set()
     done = 0
-    for event_id, subject in candidates:
+    for event_id, subject, kind, trace_context in candidates:
         if subject in blocked:
             continue
-        outcome = _relay_one(event_id)
+        outcome = _relay_one(event_id, kind, trace_context)
         if outcome == "done":
             done += 1
         elif outcome in ("failed", "waiting"):
@@ -114,7 +126,16 @@ def relay(*, ids: Iterable[int] | None = None, limit: int = 200) -> int:
     return done
 
 
-def _relay_one(event_id: int) -> str:
+def _relay_one(event_id: int, type: str = "", trace_context: str = "") -> str:
+    """Relay one event in a span of the trace that made it (when tracing is on)."""
+    parent = propagate.extract({"traceparent": trace_context}) if trace_context else None
+    with tracer.start_as_current_span(
+        f"outbox.relay {type}", context=parent, attributes={"portal.outbox.event": event_id}
+    ):
+        return _relay_locked(event_id)
+
+
+def _relay_locked(event_id: int) -> str:
     with transaction.atomic():
         rows = OutboxEvent.objects.filter(pk=event_id, done_at__isnull=True)
         if connection.features.has_select_for_update_skip_locked:
@@ -128,7 +149,8 @@ def _relay_one(event_id: int) -> str:
         try:
             with transaction.atomic():
                 for name, consumer in consumers().items():  # noqa: B007 (the failing one is named below)
-                    consumer(event)
+                    with tracer.start_as_current_span(f"outbox.consume {name}"):
+                        consumer(event)
         except Exception as error:  # a consumer's failure stays with the event; the save is long done
             event.attempts += 1
             event.next_attempt_at = timezone.now() + backoff(event.attempts)

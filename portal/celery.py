@@ -11,6 +11,14 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
+@signals.worker_process_init.connect
+def _process_started(**kwargs) -> None:
+    # Each prefork child sets tracing up for itself: the parent's exporter thread is not its own.
+    from portal import tracing
+
+    tracing.init("portal-worker")
+
+
 @signals.worker_process_shutdown.connect
 def _process_gone(pid=None, **kwargs) -> None:
     from core import metrics

@@ -9,7 +9,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
-from core import replicas, storage
+from core import logs, replicas, storage
 from portal import error_reports
 from portal.csp_policy import content_security_policy
 
@@ -76,6 +76,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First, so it times everything else (absent unless METRICS_ENABLED).
     "core.metrics.MetricsMiddleware",
+    # Every request gets an id (X-Request-ID) that its log lines carry.
+    "core.logs.RequestIdMiddleware",
     "core.middleware.TrustedProxyMiddleware",
     "core.middleware.LanguageMiddleware",
     "core.middleware.RejectNulMiddleware",
@@ -188,6 +190,8 @@ else:
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
 CELERY_TASK_TIME_LIMIT = 5 * 60
+# Workers log through LOGGING (core/logs.py: JSON with the task id), not Celery's own handler.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_SOFT_TIME_LIMIT = 60
 # A message taken by a worker that dies without acknowledging it goes back to the queue after
 # this long (Redis): longer than a task may run (CELERY_TASK_TIME_LIMIT), or a slow task would
@@ -357,14 +361,10 @@ SPECTACULAR_SETTINGS = {
 
 REQUIRE_SERVICES = env.bool("REQUIRE_SERVICES", default=False)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
-}
+# Logs: one JSON object a line (LOG_FORMAT=json, the default outside DEBUG) with the request id,
+# user, trace and task ids (core/logs.py); plain text for people at a terminal (`make run`).
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")
+LOGGING = logs.config(level=env.str("LOG_LEVEL", default="INFO"), fmt=LOG_FORMAT)
 
 # Error reports (portal.error_reports) when a DSN is given: Sentry's, or a compatible server's.
 SENTRY_DSN = env.str("SENTRY_DSN", default="")
