@@ -265,6 +265,23 @@ def http_json(method: str, url: str, body: dict | None = None, headers: dict | N
         return error.code, dict(error.headers), json.loads(raw) if raw else None
 
 
+def login(base: str, username: str, password: str) -> dict[str, str]:
+    """The Authorization header of a fresh API token for that account."""
+    status, _, body = http_json("POST", f"{base}/api/v1/auth/token/", {"username": username, "password": password})
+    if status != 200:
+        raise RuntimeError(f"login as {username} failed: {status} {body}")
+    return {"Authorization": f"Token {body['token']}"}
+
+
+def edit_article(base: str, headers: dict[str, str], article_id: int, changes: dict):
+    """PATCH an article through the editor API as an editor does: with the ETag just read.
+    Returns (status, response headers)."""
+    url = f"{base}/api/v1/editor/articles/{article_id}/"
+    etag = http_json("GET", url, headers=headers)[1]["ETag"]
+    status, answer_headers, _ = http_json("PATCH", url, changes, {**headers, "If-Match": etag})
+    return status, answer_headers
+
+
 def run_child(script: str, env: dict[str, str], mode: str, *args) -> dict:
     """Run `script child <mode> <args as JSON>` on the benchmark's database (its own process, as
     an editor's or a worker's would be) and return the JSON it prints last."""

@@ -5,7 +5,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import api_reads, distribution, renditions, search, trending  # noqa: E402
+from bench import api_reads, distribution, observability, renditions, search, trending  # noqa: E402
 
 
 def main() -> int:
@@ -60,6 +60,11 @@ def main() -> int:
         failures.append("fan-out to 1,000 webhook endpoints took 30 s or more")
     if results["news_files"] != 3:
         failures.append("news sitemap of 2,500 articles is not three files")
+    results = observability.main()
+    if results["observed"] < 0.9:
+        failures.append("hot list with metrics and tracing below 0.9 x without")
+    if results["replica"] is None:
+        failures.append("replica-routed read not measured (no PostgreSQL server programs)")
     for failure in failures:
         print(f"MISSED TARGET: {failure}")
     return 1 if failures else 0

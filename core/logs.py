@@ -64,7 +64,7 @@ def _trace() -> tuple[str, str]:
     except ImportError:  # pragma: no cover - a dependency
         return "", ""
     context = trace.get_current_span().get_span_context()
-    if not context.is_valid:
+    if not context.is_valid or not context.trace_flags.sampled:  # a dropped trace is nowhere to find
         return "", ""
     return format(context.trace_id, "032x"), format(context.span_id, "016x")
 

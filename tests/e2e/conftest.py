@@ -12,9 +12,8 @@ ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
 
 
-@pytest.fixture
-def site_env(tmp_path):
-    """An environment for the project's own processes, with a database of its own."""
+def process_env(tmp_path) -> dict[str, str]:
+    """The environment of the project's own processes, before a database is chosen."""
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CELERY_BROKER_URL")}
     env.update(
         {
@@ -28,6 +27,13 @@ def site_env(tmp_path):
             "TRENDING_TRUSTED_SENDERS": "127.0.0.1,::1",
         }
     )
+    return env
+
+
+@pytest.fixture
+def site_env(tmp_path):
+    """An environment for the project's own processes, with a database of its own."""
+    env = process_env(tmp_path)
     database = None
     if os.environ.get("DATABASE_URL", "").startswith("postgres"):
         database = f"portal_e2e_{uuid.uuid4().hex[:8]}"

@@ -14,10 +14,10 @@ from contextlib import contextmanager
 import pytest
 
 from bench import pg_pair
-from bench.common import gunicorn
+from bench.common import edit_article, gunicorn, login
 from bench.common import http_json as call
 
-from .conftest import PYTHON, ROOT
+from .conftest import PYTHON, ROOT, process_env
 
 pytestmark = [
     pytest.mark.e2e,
@@ -43,14 +43,9 @@ def pair():
 def replica_env(pair, tmp_path):
     database = f"portal_{uuid.uuid4().hex[:8]}"
     pair.create_database(database)
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CELERY_BROKER_URL")}
+    env = process_env(tmp_path)
     env.update(
         {
-            "PORTAL_VAR_DIR": str(tmp_path / "var"),
-            "DJANGO_DEBUG": "0",
-            "DJANGO_SECRET_KEY": "e2e-secret",
-            "CACHE_KEY_PREFIX": f"e2e-{uuid.uuid4().hex[:8]}",
-            "LOG_LEVEL": "WARNING",
             "DATABASE_URL": pair.url(database),
             "DATABASE_REPLICA_URLS": pair.url(database, replica=True),
             "REPLICA_MAX_LAG_SECONDS": "1.5",
@@ -86,11 +81,7 @@ def replica_reads(pair, database):
 def test_public_reads_use_the_replica_and_editors_read_their_own_writes(pair, replica_env):
     database = replica_env["E2E_DATABASE"]
     with gunicorn(replica_env, workers=2) as base:
-        status, _, body = call(
-            "POST", f"{base}/api/v1/auth/token/", {"username": "editor", "password": "portal-editor"}
-        )
-        assert status == 200
-        editor = {"Authorization": f"Token {body['token']}"}
+        editor = login(base, "editor", "portal-editor")
         listed = call("GET", f"{base}/api/v1/articles/")[2]["results"]
         first, second, third = (item["id"] for item in listed[:3])
 
@@ -113,13 +104,7 @@ def test_public_reads_use_the_replica_and_editors_read_their_own_writes(pair, re
 
         # A save is visible to the next reader at once: purges wait until the replica has it, so
         # no answer is rebuilt from a replica without the change. The writer is pinned to the primary.
-        etag = call("GET", f"{base}/api/v1/editor/articles/{first}/", headers=editor)[1]["ETag"]
-        status, headers, _ = call(
-            "PATCH",
-            f"{base}/api/v1/editor/articles/{first}/",
-            {"title": "副本上的新标题"},
-            {**editor, "If-Match": etag},
-        )
+        status, headers = edit_article(base, editor, first, {"title": "副本上的新标题"})
         assert status == 200
         assert "portal_primary=" in headers.get("Set-Cookie", "")
         time.sleep(1.2)  # past every process's own copy of hot answers (API_LOCAL_CACHE_SECONDS)
@@ -134,14 +119,8 @@ def test_public_reads_use_the_replica_and_editors_read_their_own_writes(pair, re
         # A replica that stops replaying is left out: readers get the change from the primary.
         pair.sql("SELECT pg_wal_replay_pause()", replica=True)
         try:
-            etag = call("GET", f"{base}/api/v1/editor/articles/{second}/", headers=editor)[1]["ETag"]
             started = time.monotonic()
-            status, _, _ = call(
-                "PATCH",
-                f"{base}/api/v1/editor/articles/{second}/",
-                {"title": "主库才有的标题"},
-                {**editor, "If-Match": etag},
-            )
+            status, _ = edit_article(base, editor, second, {"title": "主库才有的标题"})
             assert status == 200
             assert (
                 time.monotonic() - started < 1.5 + 2
@@ -181,22 +160,13 @@ def test_a_purge_waits_until_the_replica_has_the_change(pair, replica_env):
     pair.sql("SELECT pg_reload_conf()", replica=True)
     try:
         with gunicorn(replica_env, workers=1) as base:
-            status, _, body = call(
-                "POST", f"{base}/api/v1/auth/token/", {"username": "editor", "password": "portal-editor"}
-            )
-            editor = {"Authorization": f"Token {body['token']}"}
+            editor = login(base, "editor", "portal-editor")
             article = call("GET", f"{base}/api/v1/articles/")[2]["results"][0]["id"]
             time.sleep(2)
             assert call("GET", f"{base}/api/v1/articles/{article}/")[2]["title"] != "延迟副本上的标题"
 
-            etag = call("GET", f"{base}/api/v1/editor/articles/{article}/", headers=editor)[1]["ETag"]
             started = time.monotonic()
-            status, _, _ = call(
-                "PATCH",
-                f"{base}/api/v1/editor/articles/{article}/",
-                {"title": "延迟副本上的标题"},
-                {**editor, "If-Match": etag},
-            )
+            status, _ = edit_article(base, editor, article, {"title": "延迟副本上的标题"})
             waited = time.monotonic() - started
 
             assert status == 200

@@ -16,7 +16,7 @@ import pytest
 import redis
 
 from bench import pg_pair, s3
-from bench.common import free_port, wait_for
+from bench.common import edit_article, free_port, login, wait_for
 from bench.common import http_json as call
 
 from .conftest import PYTHON, ROOT
@@ -126,11 +126,6 @@ def test_two_nodes_share_photos_edits_and_the_rail(tmp_path):
         b = stack.enter_context(node(env, "b", "web", port_b, tmp_path))
         stack.callback(store.flushdb)
 
-        def login(base, username, password):
-            status, _, body = call("POST", f"{base}/api/v1/auth/token/", {"username": username, "password": password})
-            assert status == 200, body
-            return {"Authorization": f"Token {body['token']}"}
-
         # A photo uploaded through node A is served through node B, whose disk never saw it.
         photographer = login(a, "photo", "portal-photo")
         body, content_type = _multipart({"alt": "两个节点", "caption": "经节点甲上传"}, _photo())
@@ -162,13 +157,7 @@ def test_two_nodes_share_photos_edits_and_the_rail(tmp_path):
         article = call("GET", f"{b}/api/v1/articles/")[2]["results"][0]["id"]
         for _ in range(20):
             assert call("GET", f"{b}/api/v1/articles/{article}/")[0] == 200
-        etag = call("GET", f"{a}/api/v1/editor/articles/{article}/", headers=editor)[1]["ETag"]
-        status, _, _ = call(
-            "PATCH",
-            f"{a}/api/v1/editor/articles/{article}/",
-            {"title": "节点甲改，节点乙读"},
-            {**editor, "If-Match": etag},
-        )
+        status, _ = edit_article(a, editor, article, {"title": "节点甲改，节点乙读"})
         saved = time.monotonic()
         assert status == 200
         while call("GET", f"{b}/api/v1/articles/{article}/")[2]["title"] != "节点甲改，节点乙读":

@@ -92,3 +92,27 @@ def test_a_log_line_carries_the_current_trace(spans):
 
     assert record.trace_id == format(span.get_span_context().trace_id, "032x")
     assert record.span_id == format(span.get_span_context().span_id, "016x")
+
+
+def test_a_request_span_is_named_by_route_and_continues_the_callers_trace(spans, write):
+    article = write("按路由命名")
+    caller_trace = "4bf92f3577b34da6a3ce929d0e0e4736"
+    spans.clear()
+
+    response = Client().get(
+        f"/api/v1/articles/{article.pk}/", HTTP_TRACEPARENT=f"00-{caller_trace}-00f067aa0ba902b7-01"
+    )
+
+    assert response.status_code == 200
+    server = next(span for span in spans.get_finished_spans() if span.kind == SpanKind.SERVER)
+    assert server.name == "GET /api/v1/articles/(?P<pk>[0-9]{1,19})/$"
+    assert format(server.context.trace_id, "032x") == caller_trace
+    assert server.parent.span_id == 0x00F067AA0BA902B7
+    assert server.attributes["http.response.status_code"] == 200
+    assert server.attributes["url.path"] == f"/api/v1/articles/{article.pk}/"
+
+
+def test_a_dropped_caller_decision_records_nothing(spans):
+    Client().get("/api/v1/articles/", HTTP_TRACEPARENT="00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00")
+
+    assert spans.get_finished_spans() == ()
