@@ -55,3 +55,31 @@ def site_env(tmp_path):
             client.delete(*keys)
     if database:
         subprocess.run(["psql", f"{base}/postgres", "-qc", f"DROP DATABASE {database} WITH (FORCE)"], check=True)
+
+
+def multipart(fields: dict[str, str], file: bytes) -> tuple[bytes, str]:
+    """A multipart/form-data body with `fields` and a JPEG under `file`, and its content type."""
+    boundary = uuid.uuid4().hex
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields.items()
+    ]
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.jpg"\r\n'
+        "Content-Type: image/jpeg\r\n\r\n".encode()
+        + file
+        + b"\r\n"
+    )
+    return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+def jpeg_photo() -> bytes:
+    import io
+
+    from PIL import Image, ImageDraw
+
+    picture = Image.linear_gradient("L").resize((1600, 1000)).convert("RGB")
+    ImageDraw.Draw(picture).ellipse((400, 200, 1000, 700), fill=(30, 120, 200))
+    buffer = io.BytesIO()
+    picture.save(buffer, "JPEG", quality=85)
+    return buffer.getvalue()

@@ -19,7 +19,7 @@ from bench import pg_pair, s3
 from bench.common import edit_article, free_port, login, wait_for
 from bench.common import http_json as call
 
-from .conftest import PYTHON, ROOT
+from .conftest import PYTHON, ROOT, jpeg_photo, multipart
 
 REDIS_DB = 12
 
@@ -57,33 +57,6 @@ def node(env: dict, name: str, roles: str, port: int, tmp_path: Path):
             os.killpg(serve.pid, signal.SIGKILL)
             serve.wait()
         log.close()
-
-
-def _multipart(fields: dict[str, str], file: bytes) -> tuple[bytes, str]:
-    boundary = uuid.uuid4().hex
-    parts = [
-        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
-        for name, value in fields.items()
-    ]
-    parts.append(
-        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.jpg"\r\n'
-        "Content-Type: image/jpeg\r\n\r\n".encode()
-        + file
-        + b"\r\n"
-    )
-    return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
-
-
-def _photo() -> bytes:
-    import io
-
-    from PIL import Image, ImageDraw
-
-    picture = Image.linear_gradient("L").resize((1600, 1000)).convert("RGB")
-    ImageDraw.Draw(picture).ellipse((400, 200, 1000, 700), fill=(30, 120, 200))
-    buffer = io.BytesIO()
-    picture.save(buffer, "JPEG", quality=85)
-    return buffer.getvalue()
 
 
 def test_two_nodes_share_photos_edits_and_the_rail(tmp_path):
@@ -128,7 +101,7 @@ def test_two_nodes_share_photos_edits_and_the_rail(tmp_path):
 
         # A photo uploaded through node A is served through node B, whose disk never saw it.
         photographer = login(a, "photo", "portal-photo")
-        body, content_type = _multipart({"alt": "两个节点", "caption": "经节点甲上传"}, _photo())
+        body, content_type = multipart({"alt": "两个节点", "caption": "经节点甲上传"}, jpeg_photo())
         request = urllib.request.Request(
             f"{a}/api/v1/editor/images/",
             data=body,
