@@ -15,8 +15,8 @@ webhooks leave; it waits until every replica has replayed the primary's WAL to t
 marks one that does not within the lag limit as behind (in the shared cache) until it has. So
 no reader refetching after a purge can rebuild an answer from a replica without the change.
 
-A replica failing mid-request makes the request run again on the primary (reads only), and the
-replica is left out for `REPLICA_RETRY_SECONDS`. Writes, migrations and Celery always use the
+A replica failing mid-request makes the request run again on the primary (reads only); a replica
+that then fails its check is left out for `REPLICA_RETRY_SECONDS`. Writes, migrations and Celery always use the
 primary.
 """
 
@@ -204,13 +204,6 @@ def _lag(primary: int | None, replayed: int) -> float:
     return time.monotonic() - first_past
 
 
-def left_out(alias: str) -> None:
-    """A query on the replica failed: leave it out for REPLICA_RETRY_SECONDS."""
-    _health[alias] = _Health(checked=time.monotonic(), usable=False)
-    logger.warning("replica %s failed a read; reads go to the primary for now", alias)
-    _close(alias)
-
-
 def _close(alias: str) -> None:
     try:
         connections[alias].close()
@@ -282,8 +275,9 @@ class ReplicaReadsMiddleware:
         try:
             response = self.get_response(request)
             if route.alias is not None and response.status_code == 503:
-                # The replica failed under this read: run it again on the primary.
-                left_out(route.alias)
+                # A read that failed on a replica runs again on the primary; the replica is left
+                # out if it fails its check (a 503 of another cause, Redis down, leaves it in).
+                check(route.alias)
                 route.alias, route.eligible = None, False
                 response = self.get_response(request)
             return response

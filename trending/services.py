@@ -16,25 +16,18 @@ from django.db import transaction
 from django.db.models import Case, F, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from prometheus_client import Counter, Histogram
 
 from articles.models import Article
 from core import announce, locks, roles
 from core.net import address_in
 
 from . import selectors
+from .metrics import EVENTS, REFRESH
 from .models import Exclusion, Pin, Snapshot, StoredMeta
 from .stores import Event, Recorded, StoreUnavailable, get_store
 from .text import cut
 
 logger = logging.getLogger(__name__)
-
-EVENTS = Counter("portal_trending_events_total", "Reader events sent, by outcome", ["outcome"])
-REFRESH = Histogram(
-    "portal_rail_refresh_seconds",
-    "Time to rebuild every rail",
-    buckets=(0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0),
-)
 
 REFRESH_LOCK = "trending:refresh-lock"
 ELIGIBLE_SYNCED = "trending:eligible-synced"
