@@ -24,10 +24,11 @@ backlog = 2048
 # Workers are replaced now and then, so a slow leak in a library never grows without bound.
 max_requests = _int("GUNICORN_MAX_REQUESTS", 5000)
 max_requests_jitter = max_requests // 10
-# One line per request on stdout: address, request, status, bytes, milliseconds, referrer, agent.
+# One line per request on stdout: address, request, status, bytes, milliseconds, referrer, agent
+# and the request id (X-Request-ID), which the application's JSON log lines carry too.
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 errorlog = "-"
-access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(f)s" "%(a)s"'
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(f)s" "%(a)s" %({x-request-id}o)s'
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 proc_name = "portal-web"
 
