@@ -12,8 +12,10 @@ counters. Labels are bounded: routes are URL patterns, never paths.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
+import re
 import time
 from collections.abc import Callable, Iterable
 
@@ -119,12 +121,20 @@ class MetricsMiddleware:
         started = time.perf_counter()
         response = self.get_response(request)
         match = request.resolver_match
-        route = match.route if match is not None else "(unmatched)"
+        route = route_name(match.route) if match is not None else "(unmatched)"
         LATENCY.labels(route).observe(time.perf_counter() - started)
         REQUESTS.labels(
             route, request.method if request.method in _METHODS else "other", str(response.status_code)
         ).inc()
         return response
+
+
+@functools.lru_cache(maxsize=512)
+def route_name(pattern: str) -> str:
+    """A URL pattern as people read it: `api/v1/articles/{pk}/`, not the router's regex
+    `api/v1/articles/(?P<pk>[0-9]{1,19})/$` (Django's `<int:pk>` converters stay as they are)."""
+    readable = re.sub(r"\(\?P<(\w+)>[^)]*\)", r"{\1}", pattern)
+    return readable.replace("^", "").removesuffix("$")
 
 
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})

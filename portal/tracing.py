@@ -113,13 +113,15 @@ class RequestSpanMiddleware:
         from opentelemetry import propagate
         from opentelemetry.trace import SpanKind, Status, StatusCode
 
+        from core.metrics import route_name
+
         parent = propagate.extract(request.headers) if "HTTP_TRACEPARENT" in request.META else None
         method = request.method if request.method in _METHODS else "_OTHER"
         with self.tracer.start_as_current_span(method, context=parent, kind=SpanKind.SERVER) as span:
             response = self.get_response(request)
             if span.is_recording():
                 match = request.resolver_match
-                route = match.route if match is not None else ""
+                route = route_name(match.route) if match is not None else ""
                 if route:
                     span.update_name(f"{method} /{route}")
                     span.set_attribute("http.route", f"/{route}")

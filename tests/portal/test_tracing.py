@@ -105,7 +105,7 @@ def test_a_request_span_is_named_by_route_and_continues_the_callers_trace(spans,
 
     assert response.status_code == 200
     server = next(span for span in spans.get_finished_spans() if span.kind == SpanKind.SERVER)
-    assert server.name == "GET /api/v1/articles/(?P<pk>[0-9]{1,19})/$"
+    assert server.name == "GET /api/v1/articles/{pk}/"
     assert format(server.context.trace_id, "032x") == caller_trace
     assert server.parent.span_id == 0x00F067AA0BA902B7
     assert server.attributes["http.response.status_code"] == 200
