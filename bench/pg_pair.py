@@ -40,7 +40,12 @@ class StreamingPair:
             shutil.chown(self.root, "postgres")
 
     def _run(self, *command: str, **kwargs) -> subprocess.CompletedProcess:
-        return subprocess.run([*self.as_user, *command], check=True, capture_output=True, text=True, **kwargs)
+        done = subprocess.run([*self.as_user, *command], capture_output=True, text=True, **kwargs)
+        if done.returncode != 0:  # say why: initdb's and pg_ctl's reasons are on their output
+            raise RuntimeError(
+                f"{' '.join(command)} failed ({done.returncode}):\n{(done.stderr + done.stdout)[-2000:]}"
+            )
+        return done
 
     def url(self, database: str, *, replica: bool = False) -> str:
         return f"postgres://postgres@127.0.0.1:{self.replica_port if replica else self.primary_port}/{database}"
