@@ -19,10 +19,3 @@ class ArticlesConfig(AppConfig):
         photographers.register(AuthorPhotographers())  # which author took a photo is kept here
         # Scheduled articles go public at their second without an edit: answers must not outlive that.
         api_cache.register_horizon(selectors.next_scheduled_at)
-
-        from core import outbox
-
-        from . import documents
-
-        # Stored documents follow every public change (and what articles embed).
-        outbox.register("documents", documents.documents_consumer)

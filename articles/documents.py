@@ -224,9 +224,19 @@ def documents_consumer(event) -> None:
         article_id = int(data_id)
         before = Document.objects.filter(article_id=article_id).values_list("list_signature", flat=True).first()
         document = document_render(article_id=article_id)
-        if document is None or before != document.list_signature or action in ("published", "unpublished", "deleted"):
+        # Going out or coming in is read from the documents too, not only from the event's name:
+        # when a later event superseded the one that published it, this run brings both.
+        moved = (before is None) != (document is None)
+        if (
+            document is None
+            or before != document.list_signature
+            or moved
+            or action in ("published", "unpublished", "deleted")
+        ):
             keys.add("list")
-        if action in ("unpublished", "deleted", "published"):
+        if document is None and (moved or action in ("unpublished", "deleted")):
+            keys.add("trending")  # the rail drops it at once (trending.retraction)
+        if moved or action in ("unpublished", "deleted", "published"):
             # A reader never gets a link to an article that is gone; a new one may be related.
             keys |= {f"article-{other}" for other in documents_mark_stale(condition=_linking(article_id))}
     else:

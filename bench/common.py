@@ -17,6 +17,8 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
+import redis
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 
@@ -289,3 +291,39 @@ def run_child(script: str, env: dict[str, str], mode: str, *args) -> dict:
         [PYTHON, script, "child", mode, json.dumps(args)], cwd=ROOT, env=env, check=True, capture_output=True, text=True
     )
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+REDIS_SERVER = shutil.which("redis-server")
+
+
+class OwnRedis:
+    """redis-server on a free port with an append-only file in a temporary folder: stopped with
+    SHUTDOWN (as a service restart does, writing its data) and started again from that folder."""
+
+    def __init__(self, folder) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.folder = folder
+        self.process = None
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        command = [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.folder)]
+        command += ["--appendonly", "yes", "--save", "", "--daemonize", "no"]
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                if redis.Redis(port=self.port, socket_connect_timeout=0.2).ping():
+                    return
+            except redis.RedisError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self) -> None:
+        try:
+            redis.Redis(port=self.port).shutdown()
+        except redis.ConnectionError:
+            pass  # it closes the connection as it goes
+        self.process.wait(timeout=10)

@@ -26,7 +26,6 @@ from typing import Any
 import orjson
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils.cache import patch_cache_control
 
@@ -149,16 +148,17 @@ def _next_number() -> int:
 
 
 def purge(keys: Iterable[str]) -> None:
-    """Make every cached answer depending on any of `keys` stale. Cheap; call after the commit."""
+    """Make every cached answer depending on any of `keys` stale. Cheap; call after the commit.
+
+    Raises when the shared cache cannot be reached: the change stream keeps the purge pending
+    and retries it until it succeeds (a lost bump would leave old answers current for good).
+    """
     names = [GENERATION.format(key) for key in set(keys)]
     _Local.forget(names)
     if not names:
         return
-    try:
-        number = _next_number()
-        cache.set_many(dict.fromkeys(names, number), GENERATION_SECONDS)
-    except Exception:  # a cache outage must not undo an editor's committed change
-        logger.exception("could not bump the API cache generations of %s", ", ".join(sorted(keys)))
+    number = _next_number()
+    cache.set_many(dict.fromkeys(names, number), GENERATION_SECONDS)
 
 
 def invalidate() -> tuple[str, float | None]:
@@ -169,15 +169,11 @@ def invalidate() -> tuple[str, float | None]:
 
 
 def invalidate_on_event(event) -> None:
-    """Outbox consumer: the answers depending on the event's keys go stale once it commits
-    (not before, or a reader could cache the old document under the new generation)."""
-    keys = list(event.keys)
-
-    def purge_and_time() -> None:
-        purge(keys)
-        metrics.visible("api", event)
-
-    transaction.on_commit(purge_and_time, robust=True)
+    """Outbox consumer, run after the event's work has committed (not before, or a reader could
+    cache the old document under the new generation): the answers depending on its keys go stale.
+    A failure raises, so the purge stays pending and is retried."""
+    purge(event.keys)
+    metrics.visible("api", event)
 
 
 def _response_key(request: HttpRequest) -> str:
@@ -269,7 +265,11 @@ def lookup(request: HttpRequest, keys: Iterable[str], *, admit_after: int = 1) -
     local = remembered[0] if remembered is not None else None
     # A CDN's fetch (RFC 8586 `CDN-Loop`) follows a purge: it asks the shared cache, which knows
     # of the change, not this process's memory, which may not yet (see core.purge.settle_seconds).
-    trusted_local = settings.API_LOCAL_CACHE_SECONDS if "CDN-Loop" not in request.headers else 0
+    # The age is since the copy was built or last confirmed by the shared cache; serving it from
+    # here never resets it.
+    trusted_local = min(settings.API_LOCAL_CACHE_SECONDS, settings.API_LOCAL_MAX_AGE)
+    if "CDN-Loop" in request.headers:
+        trusted_local = 0
     if local is not None and age < trusted_local and _fresh(local):
         return _respond(request, local)
     if not _Local.admitted(key, admit_after):
@@ -280,8 +280,11 @@ def lookup(request: HttpRequest, keys: Iterable[str], *, admit_after: int = 1) -
     try:
         found = cache.get_many([key, SEQUENCE, *names])
         entry = found.pop(key, None)
-        if not _is_entry(entry) and local is not None and age < settings.API_CACHE_SECONDS:
-            entry = local  # gone from the shared cache (evicted): this process's copy, if current
+        confirmed = _is_entry(entry)  # the shared cache holds it: its generations can vouch for it
+        if not confirmed and local is not None and age < settings.API_LOCAL_MAX_AGE:
+            # Gone from the shared cache (evicted, a restarted Redis that lost the generations
+            # too): this process's copy, only while it is young, and without renewing it.
+            entry = local
         if _is_entry(entry):
             unread = [name for name in entry[0] if name not in names]
             if unread:  # this process has not seen the answer's keys yet
@@ -297,7 +300,8 @@ def lookup(request: HttpRequest, keys: Iterable[str], *, admit_after: int = 1) -
         return None
     request._api_cache = _State(number, key, base)
     if _is_entry(entry) and _fresh(entry) and _current(entry, found):
-        _Local.remember(key, entry)
+        if confirmed:
+            _Local.remember(key, entry)
         return _respond(request, entry)
     return None
 

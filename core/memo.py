@@ -14,6 +14,8 @@ from collections.abc import Callable, Hashable, Iterator
 from typing import Any
 
 _MISSING = object()
+# The clock ages are read from (tests put a fake one here: time-machine leaves monotonic alone).
+clock = time.monotonic
 
 
 class Memo:
@@ -29,7 +31,7 @@ class Memo:
 
     def get_with_age(self, key: Hashable, default: tuple[float | None, Any] = (None, None)) -> tuple[float | None, Any]:
         """(seconds since it was put, value), or `default` for a miss."""
-        now = time.monotonic()
+        now = clock()
         with self._lock:
             found = self._entries.get(key, _MISSING)
             if found is _MISSING:
@@ -43,7 +45,7 @@ class Memo:
 
     def put(self, key: Hashable, value: Any) -> None:
         with self._lock:
-            self._entries[key] = (time.monotonic(), value)
+            self._entries[key] = (clock(), value)
             self._entries.move_to_end(key)
             limit = max(1, self._size())
             while len(self._entries) > limit:

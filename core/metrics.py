@@ -44,6 +44,26 @@ VISIBLE = Histogram(
     buckets=(0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 300.0),
 )
 
+CONSUMED = Counter(
+    "portal_outbox_consumed_total",
+    "Change events a consumer has handled (superseded ones apart), by consumer",
+    ["consumer"],
+)
+SUPERSEDED = Counter(
+    "portal_outbox_superseded_total",
+    "A consumer's work on an event dropped because a later event of the same subject brought the current state",
+    ["consumer"],
+)
+
+
+def outbox_consumed(consumer: str, seconds: float) -> None:
+    CONSUMED.labels(consumer).inc()
+
+
+def outbox_superseded(consumer: str) -> None:
+    SUPERSEDED.labels(consumer).inc()
+
+
 # The changes whose visibility is timed: a publish (on time or on schedule).
 PUBLISHED = "article.published"
 

@@ -9,18 +9,12 @@ class PortalConfig(AppConfig):
     verbose_name = gettext_lazy("Portal")
 
     def ready(self) -> None:
-        from core import api_cache, metrics, outbox, purge, replicas
+        from core import metrics, outbox
 
-        from . import accounts
+        from . import accounts, consumers
 
         accounts.connect_signals()  # a changed password revokes the account's API tokens
-
-        # Derived rows written (documents, search, distribution keys), replicas catch up before
-        # anything tells the world: webhooks, then our answer cache and the CDN.
-        outbox.register("replicas", replicas.wait_consumer, order=outbox.FIRST + 25)
-        # Every committed public change: our answer cache, then the CDN in front.
-        outbox.register("api-cache", api_cache.invalidate_on_event, order=outbox.PURGE)
-        outbox.register("cdn-purge", purge.purge_consumer, order=outbox.PURGE)
+        consumers.declare()
 
         # Read at each scrape of /metrics.
         from .celery import queue_lengths
@@ -30,4 +24,15 @@ class PortalConfig(AppConfig):
             "portal_outbox_lag_seconds",
             "How long the oldest change not yet handed to every consumer has waited",
             lambda: [({}, outbox.lag_seconds())],
+        )
+        health = outbox.consumer_health
+        metrics.register_live(
+            "portal_outbox_consumer_lag_seconds",
+            "How long the oldest event a consumer still owes (quarantined aside) has waited, by consumer",
+            lambda: [({"consumer": name}, lag) for name, (lag, _) in health().items()],
+        )
+        metrics.register_live(
+            "portal_outbox_quarantined",
+            "Events a consumer gave up on after its retries, waiting for a person's retry, by consumer",
+            lambda: [({"consumer": name}, count) for name, (_, count) in health().items()],
         )

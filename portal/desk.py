@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -97,15 +98,18 @@ def _expiring(now) -> dict:
 
 
 def _failing(*, events: bool, endpoints: bool) -> dict:
-    from core.models import OutboxEvent
+    from core.models import ConsumerWork
     from distribution.models import Endpoint
 
     found: dict = {"events": [], "event_count": 0, "endpoints": [], "endpoint_count": 0}
     if events:
-        stuck = OutboxEvent.objects.filter(done_at__isnull=True, attempts__gte=STUCK_ATTEMPTS)
-        found["events"] = list(stuck.order_by("id")[:PANEL_ROWS])
+        # Quarantined work first (it waits for a person), then work failing again and again.
+        stuck = ConsumerWork.objects.filter(
+            Q(state=ConsumerWork.State.QUARANTINED) | Q(attempts__gte=STUCK_ATTEMPTS)
+        ).select_related("event")
+        found["events"] = list(stuck.order_by("-state", "event_id")[:PANEL_ROWS])
         found["event_count"] = stuck.count()
-        found["events_url"] = reverse("admin:core_outboxevent_changelist") + "?state=failing"
+        found["events_url"] = reverse("admin:core_consumerwork_changelist") + "?state=quarantined"
     if endpoints:
         failing = Endpoint.objects.filter(failing_since__isnull=False).order_by("failing_since")
         found["endpoints"] = list(failing[:PANEL_ROWS])
@@ -117,7 +121,7 @@ def _failing(*, events: bool, endpoints: bool) -> dict:
 def front_page(request, site) -> dict:
     """The panels `request.user` may see: each as the admin page of what it lists allows."""
     from articles.models import Article
-    from core.models import OutboxEvent
+    from core.models import ConsumerWork
     from distribution.models import Endpoint
     from media.models import Image
 
@@ -133,7 +137,7 @@ def front_page(request, site) -> dict:
         desk["schedule_url"] = reverse("admin:articles_article_schedule")
     if may_view(Image):
         desk["expiring"] = _expiring(now)
-    events, endpoints = may_view(OutboxEvent), may_view(Endpoint)
+    events, endpoints = may_view(ConsumerWork), may_view(Endpoint)
     if events or endpoints:
         desk["failing"] = _failing(events=events, endpoints=endpoints)
     return desk

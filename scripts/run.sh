@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Start web, worker and beat together; Ctrl-C stops all three.
+# Start web, worker, beat and the change stream's relay loop together; Ctrl-C stops them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -11,7 +11,7 @@ stop() {
   trap '' INT TERM  # a second Ctrl-C while stopping changes nothing
   trap - EXIT
   echo
-  echo "Stopping web, worker and beat..."
+  echo "Stopping web, worker, beat and the relay..."
   # runserver's reloader runs the server in a child of its own.
   [ -n "${web_pid:-}" ] && pkill -TERM -P "$web_pid" 2>/dev/null || true
   kill -TERM "${pids[@]}" 2>/dev/null || true
@@ -24,6 +24,8 @@ trap stop INT TERM EXIT
 $BIN/celery -A portal worker --loglevel=INFO --concurrency=2 --hostname="worker@%h" &
 pids+=($!)
 $BIN/celery -A portal beat --loglevel=INFO --schedule=var/celerybeat-schedule &
+pids+=($!)
+$BIN/python manage.py outbox_relay &
 pids+=($!)
 $BIN/python manage.py runserver "$HOST:$PORT" &
 web_pid=$!

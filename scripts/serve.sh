@@ -48,6 +48,10 @@ if [[ $ROLES == *,workers,* ]]; then
   worker outbox "${WORKER_OUTBOX_CONCURRENCY:-2}" outbox
   worker renditions "${WORKER_RENDITIONS_CONCURRENCY:-$CPUS}" renditions
   worker default,maintenance "${WORKER_DEFAULT_CONCURRENCY:-2}" default
+  # The change stream's retries and queued purges: needs only the database, so it works on
+  # while Redis (the broker) is down and clears the backlog the moment a fault ends.
+  "$BIN/python" manage.py outbox_relay &
+  pids+=($!)
 fi
 if [[ $ROLES == *,beat,* ]]; then
   "$BIN/celery" -A portal beat --loglevel="${LOG_LEVEL:-INFO}" --schedule="${PORTAL_VAR_DIR:-var}/celerybeat-schedule" &

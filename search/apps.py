@@ -9,11 +9,8 @@ class SearchConfig(AppConfig):
     verbose_name = _("Search")
 
     def ready(self) -> None:
-        from core import outbox
         from core import search as registry
 
-        from . import selectors, services
+        from . import selectors
 
         registry.register(selectors.Matcher())
-        # Before the purges: the answers they drop are rebuilt from the new index.
-        outbox.register("search-index", services.index_consumer, order=outbox.FIRST + 10)

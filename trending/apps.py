@@ -9,12 +9,10 @@ class TrendingConfig(AppConfig):
     verbose_name = _("Trending")
 
     def ready(self) -> None:
-        from core import metrics, outbox
+        from core import metrics
 
-        from . import selectors, services
+        from . import selectors
 
-        # Only published articles count: the store hears of every publication at once.
-        outbox.register("trending-eligibility", services.eligibility_consumer)
         metrics.register_live(
             "portal_rail_age_seconds", "Seconds since each rail was last rebuilt", selectors.rail_ages
         )

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from articles.models import Article
-from core import announce, locks, roles
+from core import announce, locks, outbox, roles
 from core.net import address_in
 
 from . import selectors
@@ -383,6 +383,10 @@ def exclusion_create(*, article: Article, by, until=None, reason: str = "") -> E
         raise ValidationError({"until": [_("The end time must be in the future.")]})
 
     exclusion = Exclusion.objects.create(article=article, until=until, reason=reason.strip()[:200], created_by=by)
+    # The rail drops it at once (trending.retraction), the refresh fills its place.
+    outbox.record(
+        type="exclusion.created", subject=f"exclusion:{article.pk}", keys=["trending"], data={"id": article.pk}
+    )
     announce.run_after_commit(_refresh_soon)
     return exclusion
 

@@ -60,6 +60,10 @@ API_CACHE_SECONDS = env.int("API_CACHE_SECONDS", default=60)
 # shared cache whether something changed (other processes' edits show this late).
 API_LOCAL_CACHE_SECONDS = env.float("API_LOCAL_CACHE_SECONDS", default=0.5)
 API_LOCAL_CACHE_ENTRIES = env.int("API_LOCAL_CACHE_ENTRIES", default=500)
+# The hard limit: no process serves its own copy of an answer that nobody has confirmed current
+# for this long (built here, or vouched for by the shared cache), whatever the shared cache
+# lost meanwhile; serving the copy never extends it.
+API_LOCAL_MAX_AGE = env.float("API_LOCAL_MAX_AGE", default=2.0)
 # Admission of article details: a detail enters the shared cache from the request of it a web
 # process sees this many times (among its last API_CACHE_SIGHTINGS URLs). The long tail read
 # once in a while (an archive reached from search and social) then costs one query each, not a
@@ -111,10 +115,20 @@ WEBHOOK_FULL_DOCUMENT = env.bool("WEBHOOK_FULL_DOCUMENT", default=False)  # the 
 WEBHOOK_ROTATION_HOURS = env.int("WEBHOOK_ROTATION_HOURS", default=24)  # the old secret signs too, this long
 
 # The change stream (core.outbox): relayed in the saving process right after each commit, and by
-# a beat sweep for anything left; done events are kept this many days for inspection.
+# the relay loop (manage.py outbox_relay) for retries; done events are kept this many days.
 OUTBOX_RELAY_ON_COMMIT = env.bool("OUTBOX_RELAY_ON_COMMIT", default=True)
 OUTBOX_KEEP_DAYS = env.int("OUTBOX_KEEP_DAYS", default=7)
-OUTBOX_MAX_BACKOFF_SECONDS = env.int("OUTBOX_MAX_BACKOFF_SECONDS", default=600)
+# A consumer failing on an event tries again after these many seconds (the last repeats), and
+# after OUTBOX_QUARANTINE_AFTER attempts (about an hour) waits for a person's retry on the desk.
+OUTBOX_RETRY_SECONDS = [
+    float(s) for s in env.list("OUTBOX_RETRY_SECONDS", default=["1", "5", "30", "120", "300", "900", "2400"])
+]
+OUTBOX_QUARANTINE_AFTER = env.int("OUTBOX_QUARANTINE_AFTER", default=8)
+# Purges (the answer cache, the CDN queue) are never quarantined: they retry this often until
+# they succeed, so every answer reflects every change within seconds of a fault's end.
+OUTBOX_PURGE_RETRY_SECONDS = env.float("OUTBOX_PURGE_RETRY_SECONDS", default=0.5)
+# How often the relay loop looks for due work when nothing told it of any.
+OUTBOX_POLL_SECONDS = env.float("OUTBOX_POLL_SECONDS", default=0.25)
 # Where CDN purges go (core.purge): a no-op until a CDN backend is configured.
 PURGE_BACKEND = env.str("PURGE_BACKEND", default="core.purge.NoPurge")
 # How long a CDN that Portal purges may keep a public answer (Surrogate-Control and

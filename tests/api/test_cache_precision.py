@@ -288,3 +288,35 @@ def test_purges_wait_for_process_memory_only_when_the_cdn_does_not_mark_its_fetc
         settings.PURGE_BACKEND = path
         purge._backend.cache_clear()
         assert purge.settle_seconds() == pytest.approx(settle)
+
+
+def test_a_process_copy_is_never_served_past_its_hard_age_when_the_shared_cache_lost_it(rf, settings, monkeypatch):
+    """A restarted Redis lost the answer and the generations that would have said it changed:
+    a process may answer from its own copy only while the copy is young, and serving it does not
+    make it younger (it did, and a busy process served a pulled story for minutes)."""
+    from django.core.cache import cache
+
+    from core import api_cache, memo
+
+    settings.API_LOCAL_CACHE_SECONDS = 0.5
+    settings.API_LOCAL_MAX_AGE = 2.0
+    now = [1000.0]
+    monkeypatch.setattr(memo, "clock", lambda: now[0])
+    shown = {"title": "撤稿前的标题"}
+
+    def read() -> bytes:
+        return api_cache.cached_response(
+            rf.get("/api/v1/articles/7/"), lambda: api_cache.Answer.of(dict(shown), ["article-7"]), keys=["article-7"]
+        ).content
+
+    assert read() == '{"title":"撤稿前的标题"}'.encode()
+    cache.clear()  # Redis restarted: the answer and every generation are gone...
+    shown["title"] = "撤稿后的标题"  # ...and the change it missed is in the database
+
+    seen = []
+    for at in (1000.3, 1001.0, 1001.6, 1001.99, 1002.01, 1002.3):
+        now[0] = at
+        seen.append(read().decode())
+
+    old, new = '{"title":"撤稿前的标题"}', '{"title":"撤稿后的标题"}'
+    assert seen == [old, old, old, old, new, new]

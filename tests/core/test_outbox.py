@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from articles import services as article_services
 from core import outbox, purge
-from core.models import OutboxEvent
+from core.models import ConsumerWork, OutboxEvent
 from tests.articles.factories import AuthorFactory, SectionFactory, TagFactory
 from tests.processes import killed_midway
 
@@ -29,9 +29,28 @@ def received():
             raise RuntimeError(f"cannot handle {event.subject} yet")
         seen.append((event.type, event.subject))
 
-    outbox.register("test-received", consumer)
+    outbox.register("test-received", consumer, supersedes=False)
     yield seen, failing
     outbox.unregister("test-received")
+
+
+@pytest.fixture
+def current():
+    """A consumer of a subject's current state: the ids of the events it ran on; it fails on the
+    events whose ordinal (1 = first recorded in the test) is in `failing`."""
+    seen: list[int] = []
+    failing: set[int] = set()
+    first = []
+
+    def consumer(event):
+        first.append(event.pk) if not first else None
+        if event.pk - first[0] + 1 in failing:
+            raise RuntimeError("poison")
+        seen.append(event.pk)
+
+    outbox.register("test-current", consumer)
+    yield seen, failing
+    outbox.unregister("test-current")
 
 
 def _record(kind="thing.updated", subject="thing:1", keys=("thing-1",)):
@@ -65,33 +84,168 @@ def test_after_commit_every_consumer_gets_the_event_once(received, django_captur
     assert event.done_at is not None and event.attempts == 1 and event.last_error == ""
 
 
-def test_a_failing_consumer_holds_its_subject_back_with_backoff_and_others_go_on(received):
+def test_a_failing_consumer_holds_back_no_other_consumer_and_no_other_event(received):
     seen, failing = received
+    other_seen = []
+    outbox.register("test-other", lambda event: other_seen.append(event.subject), supersedes=False)
     failing.add("thing:1")
     first, second = _record(subject="thing:1"), _record(kind="thing.deleted", subject="thing:1")
     other = _record(subject="thing:2")
 
     outbox.relay()
+    outbox.unregister("test-other")
 
-    first.refresh_from_db()
+    work = ConsumerWork.objects.get(event=first, consumer="test-received")
+    assert (work.state, work.attempts) == ("pending", 1)
+    assert work.last_error == "RuntimeError: cannot handle thing:1 yet"
+    assert work.next_attempt_at > timezone.now()
+    assert other_seen == ["thing:1", "thing:1", "thing:2"]  # the other consumer went on with all three
     assert seen == [("thing.updated", "thing:2")]
-    assert (first.done_at, first.attempts) == (None, 1)
-    assert "RuntimeError: cannot handle thing:1 yet" in first.last_error
-    assert first.next_attempt_at > timezone.now()
-    assert OutboxEvent.objects.get(pk=second.pk).attempts == 0  # it waits behind the first
     assert OutboxEvent.objects.get(pk=other.pk).done_at is not None
+    assert OutboxEvent.objects.get(pk=first.pk).done_at is None
+    assert ConsumerWork.objects.filter(event=second, consumer="test-received").get().attempts == 1  # tried, not held
+
+
+def test_a_consumer_of_current_state_is_not_held_back_by_an_older_bad_event(current):
+    seen, failing = current
+    failing.add(1)  # the first event of thing:1 is poison for this consumer
+    poison = _record(subject="thing:1")
+    outbox.relay()
+    assert ConsumerWork.objects.filter(event=poison, consumer="test-current").exists()
+
+    later = _record(kind="thing.deleted", subject="thing:1")
+    outbox.relay()
+
+    assert seen == [later.pk]  # the newer event ran at once, though the older one keeps failing...
+    assert not ConsumerWork.objects.filter(consumer="test-current").exists()  # ...and superseded it
+    assert OutboxEvent.objects.get(pk=poison.pk).done_at is not None
+
+
+def test_an_older_event_still_due_is_superseded_by_a_newer_one_without_running(current, settings):
+    seen, _ = current
+    settings.OUTBOX_RELAY_ON_COMMIT = False  # both wait for the relay loop
+    older, newer = _record(subject="thing:5"), _record(subject="thing:5")
+
+    outbox.relay()
+
+    assert seen == [newer.pk]
+    assert OutboxEvent.objects.filter(pk__in=[older.pk, newer.pk], done_at__isnull=False).count() == 2
+
+
+def test_work_that_keeps_failing_is_quarantined_then_retried_by_a_person(received, settings, time_machine):
+    settings.OUTBOX_QUARANTINE_AFTER = 3
+    settings.OUTBOX_RETRY_SECONDS = [10, 60]
+    _, failing = received
+    failing.add("thing:1")
+    time_machine.move_to(timezone.now(), tick=False)
+    event = _record()
+    outbox.relay()
+    work = ConsumerWork.objects.get(event=event, consumer="test-received")
+    assert (work.attempts, work.next_attempt_at - timezone.now()) == (1, timedelta(seconds=10))
+
+    time_machine.shift(10)
+    outbox.relay()
+    time_machine.shift(59)
+    assert outbox.relay() == 0  # the second wait is 60 s
+    time_machine.shift(1)
+    outbox.relay()
+
+    work.refresh_from_db()
+    assert (work.state, work.attempts, work.next_attempt_at) == ("quarantined", 3, None)
+    time_machine.shift(86_400)
+    assert outbox.relay() == 0  # quarantined work waits for a person, however long
+    assert outbox.consumer_health()["test-received"] == (0.0, 1)
 
     failing.clear()
-    assert outbox.relay() == 0  # not due yet: the back-off holds
-    outbox.retry_now(event_ids=[first.pk])
-    assert outbox.relay() == 2
-    assert seen[1:] == [("thing.updated", "thing:1"), ("thing.deleted", "thing:1")]
+    assert outbox.retry_now(work_ids=[work.pk]) == 1
+    assert outbox.relay() == 1
+    assert not ConsumerWork.objects.filter(pk=work.pk).exists()
+    assert OutboxEvent.objects.get(pk=event.pk).done_at is not None
 
 
-def test_backoff_grows_and_is_capped(settings):
-    settings.OUTBOX_MAX_BACKOFF_SECONDS = 600
+def test_after_commit_work_runs_after_the_commit_and_stays_until_it_succeeds(settings, time_machine):
+    settings.OUTBOX_PURGE_RETRY_SECONDS = 0.5
+    calls = []
+    down = [True]
 
-    assert [outbox.backoff(n).total_seconds() for n in (1, 2, 5, 20)] == [2, 4, 32, 600]
+    def bump(event):
+        calls.append(connection.in_atomic_block)
+        if down[0]:
+            raise ConnectionError("Redis is down")
+
+    never = lambda: None  # noqa: E731
+    retry = lambda: [settings.OUTBOX_PURGE_RETRY_SECONDS]  # noqa: E731
+    outbox.register(
+        "test-bump", bump, order=outbox.PURGE, after_commit=True, supersedes=False, retry=retry, quarantine_after=never
+    )
+    try:
+        time_machine.move_to(timezone.now(), tick=False)
+        event = _record()
+        outbox.relay()
+        for _ in range(20):  # never quarantined, however often it fails
+            time_machine.shift(0.5)
+            outbox.relay()
+        work = ConsumerWork.objects.get(event=event, consumer="test-bump")
+        assert (work.state, work.attempts) == ("pending", 21)
+
+        down[0] = False
+        time_machine.shift(0.5)
+        outbox.relay()
+    finally:
+        outbox.unregister("test-bump")
+
+    assert len(calls) == 22
+    assert not ConsumerWork.objects.filter(consumer="test-bump").exists()
+    assert OutboxEvent.objects.get(pk=event.pk).done_at is not None
+
+
+def test_a_retry_that_names_more_answers_purges_them_too(received):
+    """The documents consumer adds keys; if it first failed, its later success must still reach
+    the purges, which had already run with the keys the change itself named."""
+    purged = []
+    broken = [True]
+
+    def name_more(event):
+        if broken[0]:
+            raise RuntimeError("not yet")
+        event.keys = [*event.keys, "list"]
+
+    outbox.register("test-names", name_more, supersedes=False)
+    outbox.register("test-purge", lambda event: purged.append(list(event.keys)), order=outbox.PURGE, supersedes=False)
+    try:
+        event = _record(keys=["thing-1"])
+        outbox.relay()
+        broken[0] = False
+        outbox.retry_now(event_ids=[event.pk])
+        outbox.relay()
+        outbox.relay()
+    finally:
+        outbox.unregister("test-names")
+        outbox.unregister("test-purge")
+
+    assert purged == [["thing-1"], ["list", "thing-1"]]
+
+
+def test_the_consumers_are_declared_in_one_place_in_their_order():
+    from portal import consumers
+
+    declared = list(outbox.consumers())
+    mine = [name for name in declared if not name.startswith("test-")]
+
+    assert mine == [
+        "documents",
+        "trending-eligibility",
+        "rail",
+        "search-index",
+        "distribution-keys",
+        "replicas",
+        "webhooks",
+        "websub",
+        "api-cache",
+        "cdn-purge",
+    ]
+    assert consumers.declare.__module__ == "portal.consumers"
+    assert outbox.consumers()["api-cache"].after_commit and outbox.consumers()["cdn-purge"].quarantines_at() is None
 
 
 def test_publishing_records_the_keys_of_the_answers_it_reaches(editor, django_capture_on_commit_callbacks):
@@ -188,6 +342,30 @@ def test_the_admin_shows_failing_events_and_retries_them(received, django_user_m
     body = page.content.decode()
     assert "thing:1" in body and "cannot handle" in body
     assert retried.status_code == 200
+    assert OutboxEvent.objects.get(pk=event.pk).done_at is not None
+
+
+def test_the_desks_retry_button_relays_quarantined_work_at_once(received, settings, django_user_model):
+    settings.OUTBOX_QUARANTINE_AFTER = 1
+    _, failing = received
+    failing.add("thing:1")
+    event = _record()
+    outbox.relay()
+    work = ConsumerWork.objects.get(event=event, consumer="test-received")
+    assert work.state == "quarantined"
+    boss = django_user_model.objects.create_superuser("boss", password="pw-boss-long")
+    client = Client()
+    client.force_login(boss)
+    listing = client.get("/admin/core/consumerwork/?state=quarantined")
+    assert "cannot handle thing:1 yet" in listing.content.decode()
+
+    refused = client.get(f"/admin/core/consumerwork/{work.pk}/retry/")
+    failing.clear()
+    retried = client.post(f"/admin/core/consumerwork/{work.pk}/retry/", {"next": "/admin/"})
+
+    assert refused.status_code == 405
+    assert (retried.status_code, retried["Location"]) == (302, "/admin/")
+    assert not ConsumerWork.objects.filter(pk=work.pk).exists()
     assert OutboxEvent.objects.get(pk=event.pk).done_at is not None
 
 

@@ -4,56 +4,18 @@ answering, events answer 503 while it is down, everything recovers without resta
 and the views accepted before the stop are all counted afterwards."""
 
 import os
-import shutil
-import socket
-import subprocess
-import time
 
 import pytest
-import redis
 from django.test import Client
 
 from articles import services as article_services
 from articles.models import Article
+from bench.common import REDIS_SERVER, OwnRedis
 from trending import services as trending_services
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 BROWSER = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"
-REDIS_SERVER = shutil.which("redis-server")
-
-
-class OwnRedis:
-    """redis-server on a free port with an append-only file in a temporary folder: stopped with
-    SHUTDOWN (as a service restart does, writing its data) and started again from that folder."""
-
-    def __init__(self, folder) -> None:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.folder = folder
-        self.process = None
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        command = [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.folder)]
-        command += ["--appendonly", "yes", "--save", "", "--daemonize", "no"]
-        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                if redis.Redis(port=self.port, socket_connect_timeout=0.2).ping():
-                    return
-            except redis.RedisError:
-                time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
-
-    def stop(self) -> None:
-        try:
-            redis.Redis(port=self.port).shutdown()
-        except redis.ConnectionError:
-            pass  # it closes the connection as it goes
-        self.process.wait(timeout=10)
 
 
 @pytest.fixture

@@ -159,6 +159,41 @@ def test_a_scrape_reads_queue_lengths_outbox_lag_and_the_rails_age(enabled, writ
     assert 42 <= value(samples, "portal_rail_age_seconds", rail="now") < 60
 
 
+def test_a_scrape_shows_each_consumers_lag_quarantined_work_and_superseded_runs(enabled, settings, time_machine):
+    from django.db import transaction
+    from django.utils import timezone
+
+    from core import outbox
+
+    settings.OUTBOX_QUARANTINE_AFTER = 2
+    settings.OUTBOX_RETRY_SECONDS = [1]
+
+    def broken(event):
+        raise RuntimeError("broken")
+
+    outbox.register("test-broken", broken)
+    try:
+        time_machine.move_to(timezone.now(), tick=False)
+        with transaction.atomic():
+            outbox.record(type="thing.updated", subject="thing:1")
+        outbox.relay()
+        time_machine.shift(1)
+        outbox.relay()  # its second attempt: quarantined
+        with transaction.atomic():
+            outbox.record(type="thing.updated", subject="thing:2")
+        outbox.relay()  # its first: pending, and waiting from now on
+        time_machine.shift(30)
+        samples = scrape()
+    finally:
+        outbox.unregister("test-broken")
+
+    assert value(samples, "portal_outbox_quarantined", consumer="test-broken") == 1
+    assert value(samples, "portal_outbox_consumer_lag_seconds", consumer="test-broken") == 30
+    assert value(samples, "portal_outbox_quarantined", consumer="documents") == 0
+    assert value(samples, "portal_outbox_consumer_lag_seconds", consumer="documents") == 0
+    assert value(samples, "portal_outbox_consumed_total", consumer="documents") >= 2
+
+
 def test_rendition_time_is_recorded_per_spec(enabled, photo_editor, media_root):
     from media.tasks import renditions_generate_task
     from tests.media.factories import make_image

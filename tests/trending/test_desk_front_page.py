@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from articles import services as article_services
-from core.models import OutboxEvent
+from core.models import ConsumerWork, OutboxEvent
 from distribution.models import Endpoint
 from tests.articles.factories import ArticleFactory
 from tests.media.factories import make_image
@@ -48,7 +48,10 @@ def shift(store, editor, media_root):
     article_services.article_schedule(article_id=later.pk, by=editor, at=timezone.now() + timedelta(hours=12))
     make_image(editor, caption="本周到期的图片", rights_expire_at=timezone.now() + timedelta(days=3))
     make_image(editor, seed=1, caption="下月到期的图片", rights_expire_at=timezone.now() + timedelta(days=40))
-    OutboxEvent.objects.create(type="article.published", subject="article:9", attempts=5, last_error="CDN 503")
+    stuck = OutboxEvent.objects.create(type="article.published", subject="article:9")
+    ConsumerWork.objects.create(
+        event=stuck, consumer="webhooks", subject="article:9", state="quarantined", attempts=8, last_error="CDN 503"
+    )
     Endpoint.objects.create(url="https://hooks.example.cn/in", secret="s", failing_since=timezone.now())
     return {"leader": leader, "second": second, "scheduled": later}
 
@@ -78,7 +81,10 @@ def test_each_panel_shows_only_to_who_may_open_what_it_lists(shift, writer, djan
     assert not _panel(writer_page, "failing")  # webhooks and the change stream are not a writer's
 
     admin_page = _page(django_user_model.objects.create_superuser("root", password="x"))
-    assert "article.published" in _panel(admin_page, "failing") and "CDN 503" in _panel(admin_page, "failing")
+    failing = _panel(admin_page, "failing")
+    assert "webhooks · article.published · article:9" in failing and "CDN 503" in failing
+    work = ConsumerWork.objects.get(subject="article:9")
+    assert f'action="/admin/core/consumerwork/{work.pk}/retry/"' in failing  # the retry button
 
     nobody = django_user_model.objects.create_user("guest", password="x", is_staff=True)
     assert 'id="desk"' not in _page(nobody)

@@ -91,6 +91,37 @@ def test_unpublished_excluded_and_too_old_articles_leave_the_rail(
     assert ids == [newsroom[3].pk, newsroom[4].pk]
 
 
+def test_a_pulled_or_excluded_article_leaves_the_rail_at_once_without_a_refresh(
+    api, newsroom, editor, django_capture_on_commit_callbacks
+):
+    services.pin_create(article=newsroom[4], rail="now", position=2, by=editor)
+    services.trending_refresh()
+    _rails.clear()
+    assert [i["article"]["id"] for i in rail(api).json()["items"]] == [
+        newsroom[0].pk,
+        newsroom[4].pk,
+        newsroom[1].pk,
+        newsroom[2].pk,
+        newsroom[3].pk,
+    ]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        article_services.article_unpublish(article_id=newsroom[0].pk, by=editor)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.exclusion_create(article=newsroom[2], by=editor, reason="不宜推荐")
+    _rails.clear()  # this process's one-second memory of the rail, as another process would be
+    items = rail(api).json()["items"]
+
+    # No refresh ran: the snapshot itself lost them, the pin kept its place, the rest moved up.
+    assert [(i["rank"], i["article"]["id"], i["pinned"]) for i in items] == [
+        (1, newsroom[1].pk, False),
+        (2, newsroom[4].pk, True),
+        (3, newsroom[3].pk, False),
+    ]
+    rows = Snapshot.objects.filter(rail="now", section_slug="").get().items
+    assert [i["article"]["id"] for i in rows] == [newsroom[1].pk, newsroom[4].pk, newsroom[3].pk]
+
+
 def test_pins_hold_their_position_until_they_end(api, newsroom, editor):
     services.pin_create(article=newsroom[4], rail="now", position=1, by=editor)
     Pin.objects.create(article=newsroom[3], rail="now", position=2, until=timezone.now() - timedelta(minutes=1))

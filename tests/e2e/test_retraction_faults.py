@@ -1,0 +1,173 @@
+"""A retraction under a Redis outage (issue 24, fault tests): real processes, a Redis of the
+test's own that it stops for 20 s while an article is pulled and another is retitled. Two
+gunicorn workers and the relay loop keep running throughout; 5 s after Redis is back, no
+surface of either worker shows the pulled article or the old title: details, the site's,
+section's, tag's and author's lists, search, every feed, the sitemaps, both rails and other
+articles' related links. Redis comes back with its data (append-only file), so answers cached
+before the outage are there again: only purges that were kept and retried make them stale."""
+
+import os
+import subprocess
+import time
+from contextlib import contextmanager
+
+import pytest
+
+from bench.common import REDIS_SERVER, OwnRedis, edit_article, gunicorn, login, manage, wait_for
+from bench.common import http_json as call
+
+from .conftest import PYTHON, ROOT
+
+pytestmark = pytest.mark.e2e
+
+PULLED = "撤稿演练：必须立即撤下的报道"
+OLD_TITLE = "改题演练：原来的标题"
+NEW_TITLE = "改题演练：改过的标题"
+BROWSER = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"
+OUTAGE_SECONDS = 20
+PROMISE_SECONDS = 5
+
+
+@contextmanager
+def relay_loop(env):
+    process = subprocess.Popen([PYTHON, "manage.py", "outbox_relay"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+    try:
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def _get(url: str) -> tuple[int, str]:
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def _create(base, editor, title, section, tag, author) -> dict:
+    body = {
+        "title": title,
+        "summary": "演练稿件的摘要，不含标题。",
+        "body": [{"type": "paragraph", "html": "这是演练稿件正文的第一段。"}],
+        "section": section["id"],
+        "tags": [tag["id"]],
+        "bylines": [{"author": author["id"], "role": "文"}],
+    }
+    status, _, article = call("POST", f"{base}/api/v1/editor/articles/", body, editor)
+    assert status == 201, article
+    status, _, article = call("POST", f"{base}/api/v1/editor/articles/{article['id']}/publish/", {}, editor)
+    assert status == 200, article
+    return article
+
+
+def _dirty(base: str, surfaces: dict[str, str], pulled: dict, page_url: str) -> list[str]:
+    """The surfaces that still show the pulled article or the old title, on any worker: each is
+    read four times, so both workers of two answer it."""
+    found = []
+    for name, path in surfaces.items():
+        for _ in range(4):
+            status, body = _get(base + path)
+            if status >= 500:
+                found.append(f"{name}: {status}")
+                break
+            if name == "pulled detail":
+                if status != 404:
+                    found.append(f"{name}: {status}")
+                    break
+                continue
+            # Highlights split titles in search answers; the slug is whole everywhere.
+            shows = [what for what in (PULLED, page_url, pulled["slug"], OLD_TITLE) if what in body]
+            if shows:
+                found.append(f"{name}: {shows[0]}")
+                break
+    return found
+
+
+def test_a_retraction_during_a_redis_outage_reaches_every_surface_within_5_s_of_its_end(site_env, tmp_path):
+    if not site_env.get("DATABASE_URL", "").startswith("postgres"):
+        pytest.skip("the PostgreSQL and Redis pass runs this (DATABASE_URL=postgres://...)")
+    if not REDIS_SERVER:
+        pytest.fail("redis-server is not installed")
+    server = OwnRedis(tmp_path)
+    server.start()
+    env = {**site_env, "REDIS_URL": server.url, "CELERY_BROKER_URL": server.url, "TRENDING_STORE": "redis"}
+    env["OUTBOX_POLL_SECONDS"] = "0.2"
+    try:
+        with gunicorn(env, workers=2) as base, relay_loop(env):
+            wait_for(f"{base}/readyz")
+            editor = login(base, "editor", "portal-editor")
+            section = call("GET", f"{base}/api/v1/sections/")[2]["results"][0]
+            tag = call("GET", f"{base}/api/v1/tags/")[2]["results"][0]
+            author = call("GET", f"{base}/api/v1/authors/")[2]["results"][0]
+            pulled = _create(base, editor, PULLED, section, tag, author)
+            retitled = _create(base, editor, OLD_TITLE, section, tag, author)
+            # Readers make the pulled article the rail's leader.
+            events = [{"article": pulled["id"], "visitor": f"reader-{n}"} for n in range(30)]
+            sent = call("POST", f"{base}/api/v1/trending/events/", {"events": events}, {"User-Agent": BROWSER})
+            assert (sent[0], sent[2]["accepted"]) == (202, 30)
+            manage(env, "refresh_trending")
+
+            page_url = call("GET", f"{base}/api/v1/articles/{pulled['id']}/")[2].get("url") or (
+                f"/a/{pulled['id']}/{pulled['slug']}"
+            )
+            others = [a["id"] for a in call("GET", f"{base}/api/v1/articles/?page_size=50")[2]["results"]]
+            surfaces = {
+                "pulled detail": f"/api/v1/articles/{pulled['id']}/",
+                "retitled detail": f"/api/v1/articles/{retitled['id']}/",
+                "list": "/api/v1/articles/",
+                "section list": f"/api/v1/articles/?section={section['slug']}",
+                "tag list": f"/api/v1/articles/?tag={tag['slug']}",
+                "author list": f"/api/v1/articles/?author={author['slug']}",
+                "search": "/api/v1/search/?q=%E6%BC%94%E7%BB%83",  # 演练
+                "suggestions": "/api/v1/search/suggest/?q=%E6%BC%94%E7%BB%83",
+                "rss": "/feeds/rss/",
+                "atom": "/feeds/atom/",
+                "json feed": "/feeds/json/",
+                "section feed": f"/feeds/rss/section/{section['slug']}/",
+                "tag feed": f"/feeds/atom/tag/{tag['slug']}/",
+                "author feed": f"/feeds/json/author/{author['slug']}/",
+                "sitemap index": "/sitemap.xml",
+                "article sitemap": "/sitemaps/articles-1.xml",
+                "news sitemap": "/sitemaps/news.xml",
+                "rail now": "/api/v1/trending/?rail=now",
+                "rail today": "/api/v1/trending/?rail=today",
+                **{f"related of {n}": f"/api/v1/articles/{n}/" for n in others if n != pulled["id"]},
+            }
+            # Every surface shows them now, and both workers and Redis hold those answers.
+            assert PULLED in _get(base + "/api/v1/trending/?rail=now")[1]
+            assert PULLED in _get(base + f"/api/v1/articles/?tag={tag['slug']}")[1]
+            for path in surfaces.values():
+                for _ in range(4):
+                    assert _get(base + path)[0] == 200
+
+            server.stop()
+            stopped = time.monotonic()
+            status, _, _ = call("POST", f"{base}/api/v1/editor/articles/{pulled['id']}/unpublish/", {}, editor)
+            assert status == 200
+            assert edit_article(base, editor, retitled["id"], {"title": NEW_TITLE})[0] == 200
+            # Readers go on reading while Redis is down: never a 500.
+            while time.monotonic() - stopped < OUTAGE_SECONDS:
+                assert not [d for d in _dirty(base, surfaces, pulled, page_url) if ": 5" in d]
+
+            server.start()
+            back = time.monotonic()
+            dirty = _dirty(base, surfaces, pulled, page_url)
+            while dirty and time.monotonic() - back < PROMISE_SECONDS + 10:
+                dirty = _dirty(base, surfaces, pulled, page_url)
+            clean_after = time.monotonic() - back
+
+            assert dirty == [], f"still shown {clean_after:.1f} s after Redis came back: {dirty}"
+            assert clean_after <= PROMISE_SECONDS, f"clean only {clean_after:.1f} s after Redis came back"
+            assert _dirty(base, surfaces, pulled, page_url) == []  # and it stays so
+            assert NEW_TITLE in _get(base + f"/api/v1/articles/{retitled['id']}/")[1]
+    finally:
+        if server.process.poll() is None:
+            server.process.terminate()
+            server.process.wait(timeout=10)
+        if os.environ.get("KEEP_E2E_LOGS"):
+            print(env)
