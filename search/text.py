@@ -81,6 +81,19 @@ class Run:
     start: int  # in the normalised text
 
 
+# The longest word token, in characters: a longer run of letters (a pasted hash, a 2,500-character
+# URL, 3,000 Latin letters) is cut into consecutive pieces of this length, in the index and in
+# queries alike, so it is still found, and no token comes near PostgreSQL's 2,047-byte limit
+# for one lexeme (60 characters of four bytes each are 240).
+MAX_WORD = 60
+
+
+def _pieces(word: str) -> list[str]:
+    if len(word) <= MAX_WORD:
+        return [word]
+    return [word[i : i + MAX_WORD] for i in range(0, len(word), MAX_WORD)]
+
+
 def runs(normalized: str) -> list[Run]:
     found = []
     for match in RUN.finditer(normalized):
@@ -88,7 +101,9 @@ def runs(normalized: str) -> list[Run]:
             found.append(Run(match.group(1), True, match.start()))
         else:
             for part in LETTERS_DIGITS.finditer(match.group(2)):
-                found.append(Run(part.group(), False, match.start() + part.start()))
+                start = match.start() + part.start()
+                for offset, piece in enumerate(_pieces(part.group())):
+                    found.append(Run(piece, False, start + offset * MAX_WORD))
     return found
 
 
@@ -137,7 +152,8 @@ def words(text: str, *, normalized: bool = False) -> list[str]:
     found: list[str] = []
     for run in runs(text if normalized else normalize(text)):
         if run.cjk:
-            found.extend(w for w in rjieba.cut(run.text) if w.strip())
+            # The segmenter's guesses at unknown words are bounded like any word.
+            found.extend(piece for w in rjieba.cut(run.text) if w.strip() for piece in _pieces(w))
         else:
             found.append(run.text)
     return found

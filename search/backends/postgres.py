@@ -25,8 +25,17 @@ DOCS = "search_doc"  # the whole text, matched through its GIN index only
 MAX_POSITION, MAX_POSITIONS = 16383, 256  # PostgreSQL's limits for one vector
 
 
+MAX_LEXEME_BYTES = 2046  # PostgreSQL refuses a lexeme of 2,047 bytes or more
+
+
 def _lexeme(token: str) -> str:
     return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def _fits(token: str) -> bool:
+    """search.text keeps tokens far shorter; a token that does not fit is left out of the
+    vector rather than failing the whole article's indexing."""
+    return len(token.encode()) <= MAX_LEXEME_BYTES
 
 
 def vector(*fields: tuple[list[str], str]) -> str:
@@ -37,6 +46,8 @@ def vector(*fields: tuple[list[str], str]) -> str:
         for token in tokens:
             if position > MAX_POSITION:
                 break
+            if not _fits(token):
+                continue
             found = positions.setdefault(token, [])
             if len(found) < MAX_POSITIONS:
                 found.append(f"{position}{weight}")
@@ -47,7 +58,7 @@ def vector(*fields: tuple[list[str], str]) -> str:
 
 def bag(tokens: list[str]) -> str:
     """A tsvector literal without positions (ranking and prefix look-ups only)."""
-    return " ".join(_lexeme(t) for t in dict.fromkeys(tokens))
+    return " ".join(_lexeme(t) for t in dict.fromkeys(tokens) if _fits(t))
 
 
 def _phrase(term: Term, weight: str = "") -> str:
