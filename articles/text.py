@@ -73,9 +73,16 @@ def split_paragraphs(value: str) -> list[str]:
 
 
 def html_to_text(value: str) -> str:
-    """The visible text of sanitised inline HTML, whitespace folded."""
+    """The visible text of sanitised inline HTML, whitespace folded: plain text, in which a `<`
+    a writer typed is a character (summaries, excerpts, search, webhook payloads)."""
     text = nh3.clean(value, tags=set(), attributes={})
     return _SPACE.sub(" ", html.unescape(text)).strip()
+
+
+def text_to_html(text: str) -> str:
+    """The one way plain text goes into HTML (feed descriptions and bodies, highlights): escaped,
+    so `<img onerror=...>` a writer typed as text never becomes markup for a reader."""
+    return html.escape(text, quote=True)
 
 
 def cut(text: str, limit: int, marker: str = "...") -> str:

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from html import escape
 from io import StringIO
 
 import orjson
 from django.conf import settings
 from django.utils import feedgenerator, timezone
 from django.utils.dateparse import parse_datetime
+
+from articles.text import text_to_html
 
 from .selectors import Entry, affiliations, article_url
 
@@ -73,18 +74,18 @@ def _body_html(document: dict) -> str:
         if kind == "paragraph":
             parts.append(f"<p>{block.get('html', '')}</p>")
         elif kind == "heading":
-            parts.append(f"<h2>{escape(block.get('text', ''))}</h2>")
+            parts.append(f"<h2>{text_to_html(block.get('text', ''))}</h2>")
         elif kind == "quote":
             cite = block.get("attribution")
-            tail = f"<cite>{escape(cite)}</cite>" if cite else ""
-            parts.append(f"<blockquote><p>{escape(block.get('text', ''))}</p>{tail}</blockquote>")
+            tail = f"<cite>{text_to_html(cite)}</cite>" if cite else ""
+            parts.append(f"<blockquote><p>{text_to_html(block.get('text', ''))}</p>{tail}</blockquote>")
         elif kind == "image" and block.get("image"):
             image = _image(block["image"])
             if image:
                 caption = " ".join(t for t in (block.get("caption") or image["caption"], image["credit"]) if t)
+                src, alt = text_to_html(image["url"]), text_to_html(block["image"].get("alt", ""))
                 parts.append(
-                    f'<figure><img src="{escape(image["url"])}" alt="{escape(block["image"].get("alt", ""))}">'
-                    f"<figcaption>{escape(caption)}</figcaption></figure>"
+                    f'<figure><img src="{src}" alt="{alt}"><figcaption>{text_to_html(caption)}</figcaption></figure>'
                 )
     return "\n".join(parts)
 
@@ -222,7 +223,8 @@ def render(fmt: str, entries: list[Entry], *, scope: Scope, self_url: str) -> by
         generator.add_item(
             title=i["title"],
             link=i["url"],
-            description=i["summary"],
+            # RSS `description` and Atom `summary type="html"` are HTML: the plain summary escaped.
+            description=text_to_html(i["summary"]),
             unique_id=i["url"],
             unique_id_is_permalink=True,
             pubdate=i["published"],

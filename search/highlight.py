@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from html import escape
+
+from articles.text import text_to_html
 
 from . import text
 
@@ -41,10 +42,10 @@ def _marked(original: str, found: list[tuple[int, int]], start: int = 0, end: in
         if e <= start or s >= end:
             continue
         s, e = max(s, start), min(e, end)
-        out.append(escape(original[at:s], quote=False))
-        out.append(f"<mark>{escape(original[s:e], quote=False)}</mark>")
+        out.append(text_to_html(original[at:s]))
+        out.append(f"<mark>{text_to_html(original[s:e])}</mark>")
         at = e
-    out.append(escape(original[at:end], quote=False))
+    out.append(text_to_html(original[at:end]))
     return "".join(out)
 
 

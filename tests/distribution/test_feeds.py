@@ -229,3 +229,46 @@ def test_a_publish_pings_the_websub_hub_for_every_feed_it_is_in(story, editor, s
             assert f"hub.mode=publish&hub.url=https%3A%2F%2Fapi.example.cn%2Ffeeds%2F{path.replace('/', '%2F')}" in sent
     finally:
         server.shutdown()
+
+
+def test_text_that_looks_like_markup_stays_text_in_every_derived_place(api, write, settings):
+    """A paragraph whose *text* is `<img src=x onerror=alert(10)>` (the editor sends it escaped):
+    the derived summary is that text, and every HTML-typed field carries it escaped, so no feed
+    reader, aggregator or frontend gets a live element."""
+    import json
+    from html.parser import HTMLParser
+
+    settings.FEED_FULL_TEXT = True
+    typed = "<img src=x onerror=alert(10)>"
+    article = write("标记测试", body=["&lt;img src=x onerror=alert(10)&gt;", "正文第二段。"])
+
+    class Tags(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.found = []
+
+        def handle_starttag(self, tag, attrs):
+            self.found.append(tag)
+
+    def elements(html: str) -> list[str]:
+        parser = Tags()
+        parser.feed(html)
+        return parser.found
+
+    detail = api.get(f"/api/v1/articles/{article.pk}/").json()
+    assert detail["summary"].startswith(typed)  # plain text, as typed
+    item = rss(api).find("channel/item")
+    description = item.findtext("description")
+    assert description.startswith("&lt;img src=x onerror=alert(10)&gt;")  # HTML: escaped
+    assert "img" not in elements(description)
+    assert "img" not in elements(item.findtext("content:encoded", namespaces=NS))
+    entry = ElementTree.fromstring(api.get("/feeds/atom/").content).find("atom:entry", NS)
+    summary = entry.find("atom:summary", NS)
+    assert summary.get("type") == "html" and "img" not in elements(summary.text)
+    assert "img" not in elements(entry.findtext("atom:content", namespaces=NS))
+    feed_item = json.loads(api.get("/feeds/json/").content)["items"][0]
+    assert feed_item["summary"].startswith(typed)  # JSON Feed's summary is plain text
+    assert "img" not in elements(feed_item["content_html"])
+    found = api.get("/api/v1/search/?q=onerror").json()["results"]
+    assert [r["id"] for r in found] == [article.pk]
+    assert all("img" not in elements(html) for html in found[0]["highlight"].values())
