@@ -15,6 +15,7 @@ from core import roles
 from core.i18n import site_language
 
 from ..models import Article, Revision, StatusChange
+from ..preview import preview_links_revoke
 from .changes import _record_change
 from .errors import ArticleStateError
 from .revisions import _record_revision
@@ -227,4 +228,7 @@ def publish_due(*, now=None) -> list[int]:
 def article_unpublish(*, article_id: int, by) -> Article:
     """Take a published article down; it is kept as archived."""
     article = Article.objects.select_for_update().get(pk=article_id)
-    return _transition(article, by=by, status=_check_transition("unpublish", article, by).target)
+    article = _transition(article, by=by, status=_check_transition("unpublish", article, by).target)
+    # A retraction revokes every preview link of the article: a pulled story is read by nobody.
+    preview_links_revoke(article_id=article.pk, by=by)
+    return article

@@ -115,8 +115,9 @@ def test_the_same_link_until_the_article_changes_and_the_page_names_its_version(
 
     services.article_update(article_id=article.pk, by=editor, expected_version=None, data={"title": "第二版标题"})
 
-    page = Client().get(first["url"]).content.decode()  # the old link still works, and says so
-    assert "第二版标题" in page and f"链接生成于第 {article.version} 版" in page and 'data-testid="changed"' in page
+    page = Client().get(first["url"]).content.decode()  # the old link still works, shows its version, says so
+    assert "第一版标题" in page and "第二版标题" not in page
+    assert f"链接生成于第 {article.version} 版" in page and 'data-testid="changed"' in page
     second = editor_api.post(f"{URL}{article.pk}/preview/").json()
     assert second["url"] != first["url"] and second["version"] == article.version + 1
     assert 'data-testid="changed"' not in Client().get(second["url"]).content.decode()
@@ -147,3 +148,42 @@ def test_writers_get_links_for_their_own_articles_only(writer_api, editor_api, w
     assert Client().get(_link(writer_api, own)).status_code == 200
     assert writer_api.post(f"{URL}{theirs}/preview/").status_code == 404  # someone else's draft
     assert Client().post(f"{URL}{own}/preview/").status_code in (401, 403)
+
+
+def test_a_link_shows_the_version_it_was_made_for_never_a_later_edit(editor_api, editor, photo_editor):
+    article = _draft(editor, photo_editor)
+    url = _link(editor_api, article.pk)
+    other = make_image(photo_editor, seed=3, caption="后来换上的图片", credit_line="后来的图片社")
+
+    services.article_update(
+        article_id=article.pk,
+        by=editor,
+        expected_version=None,
+        data={
+            "title": "改过的标题：内容已撤换",
+            "body": [
+                BlockInput(type="paragraph", text="后来写进去的一段。"),
+                BlockInput(type="image", image=other, text="后来换上的图片"),
+            ],
+        },
+    )
+    page = Client().get(url).content.decode()
+
+    assert "普京对阿塞拜疆进行国事访问" in page and "俄罗斯总统普京抵达<b>巴库</b>" in page
+    assert "澎湃影像" in page and "这是阿塞拜疆内政" in page and "熊超然" in page and "#俄罗斯" in page
+    assert "改过的标题" not in page and "后来写进去的一段" not in page and "后来的图片社" not in page
+
+
+def test_unpublishing_revokes_every_preview_link_of_the_article(editor_api, editor):
+    article = services.article_create(by=editor, title="将被撤下的稿件")
+    early = _link(editor_api, article.pk)
+    services.article_publish(article_id=article.pk, by=editor)
+    late = _link(editor_api, article.pk)
+    assert Client().get(early).status_code == 200 and Client().get(late).status_code == 200
+
+    services.article_unpublish(article_id=article.pk, by=editor)
+
+    for url in (early, late):
+        response = Client().get(url)
+        assert response.status_code == 410 and "撤销" in response.content.decode()
+    assert set(PreviewLink.objects.filter(article=article).values_list("revoked_by", flat=True)) == {editor.pk}
