@@ -87,11 +87,23 @@ def webhooks_consumer(event: OutboxEvent) -> None:
     if not endpoints:
         return
     done = set(Delivery.objects.filter(event_id=event.pk).values_list("endpoint_id", flat=True))
+    # An endpoint that already has a newer event of this subject (this one's relay was retried
+    # late) gets this one recorded as superseded, never sent: it must not follow the newer one.
+    ahead = set(
+        Delivery.objects.filter(subject=event.subject, event_id__gt=event.pk).values_list("endpoint_id", flat=True)
+    )
     now = timezone.now()
     body = orjson.dumps(payload(event, now))
     made = [
         Delivery(
-            endpoint=e, event_id=event.pk, message_id=_message_id(), type=event.type, payload=body, next_attempt_at=now
+            endpoint=e,
+            event_id=event.pk,
+            subject=event.subject,
+            message_id=_message_id(),
+            type=event.type,
+            payload=body,
+            status=Delivery.Status.SUPERSEDED if e.pk in ahead else Delivery.Status.PENDING,
+            next_attempt_at=None if e.pk in ahead else now,
         )
         for e in endpoints
         if e.pk not in done
@@ -118,7 +130,8 @@ def _lease_seconds() -> float:
 
 
 def claim(limit: int, now: datetime | None = None) -> list[Delivery]:
-    """Take up to `limit` due deliveries for this worker (their lease is ours until it runs out)."""
+    """Take up to `limit` due deliveries for this worker (their lease is ours until it runs out),
+    keeping each endpoint's order per subject (see `_in_order`)."""
     now = now or timezone.now()
     until = now + timedelta(seconds=_lease_seconds())
     free = Q(leased_until__isnull=True) | Q(leased_until__lte=now)
@@ -130,7 +143,27 @@ def claim(limit: int, now: datetime | None = None) -> list[Delivery]:
         # Each row taken only if still free: SQLite has no row locks, and two workers may have
         # read the same rows; the conditional update lets one of them have each.
         taken = [d for d in rows if Delivery.objects.filter(free, pk=d.pk).update(leased_until=until)]
-    return taken
+        return [d for d in sorted(taken, key=lambda d: d.event_id or 0) if _in_order(d, now)]
+
+
+def _in_order(delivery: Delivery, now: datetime) -> bool:
+    """Whether a taken delivery may go now. One whose endpoint has a newer delivery of the same
+    subject is superseded: a receiver never gets `article.published` after `article.unpublished`
+    of the same article. One with an older delivery of its subject on its way waits a moment."""
+    if not delivery.subject:
+        return True
+    same = Delivery.objects.filter(endpoint_id=delivery.endpoint_id, subject=delivery.subject).exclude(pk=delivery.pk)
+    if same.filter(event_id__gt=delivery.event_id).exclude(status=Delivery.Status.SUPERSEDED).exists():
+        Delivery.objects.filter(pk=delivery.pk).update(
+            status=Delivery.Status.SUPERSEDED, next_attempt_at=None, leased_until=None
+        )
+        return False
+    # Locked: a worker taking the older one at this moment commits its lease before this reads it.
+    older = same.filter(event_id__lt=delivery.event_id, status=Delivery.Status.PENDING, leased_until__gt=now)
+    if list(older.select_for_update().values_list("pk", flat=True)):
+        Delivery.objects.filter(pk=delivery.pk).update(leased_until=None, next_attempt_at=now + timedelta(seconds=1))
+        return False
+    return True
 
 
 def _send(delivery: Delivery) -> tuple[webhooks.Result, datetime]:
@@ -175,6 +208,14 @@ def record(delivery: Delivery, result: webhooks.Result, started: datetime) -> No
             Endpoint.objects.filter(pk=endpoint.pk).update(
                 active=False, failing_since=now, disabled_reason=_gone_reason()
             )
+        elif current.subject and (
+            Delivery.objects.filter(endpoint=endpoint, subject=current.subject, event_id__gt=current.event_id)
+            .exclude(status=Delivery.Status.SUPERSEDED)
+            .exists()
+        ):
+            # A newer event of its subject is waiting for this endpoint: that one goes instead.
+            current.status = Delivery.Status.SUPERSEDED
+            current.next_attempt_at = None
         else:
             wait_for = _next_wait(current.attempts, result)
             if wait_for is None:
@@ -254,6 +295,7 @@ def replay_since(endpoint: Endpoint, since: datetime) -> int:
         Delivery(
             endpoint=endpoint,
             event_id=event.pk,
+            subject=event.subject,
             message_id=_message_id(),
             type=event.type,
             payload=orjson.dumps(payload(event, now)),

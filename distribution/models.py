@@ -64,15 +64,21 @@ class Endpoint(models.Model):
 
 class Delivery(models.Model):
     """One event for one endpoint. Its `message_id` is the `webhook-id` of every attempt, so a
-    receiver can tell a retry (or a replay) from a new event."""
+    receiver can tell a retry (or a replay) from a new event.
+
+    Deliveries of one subject (`article:42`) reach an endpoint in order: a delivery is
+    superseded (kept, never sent) once the endpoint has a newer one of the same subject, and a
+    newer one waits while an older one is on its way."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("pending")
         SUCCEEDED = "succeeded", _("succeeded")
         FAILED = "failed", _("failed")  # every attempt used
+        SUPERSEDED = "superseded", _("superseded")  # a newer event of its subject went instead
 
     endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="deliveries")
     event_id = models.BigIntegerField(_("change event"), null=True, blank=True)
+    subject = models.CharField(_("subject"), max_length=100, blank=True, default="")
     message_id = models.CharField(_("webhook-id"), max_length=40, unique=True)
     type = models.CharField(_("type"), max_length=50)
     payload = models.BinaryField(_("payload"))
@@ -94,6 +100,7 @@ class Delivery(models.Model):
         indexes = [
             models.Index(fields=["next_attempt_at"], condition=models.Q(status="pending"), name="delivery_pending_due"),
             models.Index(fields=["endpoint", "-id"], name="delivery_endpoint_recent"),
+            models.Index(fields=["endpoint", "subject", "event_id"], name="delivery_subject_order"),
         ]
 
     def __str__(self) -> str:

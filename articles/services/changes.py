@@ -42,5 +42,7 @@ def _record_change(article: Article, *, was_public: bool, deleted: bool = False)
             "status": "deleted" if deleted else article.status,
             "title": article.title,
             "slug": article.slug,
+            # Monotonic per article: a webhook receiver drops a message older than one it has.
+            "version": article.version,
         },
     )

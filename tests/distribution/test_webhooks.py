@@ -286,3 +286,68 @@ def test_a_worker_killed_mid_delivery_delivers_it_afterwards_with_the_same_id(ed
     assert first.headers["webhook-id"] == second.headers["webhook-id"]
     verified(secret, second)
     assert Delivery.objects.get().status == "succeeded"
+
+
+ARTICLE_EVENTS = ("article.published", "article.updated", "article.unpublished")
+
+
+def test_a_failing_receiver_never_gets_a_publish_after_the_retraction(editor_api, editor, receiver, write, relayed):
+    """Issue 24, item 3: the receiver answers 503 while an article is published, then pulled 1.25 s
+    later; once it recovers it gets the retraction, and the publish's retry is superseded (kept,
+    never sent), not delivered after it."""
+    url = receiver.answer("/order", (503, {}, 0))
+    secret = subscribe(editor_api, url, events=ARTICLE_EVENTS)["secret"]
+    article = write("先发后撤的稿子")
+    assert delivery.deliver_due(seconds=5) == 1  # the publish: 503, retried in about 5 s
+    relayed(article_services.article_unpublish, article_id=article.pk, by=editor)
+
+    receiver.answer("/order", (200, {}, 0))  # the receiver is back
+    delivery.deliver_due(seconds=5)  # the retraction goes at once
+    Delivery.objects.filter(status="pending").update(next_attempt_at=timezone.now())  # the publish's retry is due
+    delivery.deliver_due(seconds=5)
+
+    bodies = [verified(secret, r) for r in receiver.at("/order")]
+    assert [b["type"] for b in bodies] == ["article.published", "article.unpublished"]  # the first was a 503
+    published, unpublished = Delivery.objects.order_by("event_id")
+    assert (published.status, unpublished.status) == ("superseded", "succeeded")
+    assert bodies[1]["data"]["version"] > bodies[0]["data"]["version"]  # receivers can drop stale ones
+
+
+def test_a_newer_delivery_waits_while_an_older_one_of_the_article_is_on_its_way(
+    editor_api, editor, receiver, write, relayed
+):
+    subscribe(editor_api, receiver.answer("/order"), events=ARTICLE_EVENTS)
+    article = write("在途的旧消息")
+    relayed(
+        article_services.article_update, article_id=article.pk, by=editor, expected_version=None, data={"title": "新"}
+    )
+    older, newer = Delivery.objects.order_by("event_id")
+    # Another worker has the older one in flight.
+    Delivery.objects.filter(pk=older.pk).update(leased_until=timezone.now() + timedelta(seconds=30))
+
+    taken = delivery.claim(10)
+
+    assert taken == []
+    newer.refresh_from_db()
+    assert newer.status == "pending" and newer.leased_until is None and newer.next_attempt_at > timezone.now()
+
+
+def test_an_older_event_relayed_late_is_recorded_superseded_for_an_endpoint_that_has_a_newer_one(
+    editor_api, editor, receiver, write
+):
+    from core import outbox
+    from core.models import ConsumerWork, OutboxEvent
+
+    subscribe(editor_api, receiver.answer("/order"), events=ARTICLE_EVENTS)
+    article = write("晚到的旧事件")
+    first = Delivery.objects.get()
+    Delivery.objects.filter(pk=first.pk).delete()  # as if the publish's webhooks work had failed
+    published = OutboxEvent.objects.get(pk=first.event_id)
+    article_services.article_unpublish(article_id=article.pk, by=editor)
+    outbox.relay()
+    ConsumerWork.objects.create(event=published, consumer="webhooks", subject=published.subject)
+
+    outbox.relay()  # the publish's work, retried after the retraction's went
+
+    late = Delivery.objects.get(event_id=published.pk)
+    assert (late.type, late.status, late.next_attempt_at) == ("article.published", "superseded", None)
