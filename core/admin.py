@@ -29,15 +29,8 @@ class StateFilter(admin.SimpleListFilter):
         return queryset
 
 
-@admin.register(OutboxEvent)
-class OutboxEventAdmin(admin.ModelAdmin):
-    list_display = ["id", "type", "subject", "created_at", "state", "attempts", "next_attempt_at", "error"]
-    list_filter = [StateFilter, "type"]
-    search_fields = ["subject", "type", "last_error"]
-    readonly_fields = [f.name for f in OutboxEvent._meta.fields]
-    actions = ["retry_now"]
-    list_per_page = 50
-    show_full_result_count = False  # the table grows with every change; counting it is slow
+class ReadOnly(admin.ModelAdmin):
+    """Written by the change stream only: people read these, retry them, never edit them."""
 
     def has_add_permission(self, request):
         return False
@@ -47,6 +40,17 @@ class OutboxEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(OutboxEvent)
+class OutboxEventAdmin(ReadOnly):
+    list_display = ["id", "type", "subject", "created_at", "state", "attempts", "next_attempt_at", "error"]
+    list_filter = [StateFilter, "type"]
+    search_fields = ["subject", "type", "last_error"]
+    readonly_fields = [f.name for f in OutboxEvent._meta.fields]
+    actions = ["retry_now"]
+    list_per_page = 50
+    show_full_result_count = False  # the table grows with every change; counting it is slow
 
     @admin.display(description=_("state"))
     def state(self, obj: OutboxEvent) -> str:
@@ -92,7 +96,7 @@ class OutboxEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(ConsumerWork)
-class ConsumerWorkAdmin(admin.ModelAdmin):
+class ConsumerWorkAdmin(ReadOnly):
     """What each consumer still owes: failing work with its error, quarantined work waiting for a
     person. Retrying makes it due at once and relays it; one failing again is quarantined again."""
 
@@ -103,15 +107,6 @@ class ConsumerWorkAdmin(admin.ModelAdmin):
     list_select_related = ["event"]
     actions = ["retry_now"]
     list_per_page = 50
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("event"), ordering="event_id")
     def event_link(self, obj: ConsumerWork) -> str:

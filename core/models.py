@@ -51,7 +51,7 @@ class PendingPurge(models.Model):
     burst of edits purges each key once), a worker sends them in batches after a short window.
     `queued_at` moves on every new change, so a key changed again while it was being sent stays."""
 
-    key = models.CharField(_("key"), max_length=200, unique=True)
+    key = models.CharField(_("key"), max_length=500, unique=True)
     queued_at = models.DateTimeField(_("queued at"), default=timezone.now)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)

@@ -38,6 +38,16 @@ class PurgeBackend(ABC):
         """How many calls may be made now (a rate limit), or None for no limit."""
         return None
 
+    def expand(self, event) -> list[str]:
+        """What to queue for an event: its surrogate keys; a backend that purges by URL names
+        the URLs instead (`distribution.purge.urls`)."""
+        return list(event.keys)
+
+    def unlisted_max_age(self, path: str, query: dict[str, list[str]]) -> int | None:
+        """The longest a shared cache may keep an answer this backend cannot purge (None: it
+        can purge every answer, as purging by key does)."""
+        return None
+
 
 class NoPurge(PurgeBackend):
     """No CDN in front: nothing to purge. Records what it was given, for tests and the shell."""
@@ -77,14 +87,17 @@ def purge_consumer(event) -> None:
     if not event.keys:
         return
     chosen = backend()
+    items = chosen.expand(event)
+    if not items:
+        return
     if not chosen.queued:
-        chosen.purge(list(event.keys))
+        chosen.purge(items)
         return
     from .models import PendingPurge
 
     now = timezone.now()
     PendingPurge.objects.bulk_create(
-        [PendingPurge(key=key, queued_at=now, next_attempt_at=now) for key in event.keys],
+        [PendingPurge(key=item, queued_at=now, next_attempt_at=now) for item in items],
         update_conflicts=True,
         unique_fields=["key"],
         update_fields=["queued_at"],
@@ -102,9 +115,11 @@ def _kick() -> None:
 
 
 def _backoff(attempts: int, retry_after: float | None) -> timedelta:
+    """A CDN's own `Retry-After` (429, 503) is obeyed; otherwise the wait doubles up to
+    PURGE_RETRY_MAX_SECONDS, short, so a purge lands within seconds of a CDN's recovery."""
     if retry_after is not None:
         return timedelta(seconds=min(max(retry_after, 1.0), 3600))
-    return timedelta(seconds=min(2**attempts, 300))
+    return timedelta(seconds=min(2 ** (attempts - 1), settings.PURGE_RETRY_MAX_SECONDS))
 
 
 def flush() -> int:

@@ -88,6 +88,18 @@ def sitemap_pages(*, size: int, now: datetime | None = None) -> list[tuple[int, 
     return [(int(page) + 1, _aware(latest)) for page, latest in rows]
 
 
+def public_count_before(article_id: int | None, *, now: datetime | None = None) -> int:
+    """How many public articles come before `article_id` in id order (all of them for None):
+    its place in the article sitemaps, which are cut by position."""
+    now = now or timezone.now()
+    where, params = _public(now)
+    t = listing.tables()
+    sql = f"SELECT COUNT(*) FROM {t['article']} a WHERE {where}"
+    if article_id is not None:
+        sql, params = sql + " AND a.id < %s", [*params, article_id]
+    return int(fetch_all(sql, params)[0][0])
+
+
 def sitemap_page(*, number: int, size: int, now: datetime | None = None) -> list[tuple[int, str, datetime]]:
     """(id, slug, last change) of the public articles on page `number` of the article sitemaps."""
     now = now or timezone.now()

@@ -44,5 +44,16 @@ def _record_change(article: Article, *, was_public: bool, deleted: bool = False)
             "slug": article.slug,
             # Monotonic per article: a webhook receiver drops a message older than one it has.
             "version": article.version,
+            **({"listed_in": _listed_in(article)} if kind != "article.edited" else {}),
         },
     )
+
+
+def _listed_in(article: Article) -> dict[str, list[str]]:
+    """The lists the article is on (section, tags, authors by slug), for CDNs purged by URL: read
+    here, as a deleted article's row is gone by the time its purge is sent."""
+    return {
+        "section": [article.section.slug] if article.section_id else [],
+        "tag": list(article.tags.values_list("slug", flat=True)),
+        "author": list(article.bylines.values_list("author__slug", flat=True)),
+    }

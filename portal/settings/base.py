@@ -79,6 +79,8 @@ MIDDLEWARE = [
     # Every request gets an id (X-Request-ID) that its log lines carry.
     "core.logs.RequestIdMiddleware",
     "core.middleware.TrustedProxyMiddleware",
+    # Under a CDN purged by URL, what it cannot purge is kept briefly (core.purge).
+    "core.middleware.UnlistedMaxAgeMiddleware",
     "core.middleware.LanguageMiddleware",
     "core.middleware.RejectNulMiddleware",
     "core.middleware.ApiJsonErrorsMiddleware",

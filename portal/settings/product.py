@@ -137,6 +137,8 @@ PURGE_BACKEND = env.str("PURGE_BACKEND", default="core.purge.NoPurge")
 CDN_MAX_AGE = env.int("CDN_MAX_AGE", default=0 if PURGE_BACKEND == "core.purge.NoPurge" else 86_400)
 # Purges wait this long in the queue, so a burst of changes purges each key once.
 PURGE_WINDOW_SECONDS = env.float("PURGE_WINDOW_SECONDS", default=0.3)
+# A purge the CDN refused is sent again after 1, 2, 4... seconds, at most this many apart.
+PURGE_RETRY_MAX_SECONDS = env.float("PURGE_RETRY_MAX_SECONDS", default=4)
 PURGE_SOFT = env.bool("PURGE_SOFT", default=True)  # mark stale (served while refetched), not drop
 PURGE_VARNISH_URLS = env.list("PURGE_VARNISH_URLS", default=[])  # distribution.purge.Varnish and Urls
 FASTLY_API_URL = env.str("FASTLY_API_URL", default="https://api.fastly.com")
@@ -146,3 +148,14 @@ CLOUDFLARE_API_URL = env.str("CLOUDFLARE_API_URL", default="https://api.cloudfla
 CLOUDFLARE_ZONE_ID = env.str("CLOUDFLARE_ZONE_ID", default="")
 CLOUDFLARE_API_TOKEN = env.str("CLOUDFLARE_API_TOKEN", default="")
 CLOUDFLARE_PURGE_PER_MINUTE = env.int("CLOUDFLARE_PURGE_PER_MINUTE", default=30)
+# Backends that purge by URL (distribution.purge.Urls, .Aliyun, .Tencent): the public addresses
+# of the API and feeds through the CDN, and how long the CDN may keep an answer none of them can
+# name (search, other query strings).
+PURGE_URL_BASES = env.list("PURGE_URL_BASES", default=[PUBLIC_BASE_URL])
+PURGE_UNLISTED_MAX_AGE = env.int("PURGE_UNLISTED_MAX_AGE", default=60)
+ALIYUN_CDN_API_URL = env.str("ALIYUN_CDN_API_URL", default="https://cdn.aliyuncs.com/")
+ALIYUN_ACCESS_KEY_ID = env.str("ALIYUN_ACCESS_KEY_ID", default="")
+ALIYUN_ACCESS_KEY_SECRET = env.str("ALIYUN_ACCESS_KEY_SECRET", default="")
+TENCENT_CDN_API_URL = env.str("TENCENT_CDN_API_URL", default="https://cdn.tencentcloudapi.com/")
+TENCENT_SECRET_ID = env.str("TENCENT_SECRET_ID", default="")
+TENCENT_SECRET_KEY = env.str("TENCENT_SECRET_KEY", default="")

@@ -122,7 +122,9 @@ def test_varnish_and_url_purges_use_purge_requests(settings, cdn):
     use(settings, "distribution.purge.Urls")
     purge.purge_consumer(type("E", (), {"keys": ["article-7"]})())
     flush()
-    assert [(r.method, r.path) for r in cdn.requests[1:]] == [("PURGE", "/api/v1/articles/7/")]
+    purged = [(r.method, r.path) for r in cdn.requests[1:]]
+    assert ("PURGE", "/api/v1/articles/7/") in purged and ("PURGE", "/api/v1/articles/") in purged
+    assert {method for method, _ in purged} == {"PURGE"}  # the whole list: tests/distribution/test_purge_by_url.py
 
 
 def test_a_hanging_cdn_never_slows_a_save(settings, cdn, write, editor, relayed):

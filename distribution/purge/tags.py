@@ -1,5 +1,4 @@
-"""CDN purge backends (`PURGE_BACKEND`), all behind `core.purge.PurgeBackend`: the queue in
-`core.purge` batches, deduplicates and retries; these only speak to the CDN.
+"""CDN purge backends that purge by surrogate key (every answer carrying it, whatever its URL).
 
 - `Varnish`: a `PURGE` to each Varnish (`PURGE_VARNISH_URLS`) with the keys in `xkey-softpurge`
   (or `xkey-purge` without `PURGE_SOFT`), which the VCL hands to the xkey module (varnish-modules).
@@ -7,7 +6,6 @@
   and `Fastly-Soft-Purge: 1` when soft.
 - `Cloudflare`: `POST /client/v4/zones/{zone}/purge_cache` with `{"tags": [...]}` (100 a call),
   `Authorization: Bearer`, at most `CLOUDFLARE_PURGE_PER_MINUTE` calls a minute.
-- `Urls`: a plain `PURGE` of the URLs that show each key, for caches that purge only by URL.
 """
 
 from __future__ import annotations
@@ -20,7 +18,7 @@ from django.core.cache import cache
 
 from core.purge import PurgeBackend, PurgeFailed
 
-from . import webhooks
+from .. import webhooks
 
 
 def _checked(result: webhooks.Result, what: str) -> None:
@@ -83,25 +81,3 @@ class Cloudflare(PurgeBackend):
             return allowed
         except Exception:
             return 1  # no shared count: one call, the rest next flush
-
-
-class Urls(PurgeBackend):
-    """For caches that purge only by URL: each key mapped to the URLs whose answers show it."""
-
-    batch_size = 50
-
-    def purge(self, keys: list[str]) -> None:
-        paths: list[str] = []
-        for key in keys:
-            kind, _, ident = key.partition("-")
-            if kind == "article" and ident.isdigit():
-                paths.append(f"/api/v1/articles/{ident}/")
-            elif key in ("list", "feed", "search"):
-                paths += ["/api/v1/articles/", "/feeds/rss/", "/feeds/atom/", "/feeds/json/"]
-            elif key == "sitemap":
-                paths += ["/sitemap.xml", "/sitemaps/news.xml"]
-            elif key == "trending":
-                paths.append("/api/v1/trending/")
-        for base in settings.PURGE_VARNISH_URLS:
-            for path in dict.fromkeys(paths):
-                _checked(webhooks.send("PURGE", base.rstrip("/") + path, b"", {}, allow_private=True), f"PURGE {path}")
