@@ -206,6 +206,25 @@ def _showing(key: str) -> Q:
     return Q(keys__contains=f" {key} ")
 
 
+def documents_drop_related(*, article_id: int) -> list[int]:
+    """Take an article that went out of the related links of every stored detail listing it;
+    returns the ids of those articles. The stored bytes are patched, not rendered again (a
+    retraction does not wait for a render of each); the next render fills the place it left."""
+    patched = []
+    for row in Document.objects.filter(_linking(article_id)).only(
+        "article_id", "detail_head", "detail_tail", "related_ids"
+    ):
+        detail = orjson.loads(join(row.detail_head, SENTINEL, row.detail_tail))
+        detail["related"] = [item for item in detail.get("related") or [] if item.get("id") != article_id]
+        head, tail = _split(orjson.dumps(detail))
+        related_ids = row.related_ids.replace(f" {article_id} ", " ")
+        Document.objects.filter(article_id=row.article_id).update(
+            detail_head=head, detail_tail=tail, related_ids=related_ids if related_ids.strip() else ""
+        )
+        patched.append(row.article_id)
+    return patched
+
+
 def documents_consumer(event) -> None:
     """Outbox consumer: keep documents in step with every public change, and name on the event
     every answer the change reaches (the purge consumers after this one act on those keys).
@@ -236,8 +255,11 @@ def documents_consumer(event) -> None:
             keys.add("list")
         if document is None and (moved or action in ("unpublished", "deleted")):
             keys.add("trending")  # the rail drops it at once (trending.retraction)
-        if moved or action in ("unpublished", "deleted", "published"):
-            # A reader never gets a link to an article that is gone; a new one may be related.
+            # A reader never gets a link to an article that is gone: taken out of the stored
+            # details that list it, here, so no reader's request has to render them.
+            keys |= {f"article-{other}" for other in documents_drop_related(article_id=article_id)}
+        elif moved or action in ("unpublished", "deleted", "published"):
+            # A new one may be related: those documents render again on their next read.
             keys |= {f"article-{other}" for other in documents_mark_stale(condition=_linking(article_id))}
     else:
         for key in event.keys:

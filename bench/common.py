@@ -72,8 +72,9 @@ def manage(env: dict[str, str], *args: str) -> str:
 
 
 @contextmanager
-def gunicorn(env: dict[str, str], *, workers: int = 2):
-    """A gunicorn with `workers` sync workers; yields its base URL."""
+def gunicorn(env: dict[str, str], *, workers: int = 2, threads: int = 1):
+    """A gunicorn with `workers` workers (sync, or gthread with `threads` each, as
+    deploy/gunicorn.conf.py runs them); yields its base URL."""
     port = free_port()
     process = subprocess.Popen(
         [
@@ -89,6 +90,7 @@ def gunicorn(env: dict[str, str], *, workers: int = 2):
             "warning",
             "--backlog",
             "2048",
+            *(["--threads", str(threads)] if threads > 1 else []),
         ],
         cwd=ROOT,
         env=env,

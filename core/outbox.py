@@ -127,16 +127,22 @@ def _due(now) -> Q:
     return Q(state=ConsumerWork.State.PENDING) & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
 
 
-def relay(*, ids: Iterable[int] | None = None, limit: int = 200) -> int:
+def relay(*, ids: Iterable[int] | None = None, limit: int = 200, grace: float = 0.0) -> int:
     """Hand due work to its consumers, oldest event first; returns how many events are now done.
 
-    With `ids`, only those events (what a commit just recorded). Each event's work in a
-    transaction of its own, its rows locked (skipped if another relay holds them), so a killed
-    process leaves them pending and concurrent relays never take one twice.
+    With `ids`, only those events (what a commit just recorded). `grace`: leave events younger
+    than this many seconds that were never tried to the process that saved them (its relay
+    runs right after its commit, and drops its own process's copies of what changed at once).
+    Each event's work in a transaction of its own, its rows locked (skipped if another relay
+    holds them), so a killed process leaves them pending and concurrent relays never take one
+    twice.
     """
-    due = ConsumerWork.objects.filter(_due(timezone.now()))
+    now = timezone.now()
+    due = ConsumerWork.objects.filter(_due(now))
     if ids is not None:
         due = due.filter(event_id__in=list(ids))
+    if grace > 0:
+        due = due.exclude(attempts=0, event__created_at__gt=now - timedelta(seconds=grace))
     event_ids = list(dict.fromkeys(due.order_by("event_id").values_list("event_id", flat=True)[: limit * 4]))
     done = 0
     for event_id in event_ids[:limit]:
@@ -177,9 +183,8 @@ def _relay_in_transaction(event_id: int) -> list[str]:
         event = OutboxEvent.objects.get(pk=event_id)
         keys_before = list(event.keys)
         retried = False
-        for name, work in works.items():
-            if name not in declared:  # a consumer no longer declared owes nothing
-                work.delete()
+        # Work of a consumer this process does not declare (newer code during a rolling deploy)
+        # is left for a process that does.
         for name, consumer in declared.items():
             work = works.get(name)
             if work is None or consumer.after_commit:
@@ -308,12 +313,12 @@ def _requeue(event: OutboxEvent, chosen: list[Consumer]) -> None:
         event.done_at = None
 
 
-def relay_all(*, seconds: float = 20.0) -> int:
+def relay_all(*, seconds: float = 20.0, grace: float = 0.0) -> int:
     """Relay until nothing is due or `seconds` have passed (the sweep and the relay loop)."""
     started = time.monotonic()
     total = 0
     while time.monotonic() - started < seconds:
-        done = relay()
+        done = relay(grace=grace)
         total += done
         if not done:
             break

@@ -122,6 +122,19 @@ def _backoff(attempts: int, retry_after: float | None) -> timedelta:
     return timedelta(seconds=min(2 ** (attempts - 1), settings.PURGE_RETRY_MAX_SECONDS))
 
 
+def next_due_in() -> float:
+    """Seconds until the next queued purge may be sent (its window passed, its retry due)."""
+    from .models import PendingPurge
+
+    now = timezone.now()
+    window = timedelta(seconds=settle_seconds())
+    row = PendingPurge.objects.order_by("next_attempt_at").values_list("queued_at", "next_attempt_at").first()
+    if row is None:
+        return float("inf")
+    queued_at, next_attempt_at = row
+    return max(0.0, (max(queued_at + window, next_attempt_at) - now).total_seconds())
+
+
 def flush() -> int:
     """Send every due key, in the backend's batches; returns how many were purged. One flush at a
     time (a lock), so a key is never sent twice at once; a failed batch is retried with backoff."""

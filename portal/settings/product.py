@@ -129,6 +129,9 @@ OUTBOX_QUARANTINE_AFTER = env.int("OUTBOX_QUARANTINE_AFTER", default=8)
 OUTBOX_PURGE_RETRY_SECONDS = env.float("OUTBOX_PURGE_RETRY_SECONDS", default=0.5)
 # How often the relay loop looks for due work when nothing told it of any.
 OUTBOX_POLL_SECONDS = env.float("OUTBOX_POLL_SECONDS", default=0.25)
+# The relay loop leaves an event this long to the process that saved it (its own relay runs
+# right after its commit), then takes it: a crash or a failed relay costs no more than this.
+OUTBOX_RELAY_GRACE_SECONDS = env.float("OUTBOX_RELAY_GRACE_SECONDS", default=1.0)
 # Where CDN purges go (core.purge): a no-op until a CDN backend is configured.
 PURGE_BACKEND = env.str("PURGE_BACKEND", default="core.purge.NoPurge")
 # How long a CDN that Portal purges may keep a public answer (Surrogate-Control and

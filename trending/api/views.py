@@ -38,6 +38,12 @@ _rails = Memo(256, seconds=1.0)
 _NOTHING = object()
 
 
+def forget_rails(keys: set[str]) -> None:
+    """The rails were rebuilt or rewritten (a purge of `trending`): read them anew."""
+    if "trending" in keys or "all" in keys:
+        _rails.clear()
+
+
 def _snapshot(rail: str, section: str) -> dict | None:
     found = _rails.get((rail, section), _NOTHING)
     if found is not _NOTHING:

@@ -42,10 +42,13 @@ class Command(BaseCommand):
             wait = settings.OUTBOX_POLL_SECONDS
             try:
                 close_old_connections()
-                outbox.relay_all(seconds=5)
+                # A saving process relays its own events right after its commit; this loop takes
+                # what it left (a crash, a retry) once it has had that moment.
+                grace = settings.OUTBOX_RELAY_GRACE_SECONDS if settings.OUTBOX_RELAY_ON_COMMIT else 0.0
+                outbox.relay_all(seconds=5, grace=grace)
                 if PendingPurge.objects.filter(next_attempt_at__lte=timezone.now()).exists():
                     purge.flush()
-                wait = outbox.next_due_in(at_most=settings.OUTBOX_POLL_SECONDS)
+                wait = min(outbox.next_due_in(at_most=settings.OUTBOX_POLL_SECONDS), purge.next_due_in())
             except DatabaseError:  # a database blip: the loop outlives it
                 logger.warning("outbox relay: database unavailable; trying again", exc_info=True)
                 close_old_connections()
