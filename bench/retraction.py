@@ -50,7 +50,7 @@ from bench.common import (  # noqa: E402
 from bench.common import http_json as call  # noqa: E402
 
 CALM = 50
-DURING, AFTER = 25, 25
+DURING, AFTER = 50, 20  # AFTER: at most; as many as fit in the 5 s after the outage
 OUTAGE_SECONDS = 20
 BROWSER = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"
 
@@ -88,7 +88,9 @@ class Article:
         self.last: list[str] = []  # the surfaces that cleared last
 
     def shows(self, url: str) -> bool:
-        status, body = _get(url)
+        return self.shown_in(url, *_get(url))
+
+    def shown_in(self, url: str, status: int, body: bytes) -> bool:
         if url.endswith(f"/api/v1/articles/{self.id}/"):
             return status != 404
         # Exact marks: demo titles repeat, so one slug can be the start of another's.
@@ -106,38 +108,52 @@ class Article:
         return [url for url in self.showing if self.shows(url)]
 
     def wait_clean(self, limit: float = 30) -> float:
-        """The moment (monotonic) by which every surface had stopped showing it: each surface
-        is read again and again (eight at a time) and timed when first read without it; a last
-        sweep of them all must agree, or the ones showing it again are waited for anew."""
-        deadline = time.monotonic() + limit
-        cleared: dict[str, float] = {}
-        with ThreadPoolExecutor(max_workers=8) as pool:
-            while time.monotonic() < deadline:
-                waiting = [url for url in self.showing if url not in cleared]
-                if not waiting:
-                    again = [
-                        url
-                        for url, shown in zip(self.showing, pool.map(self.shows, self.showing), strict=True)
-                        if shown
-                    ]
-                    if not again:
-                        return max(cleared.values(), default=time.monotonic())
-                    for url in again:  # a copy that came back: not cleared after all
-                        cleared.pop(url)
-                    continue
+        return wait_clean([self], limit)[0]
 
-                def read(url: str) -> tuple[str, bool, float]:
-                    shown = self.shows(url)
-                    return url, shown, time.monotonic()
 
-                still = []
-                for url, shown, at in pool.map(read, waiting):
-                    if shown:
-                        still.append(url)
-                    else:
-                        cleared[url] = at
-                self.last = still or self.last
-        raise RuntimeError(f"article {self.id} still shown {limit} s on: {self.dirty()[:3]}")
+def wait_clean(articles: list[Article], limit: float = 30) -> list[float]:
+    """For each article, the moment (monotonic) by which every surface that showed it had
+    stopped. Each surface (a URL many articles share, such as the site's list, is read once for
+    all of them) is read again and again by one pool of eight readers, a load generator of a
+    fixed size, and timed when first read without the article, so the figure is an upper bound;
+    a last sweep of them all must agree, or those showing it again are waited for anew."""
+    deadline = time.monotonic() + limit
+    readers: dict[str, list[int]] = {}
+    for index, article in enumerate(articles):
+        for url in article.showing:
+            readers.setdefault(url, []).append(index)
+    cleared: dict[tuple[int, str], float] = {}
+
+    def read(url: str) -> tuple[str, int, bytes, float]:
+        status, body = _get(url)
+        return url, status, body, time.monotonic()
+
+    def judge(urls: list[str], pool: ThreadPoolExecutor) -> list[tuple[int, str]]:
+        """Read `urls`; clear what no longer shows; return the (article, URL) pairs still shown."""
+        shown = []
+        for url, status, body, at in pool.map(read, urls):
+            for index in readers[url]:
+                if articles[index].shown_in(url, status, body):
+                    shown.append((index, url))
+                    cleared.pop((index, url), None)
+                else:
+                    cleared.setdefault((index, url), at)
+        return shown
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        while time.monotonic() < deadline:
+            waiting = [url for url, indexes in readers.items() if any((i, url) not in cleared for i in indexes)]
+            if waiting:
+                for index, url in judge(waiting, pool):
+                    articles[index].last = [url]
+                continue
+            if not judge(list(readers), pool):  # the last sweep agrees
+                return [
+                    max((at for (n, _), at in cleared.items() if n == index), default=time.monotonic())
+                    for index in range(len(articles))
+                ]
+    dirty = [url for url, indexes in readers.items() if any((i, url) not in cleared for i in indexes)][:3]
+    raise RuntimeError(f"still shown {limit} s on: {dirty}")
 
 
 def _articles(base: str, editor: dict, bases: list[str], count: int) -> list[Article]:
@@ -162,20 +178,6 @@ def _pull(base: str, editor: dict, article: Article) -> float:
     if status != 200:
         raise RuntimeError(f"unpublish answered {status}: {answer}")
     return started
-
-
-def _in_parallel(articles: list[Article], work) -> list:
-    results: list = [None] * len(articles)
-
-    def run(index: int) -> None:
-        results[index] = work(articles[index])
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(articles))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 # --- the failing consumer, in an editor's process --------------------------------------------------
@@ -238,7 +240,7 @@ def main() -> dict:
         }
     )
     manage(env, "migrate", "--noinput")
-    manage(env, "load_demo", "--articles", str(CALM + DURING + AFTER + 40))
+    manage(env, "load_demo", "--articles", str(CALM + DURING + AFTER + 90))
     try:
         with ExitStack() as stack:
             relay = subprocess.Popen(
@@ -266,7 +268,8 @@ def main() -> dict:
                 calm.append(article.wait_clean() - started)
 
             during, after = articles[CALM : CALM + DURING], articles[CALM + DURING :]
-            _in_parallel(during + after, Article.warm)
+            with ThreadPoolExecutor(max_workers=8) as pool:
+                list(pool.map(Article.warm, during + after))
             redis.stop()
             stopped = time.monotonic()
             for article in during:
@@ -274,10 +277,20 @@ def main() -> dict:
             time.sleep(max(0.0, OUTAGE_SECONDS - (time.monotonic() - stopped)))
             redis.start()
             back = time.monotonic()
-            pulled_after = [_pull(first, editor, article) for article in after]
-            clean = _in_parallel(during + after, Article.wait_clean)
-            from_end = [at - back for at in clean[:DURING]]
-            from_call = [at - started for at, started in zip(clean[DURING:], pulled_after, strict=True)]
+            from_call: list[float] = []
+
+            def pull_after() -> None:
+                """Retractions in the 5 s after the outage, each timed from its own call."""
+                for article in after:
+                    if time.monotonic() - back >= 5:
+                        break
+                    started = _pull(first, editor, article)
+                    from_call.append(wait_clean([article])[0] - started)
+
+            later = threading.Thread(target=pull_after)
+            later.start()
+            from_end = [at - back for at in wait_clean(during)]
+            later.join()
         lag = run_child(__file__, env, "lag", CALM)
     finally:
         if redis.process.poll() is None:
@@ -293,11 +306,12 @@ def main() -> dict:
         f" max {calm_p[2] * ms:.0f} ms (target p95 <= 1000 ms; p95 = {calm_p[1] / trivial:.0f}x trivial)"
     )
     print(
-        f"  Redis stopped {OUTAGE_SECONDS} s, {DURING} pulled during it: clean after its end"
+        f"  Redis stopped {OUTAGE_SECONDS} s, {DURING} pulled during it, clean after its end:"
         f" p50 {end_p[0] * ms:.0f} ms, p95 {end_p[1] * ms:.0f} ms, max {end_p[2] * ms:.0f} ms (target max <= 5000 ms)"
     )
     print(
-        f"  {AFTER} pulled in the 5 s after it: p50 {call_p[0] * ms:.0f} ms, p95 {call_p[1] * ms:.0f} ms,"
+        f"  {len(from_call)} pulled one by one in the 5 s after it, each from its call:"
+        f" p50 {call_p[0] * ms:.0f} ms, p95 {call_p[1] * ms:.0f} ms,"
         f" max {call_p[2] * ms:.0f} ms (target max <= 5000 ms)"
     )
     print(

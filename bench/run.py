@@ -5,7 +5,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import api_reads, distribution, observability, renditions, search, trending  # noqa: E402
+from bench import api_reads, distribution, observability, renditions, retraction, search, trending  # noqa: E402
 
 
 def main() -> int:
@@ -60,6 +60,13 @@ def main() -> int:
         failures.append("fan-out to 1,000 webhook endpoints took 30 s or more")
     if results["news_files"] != 3:
         failures.append("news sitemap of 2,500 articles is not three files")
+    results = retraction.main()
+    if results["calm_p95"] > 1.0:
+        failures.append("retraction p95 above 1 s on a calm day")
+    if results["outage_max"] > 5.0:
+        failures.append("a retraction around a Redis outage took more than 5 s after it ended")
+    if results["lag_max"] > 1.0:
+        failures.append("healthy consumers lagged more than 1 s beside a failing one")
     results = observability.main()
     if results["observed"] < 0.9:
         failures.append("hot list with metrics and tracing below 0.9 x without")

@@ -208,7 +208,9 @@ class _Listener:
 
     @staticmethod
     def channel() -> str:
-        return f"{settings.CACHE_KEY_PREFIX}:api:purged"
+        from django.core.cache import caches
+
+        return f"{caches['default'].key_prefix}:api:purged"
 
     @classmethod
     def announce(cls, names: list[str]) -> None:

@@ -66,3 +66,34 @@ def test_the_redis_client_is_reused_between_calls(on_redis):
 
 def test_readyz_reports_redis_ok(api, on_redis):
     assert api.get("/readyz").json()["checks"]["cache"] == "ok"
+
+
+def test_a_purge_made_by_another_process_drops_this_process_copy_at_once(api, on_redis, settings):
+    """Copies are trusted here for a minute: only the announcement of the other process's purge
+    (Redis pub/sub) can make this process read the shared cache again before then."""
+    import time
+
+    from django.core.cache import cache
+
+    client, _ = on_redis
+    settings.API_LOCAL_CACHE_SECONDS = settings.API_LOCAL_MAX_AGE = 60
+    api_cache._Listener.pid = None  # subscribe anew, to this test's Redis
+    article = ArticleFactory(title="撤稿前")
+    url = f"/api/v1/articles/{article.pk}/"
+    assert api.get(url).json()["title"] == "撤稿前"
+    subscribed = time.monotonic() + 5
+    while not client.pubsub_numsub(api_cache._Listener.channel())[0][1] and time.monotonic() < subscribed:
+        time.sleep(0.01)
+    # Another process changes the article and bumps its generation, without a word to this one.
+    type(article).objects.filter(pk=article.pk).update(title="撤稿后")
+    documents.document_render(article_id=article.pk)
+    name = api_cache.GENERATION.format(f"article-{article.pk}")
+    cache.set(name, api_cache._next_number(), api_cache.GENERATION_SECONDS)
+    assert api.get(url).json()["title"] == "撤稿前"  # this process's copy, trusted
+
+    client.publish(api_cache._Listener.channel(), name)  # ...then it announces the purge
+    deadline = time.monotonic() + 5
+    while api.get(url).json()["title"] != "撤稿后" and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+    assert api.get(url).json()["title"] == "撤稿后"
