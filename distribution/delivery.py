@@ -33,17 +33,10 @@ from .models import EVENT_TYPES, Attempt, Delivery, Endpoint
 
 logger = logging.getLogger(__name__)
 
-# Waits before each retry, after the first attempt (jittered by up to a fifth either way).
-SCHEDULE = [
-    timedelta(seconds=5),
-    timedelta(minutes=5),
-    timedelta(minutes=30),
-    timedelta(hours=2),
-    timedelta(hours=5),
-    timedelta(hours=10),
-    timedelta(hours=24),
-]
-ATTEMPTS = len(SCHEDULE) + 1
+def attempts_allowed() -> int:
+    """The first attempt and one retry per wait of WEBHOOK_RETRY_SECONDS (5 s, 5 min, 30 min, 2 h,
+    5 h, 10 h, 24 h by default, each jittered by up to a fifth either way)."""
+    return len(settings.WEBHOOK_RETRY_SECONDS) + 1
 
 
 def _message_id() -> str:
@@ -177,11 +170,11 @@ def _send(delivery: Delivery) -> tuple[webhooks.Result, datetime]:
 
 def _next_wait(attempts: int, result: webhooks.Result) -> timedelta | None:
     """How long until the next attempt, or None when that was the last."""
-    if attempts >= ATTEMPTS:
+    if attempts >= attempts_allowed():
         return None
     if result.retry_after is not None:
         return timedelta(seconds=min(max(result.retry_after, 1.0), 24 * 3600))
-    wait_for = SCHEDULE[attempts - 1].total_seconds()
+    wait_for = settings.WEBHOOK_RETRY_SECONDS[attempts - 1]
     return timedelta(seconds=wait_for * random.uniform(0.8, 1.2))
 
 

@@ -112,6 +112,9 @@ WEBHOOKS_ALLOW_PRIVATE = env.bool("WEBHOOKS_ALLOW_PRIVATE", default=False)
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10)
 WEBHOOK_THREADS = env.int("WEBHOOK_THREADS", default=16)
 WEBHOOK_FULL_DOCUMENT = env.bool("WEBHOOK_FULL_DOCUMENT", default=False)  # the public document in payloads
+# Waits before each retry of a webhook delivery, in seconds (jittered by up to a fifth).
+_WEBHOOK_RETRY = ["5", "300", "1800", "7200", "18000", "36000", "86400"]
+WEBHOOK_RETRY_SECONDS = [float(seconds) for seconds in env.list("WEBHOOK_RETRY_SECONDS", default=_WEBHOOK_RETRY)]
 WEBHOOK_ROTATION_HOURS = env.int("WEBHOOK_ROTATION_HOURS", default=24)  # the old secret signs too, this long
 
 # The change stream (core.outbox): relayed in the saving process right after each commit, and by

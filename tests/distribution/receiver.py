@@ -16,6 +16,7 @@ class Received:
     body: bytes
     at: float
     method: str = "POST"
+    status: int = 0  # what the receiver answered
 
 
 @dataclass
@@ -49,13 +50,13 @@ def start() -> tuple[Receiver, ThreadingHTTPServer]:
             length = int(self.headers.get("content-length", 0))
             body = self.rfile.read(length)
             headers = {k.lower(): v for k, v in self.headers.items()}
-            receiver.requests.append(Received(self.path, headers, body, time.monotonic(), self.command))
             queue = receiver.answers.get(self.path) or [(200, {}, 0.0)]
-            status, headers, delay = queue.pop(0) if len(queue) > 1 else queue[0]
+            status, answer_headers, delay = queue.pop(0) if len(queue) > 1 else queue[0]
+            receiver.requests.append(Received(self.path, headers, body, time.monotonic(), self.command, status))
             if delay:
                 time.sleep(delay)
             self.send_response(status)
-            for name, value in headers.items():
+            for name, value in answer_headers.items():
                 self.send_header(name, value)
             self.send_header("content-length", "2")
             self.end_headers()

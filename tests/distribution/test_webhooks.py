@@ -167,7 +167,7 @@ def test_410_disables_the_endpoint(editor_api, receiver, write):
 def test_after_the_last_attempt_the_endpoint_is_flagged(editor_api, receiver, write):
     made = subscribe(editor_api, receiver.answer("/broken", (500, {}, 0)))
     write("一直失败")
-    Delivery.objects.update(attempts=delivery.ATTEMPTS - 1)
+    Delivery.objects.update(attempts=delivery.attempts_allowed() - 1)
     delivery.deliver_due(seconds=5)
     found = Delivery.objects.get()
     assert (found.status, found.next_attempt_at) == ("failed", None)

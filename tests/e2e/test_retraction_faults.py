@@ -6,6 +6,7 @@ section's, tag's and author's lists, search, every feed, the sitemaps, both rail
 articles' related links. Redis comes back with its data (append-only file), so answers cached
 before the outage are there again: only purges that were kept and retried make them stale."""
 
+import json
 import os
 import subprocess
 import time
@@ -234,3 +235,87 @@ def test_a_poisonous_draft_published_then_pulled_leaves_every_surface_at_once(si
         assert still == [], f"still shown 5 s after the call: {still}"
         assert began - returned <= 1.0, f"gone only {began - returned:.2f} s after the call"
         assert "毒稿之后的正常改题" in _get(f"{base}/api/v1/articles/{other['id']}/")[1]
+
+
+@contextmanager
+def workers(env):
+    """A Celery worker for every queue and beat (its 5-second sweep sends retries)."""
+    started = [
+        subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for command in (
+            [PYTHON, "-m", "celery", "-A", "portal", "worker", "-c", "2", "-n", "e2e@%h", "--loglevel", "WARNING"],
+            [
+                PYTHON,
+                "-m",
+                "celery",
+                "-A",
+                "portal",
+                "beat",
+                "--loglevel",
+                "WARNING",
+                "-s",
+                env["PORTAL_VAR_DIR"] + "/beat",
+            ],
+        )
+    ]
+    try:
+        yield
+    finally:
+        for process in started:
+            process.terminate()
+        for process in started:
+            process.wait(timeout=30)
+
+
+def test_a_receiver_down_10_s_while_an_article_is_published_then_pulled_gets_them_in_order(site_env):
+    """Issue 24, item 3, with real processes: the receiver answers 503 for 10 s from the publish;
+    the article is pulled 1.25 s after it. Whatever the retries do, the receiver never accepts
+    `article.published` after `article.unpublished`, and it does get the retraction."""
+    if not site_env.get("DATABASE_URL", "").startswith("postgres"):
+        pytest.skip("the PostgreSQL and Redis pass runs this (DATABASE_URL=postgres://...)")
+    from tests.distribution import receiver as receiver_module
+
+    found, server = receiver_module.start()
+    env = {**site_env, "WEBHOOKS_ALLOW_PRIVATE": "1", "WEBHOOK_RETRY_SECONDS": "1,1,1,1,1,1,1,1,1,1"}
+    try:
+        with gunicorn(env, workers=2) as base, relay_loop(env), workers(env):
+            editor = login(base, "editor", "portal-editor")
+            url = found.answer("/order", (200, {}, 0))
+            events = ["article.published", "article.updated", "article.unpublished"]
+            assert call("POST", f"{base}/api/v1/editor/webhooks/", {"url": url, "events": events}, editor)[0] == 201
+            # A first article's delivery arriving says the worker is up.
+            status, _, warm = call("POST", f"{base}/api/v1/editor/articles/", {"title": "预热稿"}, editor)
+            assert call("POST", f"{base}/api/v1/editor/articles/{warm['id']}/publish/", {}, editor)[0] == 200
+            found.wait_for("/order", 1, timeout=60)
+            found.requests.clear()
+            # The receiver's outage begins. Its first refusal (the publish's) asks for 15 s, the
+            # later ones for 1 s: the publish's retry comes after the retraction's, as retries
+            # with jitter or a load shedder's hints can make it.
+            found.answer("/order", (503, {"Retry-After": "15"}, 0), (503, {"Retry-After": "1"}, 0))
+            status, _, article = call("POST", f"{base}/api/v1/editor/articles/", {"title": "先发后撤的演练稿"}, editor)
+            assert status == 201
+            published_at = time.monotonic()
+            assert call("POST", f"{base}/api/v1/editor/articles/{article['id']}/publish/", {}, editor)[0] == 200
+            time.sleep(1.25)  # the editor pulls it a moment later
+            assert call("POST", f"{base}/api/v1/editor/articles/{article['id']}/unpublish/", {}, editor)[0] == 200
+            time.sleep(max(0.0, 10 - (time.monotonic() - published_at)))  # the receiver's outage
+            found.answer("/order", (200, {}, 0))
+
+            def accepted() -> list[str]:
+                return [json.loads(r.body)["type"] for r in found.at("/order") if r.status == 200]
+
+            deadline = time.monotonic() + 30
+            while "article.unpublished" not in accepted() and time.monotonic() < deadline:
+                time.sleep(0.1)
+            # Past the publish's retry (15 s after its first attempt) and the sweep after it.
+            settled = max(time.monotonic() + 3, published_at + 15 + 8)
+            while time.monotonic() < settled:
+                time.sleep(0.1)
+    finally:
+        server.shutdown()
+
+    types = accepted()
+    assert "article.unpublished" in types, [(json.loads(r.body)["type"], r.status) for r in found.at("/order")]
+    assert "article.published" not in types[types.index("article.unpublished") :], types
+    tried = [json.loads(r.body)["type"] for r in found.at("/order")]
+    assert "article.published" in tried  # the publish was tried (and refused) before the retraction
