@@ -85,17 +85,27 @@ def text_to_html(text: str) -> str:
     return html.escape(text, quote=True)
 
 
-def cut(text: str, limit: int, marker: str = "...") -> str:
+def cut(text: str, limit: int, marker: str = "...", *, at_most: int | None = None) -> str:
     """The first `limit` user-perceived characters, then `marker`, only when cut.
 
     As the seed page prints its rail, the marker comes on top of the limit.
     Never splits an emoji sequence or a letter from its combining marks, and
-    trims trailing spaces and punctuation before the marker.
+    trims trailing spaces and punctuation before the marker. `at_most`: the code points the
+    result may hold (a column's length), marker included: one user-perceived character can be
+    dozens of them (a letter under a pile of combining marks), so fewer are kept then.
     """
     clusters = _GRAPHEME.findall(text)
-    if len(clusters) <= limit:
+    if len(clusters) <= limit and (at_most is None or len(text) <= at_most):
         return text
-    head = _TRAILING.sub("", "".join(clusters[:limit]))
+    keep = min(limit, len(clusters))
+    if at_most is not None:
+        room, used, fits = at_most - len(marker), 0, 0
+        for cluster in clusters[:keep]:
+            if used + len(cluster) > room:
+                break
+            used, fits = used + len(cluster), fits + 1
+        keep = fits
+    head = _TRAILING.sub("", "".join(clusters[:keep]))
     return head + marker
 
 

@@ -33,6 +33,7 @@ from .models import EVENT_TYPES, Attempt, Delivery, Endpoint
 
 logger = logging.getLogger(__name__)
 
+
 def attempts_allowed() -> int:
     """The first attempt and one retry per wait of WEBHOOK_RETRY_SECONDS (5 s, 5 min, 30 min, 2 h,
     5 h, 10 h, 24 h by default, each jittered by up to a fifth either way)."""

@@ -104,7 +104,9 @@ def summary_from_blocks(blocks: Sequence[BlockInput]) -> str:
     for piece in pieces:
         # Chinese paragraphs join directly; Latin ones need a space between.
         joined += (" " if joined and joined[-1].isascii() and piece[0].isascii() else "") + piece
-    return cut(joined, limit - len(marker), marker)
+    # The column holds code points, not characters: a pasted pile of combining marks must fit too.
+    column = Article._meta.get_field("derived_summary").max_length
+    return cut(joined, limit - len(marker), marker, at_most=column)
 
 
 # What one article may hold, whichever way it is written (the API's serializer says the same).

@@ -1,5 +1,7 @@
 """Pure text rules: slugs, sanitising, cutting, summaries."""
 
+import pytest
+
 from articles.services import BlockInput, summary_from_blocks
 from articles.text import cut, html_to_text, sanitize_inline_html, slug_from_title
 
@@ -90,3 +92,26 @@ def test_a_blocks_label_reads_its_words_not_its_markup():
 
     assert "<" not in label and ">" not in label
     assert label.startswith("段落: 当地时间8月18日晚，俄罗斯总统普京抵达巴库。") and label.endswith("…")
+
+
+def test_a_cut_fits_its_column_when_characters_are_piles_of_combining_marks():
+    from articles.text import cut
+
+    zalgo = "".join(letter + "\u0301\u0336\u034f" * 20 for letter in "abcdefghij" * 3)  # 30 characters
+
+    assert cut(zalgo, 117) == zalgo  # short in characters, so kept whole without a bound
+    bounded = cut(zalgo, 117, at_most=300)
+    assert len(bounded) <= 300 and bounded.endswith("...")
+    assert len(bounded.removesuffix("...")) % 61 == 0  # whole characters only, none split from its marks
+
+
+@pytest.mark.django_db
+def test_a_derived_summary_of_combining_marks_fits_its_column(editor):
+    from articles import services
+    from articles.models import Article
+
+    zalgo = "".join(letter + "\u0301" * 40 for letter in "lorem ipsum dolor")
+    article = services.article_create(by=editor, title="异常文字", body=[{"type": "paragraph", "text": zalgo}])
+
+    stored = Article.objects.get(pk=article.pk).derived_summary
+    assert 0 < len(stored) <= Article._meta.get_field("derived_summary").max_length

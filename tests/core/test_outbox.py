@@ -419,13 +419,20 @@ def test_a_relay_killed_mid_event_loses_nothing(received, settings):
         pytest.skip("a second process needs a shared database (DATABASE_URL=postgres://...); SQLite's is in memory")
     settings.OUTBOX_RELAY_ON_COMMIT = False  # the child relays, not this process
     seen, _ = received
-    event = _record()
+    # Work is owed to the consumers declared where the change is recorded: the stalling one too
+    # (here it does nothing; in the child it stalls until killed).
+    outbox.register("stall", lambda event: None)
+    try:
+        event = _record()
 
-    with killed_midway(CHILD):
-        pass  # the child holds the event, inside its transaction
+        with killed_midway(CHILD):
+            pass  # the child holds the event, inside its transaction
 
-    event.refresh_from_db()
-    assert (event.done_at, event.attempts) == (None, 0)  # the killed transaction rolled back
+        event.refresh_from_db()
+        assert (event.done_at, event.attempts) == (None, 0)  # the killed transaction rolled back
+        assert ConsumerWork.objects.filter(event=event, attempts=0).count() == len(outbox.consumers())
 
-    assert outbox.relay() == 1
+        assert outbox.relay() == 1
+    finally:
+        outbox.unregister("stall")
     assert seen == [("thing.updated", "thing:1")]
