@@ -183,19 +183,14 @@ def _relay_in_transaction(event_id: int) -> list[str]:
         event = OutboxEvent.objects.get(pk=event_id)
         keys_before = list(event.keys)
         retried = False
-        # Supersession needs a look at the subject's other work only when it has any (a
-        # backlog); the common case costs one query for the whole event.
-        alone = not ConsumerWork.objects.filter(subject=event.subject).exclude(event_id=event_id).exists()
-        finished: list[int] = []
         # Work of a consumer this process does not declare (newer code during a rolling deploy)
         # is left for a process that does.
         for name, consumer in declared.items():
             work = works.get(name)
             if work is None or consumer.after_commit:
                 continue
-            if _run(consumer, work, event, alone=alone, finished=finished) and work.attempts:
+            if _run(consumer, work, event) and work.attempts:
                 retried = True
-        ConsumerWork.objects.filter(pk__in=finished).delete()
         if event.keys != keys_before:
             event.keys = sorted(set(event.keys))
             event.save(update_fields=["keys"])
@@ -222,28 +217,12 @@ def _relay_after_commit(event_id: int, name: str) -> None:
         _settle(event, counted=False)
 
 
-def _run(
-    consumer: Consumer,
-    work: ConsumerWork,
-    event: OutboxEvent,
-    *,
-    savepoint: bool = True,
-    alone: bool = False,
-    finished: list[int] | None = None,
-) -> bool:
-    """Run one consumer on one event; True when its work is done (or superseded). `alone`: the
-    subject has no other work (nothing to supersede, nothing superseding). `finished`: collects
-    the rows to delete in one go (else each is deleted at once)."""
+def _run(consumer: Consumer, work: ConsumerWork, event: OutboxEvent, *, savepoint: bool = True) -> bool:
+    """Run one consumer on one event; True when its work is done (or superseded)."""
     from . import metrics
 
-    def done() -> None:
-        if finished is None:
-            work.delete()
-        else:
-            finished.append(work.pk)
-
-    if consumer.supersedes and not alone and _newer_pending(work):
-        done()  # a later event of the subject will bring its current state
+    if consumer.supersedes and _newer_pending(work):
+        work.delete()  # a later event of the subject will bring its current state
         metrics.outbox_superseded(consumer.name)
         return True
     keys = list(event.keys)
@@ -260,8 +239,8 @@ def _run(
         _failed(consumer, work, event, error)
         return False
     metrics.outbox_consumed(consumer.name, time.perf_counter() - started)
-    done()
-    if consumer.supersedes and not alone:
+    work.delete()
+    if consumer.supersedes:
         older = ConsumerWork.objects.filter(consumer=work.consumer, subject=work.subject, event_id__lt=work.event_id)
         stale = list(_locked(older).values_list("pk", "event_id"))
         if stale:
