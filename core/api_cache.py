@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -31,7 +29,7 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils.cache import patch_cache_control
 
-from . import metrics
+from . import broadcast, metrics
 from .memo import Memo
 from .renderers import json_default
 
@@ -183,71 +181,7 @@ def purge(keys: Iterable[str]) -> None:
         return
     number = _next_number()
     cache.set_many(dict.fromkeys(names, number), GENERATION_SECONDS)
-    _Listener.announce(names)
-
-
-class _Listener:
-    """Each web process's subscription to purges made elsewhere (Redis only), so its own copies
-    go the moment another process's change is purged, not API_LOCAL_CACHE_SECONDS later. A
-    message missed (Redis away, reconnecting) costs no more than that window: every copy is
-    still checked against the generations once it is older than it."""
-
-    pid: int | None = None
-    lock = threading.Lock()
-
-    @staticmethod
-    def _client():
-        from django.core.cache import caches
-
-        from .cache import RedisCache
-
-        backend = caches["default"]
-        if not isinstance(backend, RedisCache):
-            return None  # the embedded file cache: one machine, checked within the window
-        return backend._cache.get_client(None, write=True)
-
-    @staticmethod
-    def channel() -> str:
-        from django.core.cache import caches
-
-        return f"{caches['default'].key_prefix}:api:purged"
-
-    @classmethod
-    def announce(cls, names: list[str]) -> None:
-        client = cls._client()
-        if client is None:
-            return
-        try:
-            client.publish(cls.channel(), " ".join(names))
-        except Exception:  # the bump is done; the window covers the rest
-            logger.warning("could not announce a purge to the other processes", exc_info=True)
-
-    @classmethod
-    def ensure(cls) -> None:
-        """Start this process's subscription once (after a fork, anew)."""
-        if cls.pid == os.getpid():
-            return
-        with cls.lock:
-            if cls.pid == os.getpid():
-                return
-            client = cls._client()
-            cls.pid = os.getpid()
-            if client is not None:
-                threading.Thread(target=cls._listen, args=(client,), name="api-cache-purges", daemon=True).start()
-
-    @classmethod
-    def _listen(cls, client) -> None:
-        while True:
-            try:
-                subscription = client.pubsub(ignore_subscribe_messages=True)
-                subscription.subscribe(cls.channel())
-                while True:
-                    message = subscription.get_message(timeout=0.5)
-                    if message and message.get("type") == "message":
-                        data = message["data"]
-                        _forget_here((data.decode() if isinstance(data, bytes) else data).split())
-            except Exception:  # Redis away: copies are still checked within the window
-                time.sleep(0.5)
+    broadcast.announce(names)
 
 
 def invalidate() -> tuple[str, float | None]:
@@ -349,7 +283,7 @@ def lookup(request: HttpRequest, keys: Iterable[str], *, admit_after: int = 1) -
     """
     if settings.API_CACHE_SECONDS <= 0:
         return None
-    _Listener.ensure()
+    broadcast.listen(_forget_here)
     key = _response_key(request)
     age, remembered = _Local.entries.get_with_age(key)
     local = remembered[0] if remembered is not None else None

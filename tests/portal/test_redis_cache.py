@@ -5,7 +5,7 @@ import redis
 from django.core.cache import caches
 
 from articles import documents
-from core import api_cache
+from core import api_cache, broadcast
 from tests.articles.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db
@@ -77,12 +77,12 @@ def test_a_purge_made_by_another_process_drops_this_process_copy_at_once(api, on
 
     client, _ = on_redis
     settings.API_LOCAL_CACHE_SECONDS = settings.API_LOCAL_MAX_AGE = 60
-    api_cache._Listener.pid = None  # subscribe anew, to this test's Redis
+    broadcast.resubscribe()  # to this test's Redis
     article = ArticleFactory(title="撤稿前")
     url = f"/api/v1/articles/{article.pk}/"
     assert api.get(url).json()["title"] == "撤稿前"
     subscribed = time.monotonic() + 5
-    while not client.pubsub_numsub(api_cache._Listener.channel())[0][1] and time.monotonic() < subscribed:
+    while not client.pubsub_numsub(broadcast.channel())[0][1] and time.monotonic() < subscribed:
         time.sleep(0.01)
     # Another process changes the article and bumps its generation, without a word to this one.
     type(article).objects.filter(pk=article.pk).update(title="撤稿后")
@@ -91,7 +91,7 @@ def test_a_purge_made_by_another_process_drops_this_process_copy_at_once(api, on
     cache.set(name, api_cache._next_number(), api_cache.GENERATION_SECONDS)
     assert api.get(url).json()["title"] == "撤稿前"  # this process's copy, trusted
 
-    client.publish(api_cache._Listener.channel(), name)  # ...then it announces the purge
+    client.publish(broadcast.channel(), name)  # ...then it announces the purge
     deadline = time.monotonic() + 5
     while api.get(url).json()["title"] != "撤稿后" and time.monotonic() < deadline:
         time.sleep(0.01)
