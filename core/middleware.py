@@ -70,7 +70,8 @@ class LanguageMiddleware:
 
 
 class RejectNulMiddleware:
-    """A NUL character in the path (404) or the query string (400) is refused before any view runs.
+    """A NUL character in the path (404) or the query string (400) is refused before any view runs;
+    a cookie holding one is dropped.
 
     No slug, id or search term contains one, and PostgreSQL refuses them in text, so
     letting one through could only end in a 500.
@@ -84,6 +85,10 @@ class RejectNulMiddleware:
             return JsonResponse({"detail": _("Not found.")}, status=404)  # no path has one
         if any("\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()):
             return JsonResponse({"detail": _("The query string contains a NUL character.")}, status=400)
+        # A cookie with one was never set by us (a session key, a CSRF token, the replica pin):
+        # the request goes on as if it had not been sent.
+        if any("\x00" in name or "\x00" in value for name, value in request.COOKIES.items()):
+            request.COOKIES = {n: v for n, v in request.COOKIES.items() if "\x00" not in n and "\x00" not in v}
         return self.get_response(request)
 
 

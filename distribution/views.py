@@ -79,11 +79,15 @@ def sitemap_index(request) -> HttpResponse:
     return cached_response(request, build, keys=[FEED, SITEMAP])
 
 
+# Far beyond any archive (a billion pages of SITEMAP_PAGE_SIZE), and within a database integer.
+MAX_SITEMAP_PAGE = 10**9
+
+
 @replica_reads
 @require_safe
 def sitemap_articles(request, number: int) -> HttpResponse:
     def build():
-        if number < 1:
+        if not 1 <= number <= MAX_SITEMAP_PAGE:
             return None
         rows = selectors.sitemap_page(number=number, size=settings.SITEMAP_PAGE_SIZE)
         if not rows:

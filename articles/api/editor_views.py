@@ -58,7 +58,8 @@ def article_etag(article: Article) -> str:
     return f'"a{article.pk}v{article.version}"'
 
 
-_ETAG_VERSION = re.compile(r'^(?:W/)?"a(\d+)v(\d+)"$')
+# Digits bounded: an id or version has at most 18 (bigint), and int() refuses 4,300.
+_ETAG_VERSION = re.compile(r'^(?:W/)?"a([0-9]{1,18})v([0-9]{1,18})"$')
 
 
 def expected_version(request: Request, article_id: int) -> int | None:

@@ -194,3 +194,41 @@ def test_an_unknown_section_is_404_on_the_list_and_on_the_rail(api, site):
     assert listing.json() == {"detail": "没有这个 slug 的栏目。"} == rail.json()
     assert known_but_empty.status_code == 200 and known_but_empty.json()["results"] == []
     assert api.get("/api/v1/articles/?tag=no-such-tag").status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/admin/", "/api/v1/editor/articles/", "/api/v1/articles/"])
+def test_a_session_cookie_with_a_nul_is_no_session_not_a_500(site, path):
+    client = Client(HTTP_USER_AGENT=BROWSER)
+    client.cookies["sessionid"] = "abcdefghij\x00klm"
+
+    response = client.get(path)
+
+    # Not logged in: the admin's login page, the editor API's 401, the public answer.
+    assert response.status_code in (200, 302, 401), response.content[:300]
+
+
+def test_an_if_match_beyond_any_integer_is_a_412_not_a_500(editor, site):
+    client = Client()
+    client.force_login(editor)
+
+    response = client.patch(
+        f"/api/v1/editor/articles/{site.pk}/",
+        '{"title": "新标题"}',
+        content_type="application/json",
+        HTTP_IF_MATCH='"a1v' + "9" * 5000 + '"',
+    )
+
+    assert response.status_code == 412, response.content[:300]
+    assert "detail" in response.json()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/sitemaps/articles-99999999999999999999.xml",
+        "/sitemaps/articles-" + "9" * 5000 + ".xml",
+        "/sitemaps/articles-0.xml",
+    ],
+)
+def test_a_sitemap_page_beyond_any_integer_is_a_404(site, path):
+    assert Client().get(path).status_code == 404
