@@ -17,6 +17,7 @@ from core.fields import is_whole_number
 
 from .. import preview, selectors, services
 from ..models import Article, EditSession
+from ..services.rules import EDITOR_ONLY_FIELDS
 from .desk import DeskPagesMixin
 from .forms import IMAGE_CHOOSER_JS, ArticleForm, _who
 from .inlines import (
@@ -127,6 +128,12 @@ class ArticleAdmin(SavingMixin, DeskPagesMixin, admin.ModelAdmin):
         if roles.is_editor(request.user):
             return queryset
         return queryset.filter(created_by=request.user)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not roles.is_editor(request.user):  # editor tools: the services refuse them from writers too
+            fields += [f for f in EDITOR_ONLY_FIELDS if f not in fields]
+        return fields
 
     def has_change_permission(self, request, obj=None):
         if not super().has_change_permission(request, obj):

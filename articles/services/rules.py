@@ -61,6 +61,25 @@ def _ensure_can_edit(article: Article, by) -> None:
     raise PermissionDenied(_("Writers can change only their own drafts."))
 
 
+# Editor tools on the row: a writer's draft takes the slug made from its title and no search boost.
+EDITOR_ONLY_FIELDS = ("slug", "search_boost")
+
+
+def _ensure_may_set(by, data: dict[str, Any], article: Article | None = None) -> None:
+    """A writer sending an editor-only field with a value other than the one in place (none, on a
+    new draft) is refused, naming the fields: nothing is saved."""
+    if roles.is_editor(by):
+        return
+    current = {"slug": article.slug if article else "", "search_boost": article.search_boost if article else 0}
+    refused = [
+        field
+        for field in EDITOR_ONLY_FIELDS
+        if field in data and data[field] not in (None, "") and data[field] != current[field]
+    ]
+    if refused:
+        raise PermissionDenied(_("Only editors may set %(fields)s.") % {"fields": ", ".join(refused)})
+
+
 def _ensure_editor(by, refusal: str) -> None:
     """`refusal` is the translated message a non-editor gets."""
     if not roles.is_editor(by):

@@ -37,6 +37,7 @@ from .rules import (
     _clean_blocks,
     _ensure_can_create,
     _ensure_can_edit,
+    _ensure_may_set,
     _ensure_editor,
     _validate_row,
     summary_from_blocks,
@@ -224,6 +225,7 @@ def article_create(
 ) -> Article:
     """Create a draft owned by `by`."""
     _ensure_can_create(by)
+    _ensure_may_set(by, {"slug": slug, "search_boost": search_boost})
     article = Article(
         title=title,
         search_boost=search_boost,
@@ -262,6 +264,8 @@ def article_update(
     """Change an article. `expected_version` guards against overwriting a newer edit."""
     article = Article.objects.select_for_update().get(pk=article_id)
     _ensure_can_edit(article, by)
+    if action != Revision.Action.RESTORED:  # a restore brings back what was in place before
+        _ensure_may_set(by, data, article)
     if expected_version is not None and expected_version != article.version:
         raise ArticleVersionConflict(current_version=article.version)
     was_public = article.is_published

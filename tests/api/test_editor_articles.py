@@ -309,3 +309,33 @@ def test_token_login_is_throttled_with_429(api, editor, settings):
     ]
 
     assert answers == [400, 400, 400, 429]
+
+
+def test_writers_may_not_set_editor_tools_on_their_drafts(writer_api, editor_api, writer):
+    from tests.articles.test_admin import _client
+
+    made_with_slug = writer_api.post(URL, {"title": "写手稿", "slug": "my-own-slug"}, format="json")
+    made_with_boost = writer_api.post(URL, {"title": "写手稿", "search_boost": 3}, format="json")
+    own = writer_api.post(URL, {"title": "写手稿"}, format="json")
+    url = f"{URL}{own.json()['id']}/"
+    boosted = writer_api.patch(url, {"search_boost": 2}, format="json", HTTP_IF_MATCH=own["ETag"])
+    renamed = writer_api.patch(url, {"slug": "chosen"}, format="json", HTTP_IF_MATCH=own["ETag"])
+    # Sending back what is in place (a client echoing the whole article) is no attempt to set it.
+    echoed = writer_api.patch(
+        url,
+        {"slug": own.json()["slug"], "search_boost": 0, "title": "改过的标题"},
+        format="json",
+        HTTP_IF_MATCH=own["ETag"],
+    )
+    by_editor = editor_api.patch(
+        url, {"search_boost": 2, "slug": "chosen"}, format="json", HTTP_IF_MATCH=echoed["ETag"]
+    )
+
+    assert [made_with_slug.status_code, made_with_boost.status_code] == [403, 403]
+    assert "slug" in made_with_slug.json()["detail"] and "search_boost" in made_with_boost.json()["detail"]
+    assert [boosted.status_code, renamed.status_code, echoed.status_code] == [403, 403, 200]
+    assert by_editor.status_code == 200 and by_editor.json()["slug"] == "chosen"
+    assert Article.objects.count() == 1  # the refused creations left nothing
+    # In the admin, a writer sees both as read-only.
+    page = _client(writer).get(f"/admin/articles/article/{own.json()['id']}/change/").content.decode()
+    assert 'name="slug"' not in page and 'name="search_boost"' not in page
