@@ -37,8 +37,8 @@ from .rules import (
     _clean_blocks,
     _ensure_can_create,
     _ensure_can_edit,
-    _ensure_may_set,
     _ensure_editor,
+    _ensure_may_set,
     _validate_row,
     summary_from_blocks,
 )
