@@ -38,7 +38,7 @@ def main() -> dict[str, float]:
     if "DATABASE_URL" in env:
         recreate_postgres_database(env["DATABASE_URL"])
     manage(env, "migrate", "--noinput")
-    manage(env, "load_demo", "--articles", str(ARTICLES))
+    manage(env, "load_demo", "--i-know-this-is-production", "--articles", str(ARTICLES))
     analyze(env)
     print(f"api_reads: {ARTICLES} articles on {backend}; gunicorn 2 workers; wrk 16 connections, {SECONDS} s each")
 
@@ -73,7 +73,7 @@ def main() -> dict[str, float]:
     live_runs = []
     for size in LIVE_SIZES:
         if size > ARTICLES:  # more articles for the next size, on the same site
-            manage(env, "load_demo", "--articles", str(size - ARTICLES), "--force")
+            manage(env, "load_demo", "--i-know-this-is-production", "--articles", str(size - ARTICLES), "--force")
             analyze(env)
         live_runs.append(live.live_newsroom(env, seconds=SECONDS))
     print(f"  trivial DRF endpoint /healthz: {trivial:,.0f} req/s (baseline)")

@@ -110,7 +110,7 @@ def replica_reads(env: dict[str, str], articles: int) -> dict[str, float]:
         pair.create_database("portal_bench")
         site = {**env, "DATABASE_URL": pair.url("portal_bench"), "API_CACHE_SECONDS": "0"}
         manage(site, "migrate", "--noinput")
-        manage(site, "load_demo", "--articles", str(articles))
+        manage(site, "load_demo", "--i-know-this-is-production", "--articles", str(articles))
         analyze(site)
         pair.caught_up()
         routed = {**site, "DATABASE_REPLICA_URLS": pair.url("portal_bench", replica=True)}
@@ -136,7 +136,7 @@ def main() -> dict[str, float]:
     if "DATABASE_URL" in env:
         recreate_postgres_database(env["DATABASE_URL"])
     manage(env, "migrate", "--noinput")
-    manage(env, "load_demo", "--articles", "500")
+    manage(env, "load_demo", "--i-know-this-is-production", "--articles", "500")
     analyze(env)
     print(
         f"observability: 500 articles on {backend}; gunicorn 2 workers each; "

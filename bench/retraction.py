@@ -240,7 +240,7 @@ def main() -> dict:
         }
     )
     manage(env, "migrate", "--noinput")
-    manage(env, "load_demo", "--articles", str(CALM + DURING + AFTER + 90))
+    manage(env, "load_demo", "--i-know-this-is-production", "--articles", str(CALM + DURING + AFTER + 90))
     try:
         with ExitStack() as stack:
             relay = subprocess.Popen(

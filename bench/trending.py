@@ -173,7 +173,7 @@ def main(env: dict[str, str] | None = None, backend: str | None = None) -> dict[
         if "DATABASE_URL" in env:
             recreate_postgres_database(env["DATABASE_URL"])
         manage(env, "migrate", "--noinput")
-        manage(env, "load_demo", "--articles", "2000")
+        manage(env, "load_demo", "--i-know-this-is-production", "--articles", "2000")
     else:
         env = {**env, "TRENDING_EVENTS_RATE": "1000000/min", "TRENDING_REDIS_PREFIX": "{bench-trending}"}
     manage(env, "refresh_trending", "--sync")
