@@ -31,9 +31,10 @@ class TrustedProxyMiddleware:
     def __call__(self, request):
         meta = request.META
         peer = meta.get("REMOTE_ADDR", "")
-        client, trusted = client_address(peer, meta.get("HTTP_X_FORWARDED_FOR", ""))
+        client, trusted, known = client_address(peer, meta.get("HTTP_X_FORWARDED_FOR", ""))
         meta["PORTAL_PEER_ADDR"] = peer
         meta["REMOTE_ADDR"] = client
+        meta["PORTAL_CLIENT_KNOWN"] = known
         meta.pop("HTTP_X_FORWARDED_FOR", None)
         if not trusted:
             meta.pop("HTTP_X_FORWARDED_PROTO", None)

@@ -6,13 +6,14 @@ from django.utils.translation import gettext as _
 from rest_framework import throttling
 
 from .errors import ServiceUnavailable
+from .net import limit_key
 
 logger = logging.getLogger(__name__)
 
 
 class ScopedRateThrottle(throttling.ScopedRateThrottle):
     """Keys on `REMOTE_ADDR`, which `core.middleware.TrustedProxyMiddleware` has already set to the
-    client's address (a client-sent `X-Forwarded-For` is never read here).
+    client's address (a client-sent `X-Forwarded-For` is never read here); IPv6 by its /64.
 
     A limit that cannot be checked is not waived: the request is refused with 503, so a login
     cannot be guessed at while Redis is down.
@@ -25,7 +26,7 @@ class ScopedRateThrottle(throttling.ScopedRateThrottle):
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
 
     def get_ident(self, request):
-        return request.META.get("REMOTE_ADDR", "")
+        return limit_key(request.META.get("REMOTE_ADDR", ""))
 
     def allow_request(self, request, view):
         try:

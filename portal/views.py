@@ -63,7 +63,7 @@ def metrics(request):
     from django.http import Http404, HttpResponse
 
     from core import metrics as exported
-    from core.net import address_in, request_address
+    from core.net import address_in, client_known, request_address
 
     if not settings.METRICS_ENABLED or request.method not in ("GET", "HEAD"):
         raise Http404(_("Not found."))
@@ -72,7 +72,8 @@ def metrics(request):
     address = request_address(request)
     allowed = settings.METRICS_ALLOWED_ADDRESSES or ([] if token else ["127.0.0.0/8", "::1/128"])
     by_token = bool(token) and hmac.compare_digest(sent.encode(), f"Bearer {token}".encode())
-    by_address = address_in(address, allowed)
+    # A request a proxy forwarded without naming its client is nobody's: not the proxy's address.
+    by_address = client_known(request) and address_in(address, allowed)
     if not (by_token or by_address):
         raise Http404(_("Not found."))
     body, content_type = exported.exposition()

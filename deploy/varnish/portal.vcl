@@ -55,6 +55,10 @@ sub vcl_recv {
         }
         return (synth(200, "Purged " + req.http.x-purged + " objects"));
     }
+    if (req.url ~ "^/metrics(\?|/|$)") {
+        # Scrapers reach the web hosts directly; through the public edge nobody may.
+        return (synth(404, "Not Found"));
+    }
     if (req.method != "GET" && req.method != "HEAD") {
         return (pass);
     }

@@ -108,10 +108,16 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+# One address across accounts (room for a newsroom behind one office address), and one account
+# across addresses (a password guessed at from many machines); both within LOGIN_LOCKOUT_MINUTES.
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=30)
+LOGIN_ACCOUNT_FAILURE_LIMIT = env.int("LOGIN_ACCOUNT_FAILURE_LIMIT", default=20)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "portal.lockout.LoginLimits"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address", "username"]  # portal.lockout.LOCKOUT_GROUPS
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "core.net.request_address"  # REMOTE_ADDR, as TrustedProxyMiddleware left it
+# REMOTE_ADDR as TrustedProxyMiddleware left it; an IPv6 client by its /64 (one machine's share).
+AXES_CLIENT_IP_CALLABLE = "core.net.limit_address"
 AXES_LOCKOUT_CALLABLE = "portal.lockout.lockout_response"
 AXES_VERBOSE = False
 

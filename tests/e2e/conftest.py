@@ -42,7 +42,11 @@ def site_env(tmp_path):
         env["DATABASE_URL"] = f"{base}/{database}"
     subprocess.run([PYTHON, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
     subprocess.run(
-        [PYTHON, "manage.py", "load_demo", "--i-know-this-is-production", "--articles", "8"], cwd=ROOT, env=env, check=True, capture_output=True
+        [PYTHON, "manage.py", "load_demo", "--i-know-this-is-production", "--articles", "8"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
     )
     yield env
     if env.get("REDIS_URL"):

@@ -54,7 +54,11 @@ def replica_env(pair, tmp_path):
     )
     subprocess.run([PYTHON, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
     subprocess.run(
-        [PYTHON, "manage.py", "load_demo", "--i-know-this-is-production", "--articles", "6"], cwd=ROOT, env=env, check=True, capture_output=True
+        [PYTHON, "manage.py", "load_demo", "--i-know-this-is-production", "--articles", "6"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
     )
     pair.caught_up()
     env["E2E_DATABASE"] = database

@@ -93,7 +93,11 @@ def test_two_nodes_share_photos_edits_and_the_rail(tmp_path):
         setup = {**env, "PORTAL_VAR_DIR": str(tmp_path / "setup")}
         subprocess.run([PYTHON, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=setup, check=True)
         subprocess.run(
-            [PYTHON, "manage.py", "load_demo", "--i-know-this-is-production", "--articles", "6"], cwd=ROOT, env=setup, check=True, capture_output=True
+            [PYTHON, "manage.py", "load_demo", "--i-know-this-is-production", "--articles", "6"],
+            cwd=ROOT,
+            env=setup,
+            check=True,
+            capture_output=True,
         )
         a = stack.enter_context(node(env, "a", "web,workers,beat", port_a, tmp_path))
         b = stack.enter_context(node(env, "b", "web", port_b, tmp_path))

@@ -68,6 +68,10 @@ def stack(site_env):
         **site_env,
         "PURGE_BACKEND": "distribution.purge.Varnish",
         "PURGE_VARNISH_URLS": f"http://127.0.0.1:{port}",
+        # Varnish is the loopback proxy: what it forwards names its client or is nobody's.
+        "TRUSTED_PROXIES": "127.0.0.1",
+        "METRICS_ENABLED": "true",
+        "METRICS_TOKEN": "scrape-secret",
     }
     worker = subprocess.Popen(
         [PYTHON, "-m", "celery", "-A", "portal", "worker", "-c", "1", "-n", "varnish-e2e@%h", "--loglevel", "WARNING"],
@@ -156,3 +160,17 @@ def test_an_edit_is_fresh_through_varnish_within_a_second_and_other_pages_stay_c
     assert [get(early)[0] for _ in range(3)] == [404] * 3
     assert call("POST", f"{base}/api/v1/editor/articles/{draft['id']}/publish/", headers=editor)[0] == 200
     fresh_within(lambda: get(early)[0] == 200, 1.0)
+
+
+def test_metrics_are_refused_at_the_edge_and_a_proxied_request_is_never_local(stack):
+    backend, cache = stack
+    token = {"Authorization": "Bearer scrape-secret"}
+
+    through_edge = [get(f"{cache.base}{path}", token)[0] for path in ("/metrics", "/metrics/", "/metrics?x=1")]
+    hidden = get(f"{backend}/metrics", {"X-Forwarded-For": "203.0.113.5, unknown"})[0]
+    unnamed = get(f"{backend}/metrics")[0]  # from the trusted loopback, naming no client
+    scraper = get(f"{backend}/metrics", token)
+
+    assert through_edge == [404, 404, 404]
+    assert (hidden, unnamed) == (404, 404)
+    assert scraper[0] == 200 and b"portal_" in scraper[2]

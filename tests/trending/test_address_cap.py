@@ -50,3 +50,24 @@ def test_a_trusted_log_shipper_is_not_capped(settings, api, store):
     ).json()
 
     assert (tally["accepted"], tally["limited"]) == (60, 0)
+
+
+def test_an_ipv6_client_is_capped_by_its_64_not_by_each_address(settings, api, store):
+    settings.TRENDING_VIEWS_PER_ADDRESS = 10
+    article = ArticleFactory()
+
+    def send(address, visitor):
+        return api.post(
+            "/api/v1/trending/events/",
+            {"article": article.pk, "visitor": visitor},
+            format="json",
+            HTTP_USER_AGENT=BROWSER,
+            REMOTE_ADDR=address,
+        ).json()
+
+    # One line's /64 walks through 30 of its 2**64 addresses.
+    same_line = [send(f"2001:db8:1:2::{n:x}", f"fake-{n}") for n in range(1, 31)]
+    next_line = send("2001:db8:1:3::1", "someone-else")
+
+    assert sum(t["accepted"] for t in same_line) == 10
+    assert next_line["accepted"] == 1
