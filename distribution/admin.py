@@ -36,7 +36,7 @@ class EndpointForm(forms.ModelForm):
 
         url = self.cleaned_data["url"]
         try:
-            webhooks.check_url(url)
+            webhooks.check_destination(url)
         except webhooks.AddressRefused as error:
             raise ValidationError(str(error)) from error
         return url

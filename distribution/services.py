@@ -44,7 +44,7 @@ def _clean(url: str, events: list[str]) -> None:
 
     errors = {}
     try:
-        webhooks.check_url(url)
+        webhooks.check_destination(url)
     except webhooks.AddressRefused as error:
         errors["url"] = [str(error)]
     unknown = [e for e in events if e not in EVENT_TYPES]

@@ -49,17 +49,39 @@ def headers(secrets: list[str], message_id: str, timestamp: int, body: bytes) ->
     }
 
 
+# Local-use NAT64 (RFC 8215): translates to whatever the operator's own network holds.
+_LOCAL_NAT64 = ipaddress.IPv6Network("64:ff9b:1::/48")
+_WELL_KNOWN_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+_TRANSLATED = ipaddress.IPv6Network("::ffff:0:0:0/96")  # RFC 2765's IPv4-translated
+_COMPATIBLE = ipaddress.IPv6Network("::/96")  # the deprecated IPv4-compatible form
+
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 one carries to the IPv4 internet: mapped, translated,
+    compatible, NAT64, 6to4, Teredo's client."""
+    low32 = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    if address.ipv4_mapped:
+        return address.ipv4_mapped
+    if address in _TRANSLATED or address in _WELL_KNOWN_NAT64 or address in _COMPATIBLE:
+        return low32
+    if address.sixtofour:
+        return address.sixtofour
+    if address.teredo:
+        return address.teredo[1]
+    return None
+
+
 def _private(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
-    return (
-        address.is_private
-        or address.is_loopback
-        or address.is_link_local
-        or address.is_multicast
-        or address.is_reserved
-        or address.is_unspecified
-    )
+    """Anything not globally routable (Python's `is_global`: private, shared 100.64/10, benchmark
+    198.18/15, 0/8, loopback, link-local, documentation...), multicast, and an IPv6 address whose
+    embedded IPv4 address is one of those."""
+    if isinstance(address, ipaddress.IPv6Address):
+        if address in _LOCAL_NAT64:
+            return True
+        embedded = _embedded_ipv4(address)
+        if embedded is not None:
+            return _private(embedded)
+    return not address.is_global or address.is_multicast or address.is_reserved or address.is_unspecified
 
 
 @dataclass(frozen=True)
@@ -84,7 +106,18 @@ def check_url(url: str, allow_private: bool | None = None) -> None:
     except ValueError:
         return
     if _private(literal) and not allow_private:
-        raise AddressRefused(_("Private, loopback and link-local addresses are refused."))
+        raise AddressRefused(
+            _("Only globally routable addresses are accepted: not private, shared, loopback or link-local.")
+        )
+
+
+def check_destination(url: str) -> None:
+    """At creation: `check_url`, and the name resolved now, every address it gives public (unless
+    WEBHOOKS_ALLOW_PRIVATE). Sending checks again, and connects only to what it checked."""
+    if settings.WEBHOOKS_ALLOW_PRIVATE:
+        check_url(url, True)
+    else:
+        resolve(url, False)
 
 
 def resolve(url: str, allow_private: bool | None = None) -> Target:

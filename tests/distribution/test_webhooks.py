@@ -71,11 +71,54 @@ def test_bad_endpoints_are_a_400(editor_api, body):
     assert Endpoint.objects.count() == 0
 
 
-@pytest.mark.parametrize("host", ["127.0.0.1", "10.0.0.8", "169.254.169.254", "[::1]", "192.168.1.20", "0.0.0.0"])
-def test_private_addresses_are_refused_unless_allowed(editor_api, settings, host):
+NOT_GLOBAL = [
+    "127.0.0.1",
+    "10.0.0.8",
+    "169.254.169.254",
+    "[::1]",
+    "192.168.1.20",
+    "0.0.0.0",
+    "0.1.2.3",  # 0.0.0.0/8
+    "100.100.100.200",  # Alibaba Cloud's metadata service, in the shared 100.64.0.0/10
+    "100.64.0.1",
+    "198.18.0.1",  # benchmarking, 198.18.0.0/15
+    "224.0.0.1",  # multicast
+    "[ff02::1]",
+    "[fe80::1]",
+    "[2002:a9fe:a9fe::]",  # 6to4 of 169.254.169.254
+    "[64:ff9b::a9fe:a9fe]",  # NAT64 of it
+    "[64:ff9b:1::808:808]",  # local-use NAT64
+    "[::ffff:a9fe:a9fe]",  # IPv4-mapped
+    "[::ffff:0:a9fe:a9fe]",  # IPv4-translated
+    "[::a9fe:a9fe]",  # IPv4-compatible
+    "[2001:0:4136:e378:8000:63bf:3fff:fdd2]",  # Teredo
+    "localhost",
+    "localhost:8000",
+]
+
+
+@pytest.mark.parametrize("host", NOT_GLOBAL)
+def test_addresses_that_are_not_globally_routable_are_refused_unless_allowed(editor_api, settings, host):
     settings.WEBHOOKS_ALLOW_PRIVATE = False
     answer = editor_api.post(URL, {"url": f"http://{host}/hook", "events": ["article.published"]}, format="json")
-    assert answer.status_code == 400 and "url" in answer.json()
+    assert answer.status_code == 400 and "url" in answer.json(), answer.content
+    assert Endpoint.objects.count() == 0
+
+
+@pytest.mark.parametrize("host", ["8.8.8.8", "[2606:4700::1111]", "[2002:808:808::]", "[64:ff9b::808:808]"])
+def test_public_addresses_in_every_form_are_accepted(editor_api, settings, host):
+    settings.WEBHOOKS_ALLOW_PRIVATE = False
+    answer = editor_api.post(URL, {"url": f"http://{host}/hook", "events": ["article.published"]}, format="json")
+    assert answer.status_code == 201, answer.content
+
+
+@pytest.mark.parametrize("host", ["100.100.100.200", "[2002:a9fe:a9fe::]", "[::ffff:0:7f00:1]", "198.18.0.1"])
+def test_a_stored_endpoint_that_is_not_global_is_refused_again_at_send(settings, host):
+    settings.WEBHOOKS_ALLOW_PRIVATE = False
+    started = time.monotonic()
+    result = webhooks.post(f"http://{host}/latest/meta-data/", b"{}", {})
+    assert result.code is None and result.error.startswith("refused")
+    assert time.monotonic() - started < 1  # refused before any connection was tried
 
 
 def test_a_name_resolving_to_a_private_address_is_not_posted_to(settings, receiver):
