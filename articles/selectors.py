@@ -116,28 +116,46 @@ def author_list() -> QuerySet[Author]:
     return Author.objects.select_related("affiliation", "avatar", "avatar__agency")
 
 
-def image_uses(image_ids) -> dict:
-    """Where articles use each image: body blocks, lead images, author avatars (for media.uses)."""
+def image_uses(image_ids, viewer=None) -> dict:
+    """Where articles use each image: body blocks, lead images, author avatars (for media.uses).
+
+    Editors and photo editors (who answer for every use of a photo's rights) see every use. Anyone
+    else sees their own articles and public ones by title; the rest, someone else's draft or
+    scheduled piece or an author's page, comes back hidden: counted, never named."""
     from django.urls import reverse
 
-    from media.uses import Use
+    from core import roles
+    from media.uses import Use, hidden_use
 
+    sees_all = viewer is None or roles.is_photo_editor(viewer)
+    bodies = list(
+        Block.objects.filter(image_id__in=image_ids)
+        .values_list("image_id", "article_id", "article__title", "article__created_by_id")
+        .distinct()
+    )
+    leads = list(
+        Article.objects.filter(lead_image_id__in=image_ids).values_list("lead_image_id", "id", "title", "created_by_id")
+    )
+    public: set[int] = set()
+    if not sees_all:
+        ids = {row[1] for row in bodies + leads}
+        public = set(Article.objects.filter(public_articles(), pk__in=ids).values_list("pk", flat=True))
     found: dict[int, list[Use]] = {}
-    for image_id, article_id, title in (
-        Block.objects.filter(image_id__in=image_ids).values_list("image_id", "article_id", "article__title").distinct()
-    ):
-        url = reverse("admin:articles_article_change", args=[article_id])
-        found.setdefault(image_id, []).append(Use("article body", f"《{title}》", url, _("article body")))
-    for image_id, article_id, title in Article.objects.filter(lead_image_id__in=image_ids).values_list(
-        "lead_image_id", "id", "title"
-    ):
-        url = reverse("admin:articles_article_change", args=[article_id])
-        found.setdefault(image_id, []).append(Use("lead image", f"《{title}》", url, _("lead image")))
+
+    def add(image_id, kind, kind_label, label, url, opens):
+        use = Use(kind, label, url, kind_label) if opens else hidden_use(kind, kind_label)
+        found.setdefault(image_id, []).append(use)
+
+    for rows, kind, kind_label in ((bodies, "article body", _("article body")), (leads, "lead image", _("lead image"))):
+        for image_id, article_id, title, owner in rows:
+            url = reverse("admin:articles_article_change", args=[article_id])
+            opens = sees_all or owner == viewer.pk or article_id in public
+            add(image_id, kind, kind_label, f"《{title}》", url, opens)
     for image_id, author_id, name in Author.objects.filter(avatar_id__in=image_ids).values_list(
         "avatar_id", "id", "name"
     ):
         url = reverse("admin:articles_author_change", args=[author_id])
-        found.setdefault(image_id, []).append(Use("author avatar", name, url, _("author avatar")))
+        add(image_id, "author avatar", _("author avatar"), name, url, sees_all)
     return found
 
 

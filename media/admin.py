@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import models
@@ -12,6 +13,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from . import imaging, photographers, selectors, services, uses
 from .models import Agency, Image
@@ -119,6 +121,8 @@ class ImageAdmin(admin.ModelAdmin):
     list_per_page = 50
 
     def get_fieldsets(self, request, obj=None):
+        if obj is not None:
+            obj._desk_viewer = request.user  # "used in" shows what this person may open (this request's copy)
         photo = ["upload"] if obj is None else ["preview", "focal_x", "focal_y", "file_facts"]
         return [
             (None, {"fields": [*photo, "alt", "caption"]}),
@@ -188,12 +192,21 @@ class ImageAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("used in"))
     def where_used(self, obj: Image):
-        found = uses.find([obj.pk])[obj.pk]
+        found = uses.find([obj.pk], getattr(obj, "_desk_viewer", None) or AnonymousUser())[obj.pk]
         if not found:
             return _("Not used yet.")
-        return format_html_join(
-            "", '<div><a href="{}">{}</a>（{}）</div>', ((use.admin_url, use.label, use.shown_kind) for use in found)
+        shown = format_html_join(
+            "",
+            '<div><a href="{}">{}</a>（{}）</div>',
+            ((use.admin_url, use.label, use.shown_kind) for use in uses.visible(found)),
         )
+        hidden = uses.hidden_count(found)
+        if not hidden:
+            return shown
+        more = ngettext("and %(count)d use you may not open", "and %(count)d uses you may not open", hidden) % {
+            "count": hidden
+        }
+        return format_html('{}<div class="help">{}</div>', shown, more)
 
     def get_urls(self):
         extra = [

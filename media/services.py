@@ -35,7 +35,8 @@ class ImageInUse(Exception):
     """The image is still used (answered 409 with its uses)."""
 
     def __init__(self, image: Image, found: list[uses.Use]) -> None:
-        names = _(", ").join(use.label for use in found[:5])
+        shown = uses.visible(found)
+        names = _(", ").join([use.label for use in shown[:5]] + ([_("elsewhere")] if len(shown) < len(found) else []))
         super().__init__(
             ngettext(
                 "This photo is used by %(count)d item (%(names)s); remove it from there first.",
@@ -219,7 +220,7 @@ def image_delete(*, image_id: int, by) -> None:
     """Delete an unused image and its files; an image in use is refused with its uses."""
     _ensure_photo_editor(by, _("Only photo editors and editors can delete photos."))
     image = Image.objects.select_for_update().get(pk=image_id)
-    found = uses.find([image.pk])[image.pk]
+    found = uses.find([image.pk], by)[image.pk]
     if found:
         raise ImageInUse(image, found)
     names = [image.file, *Rendition.objects.filter(image=image).values_list("file", flat=True)]

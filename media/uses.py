@@ -1,7 +1,12 @@
-"""Where images are used. Apps that use images register a finder here; media imports none of them."""
+"""Where images are used. Apps that use images register a finder here; media imports none of them.
+
+A finder is `finder(image_ids, viewer)`: `viewer` is the person who will read the answer (None:
+the system, which sees everything). A use the viewer may not open comes back hidden: no label, no
+link, counted only, so a shared photo does not tell a writer another writer's draft title."""
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -12,25 +17,39 @@ class Use:
     label: str
     admin_url: str
     kind_label: str = ""  # for people: the kind in the reader's language
+    hidden: bool = False  # the viewer may not open it: no label and no link, counted only
 
     @property
     def shown_kind(self) -> str:
         return str(self.kind_label or self.kind)
 
 
-_finders: list[Callable[[Iterable[int]], dict[int, list[Use]]]] = []
+Finder = Callable[[list[int], Any], dict[int, list[Use]]]
+_finders: list[Finder] = []
 
 
-def register(finder: Callable[[Iterable[int]], dict[int, list[Use]]]) -> None:
+def hidden_use(kind: str, kind_label: str = "") -> Use:
+    return Use(kind, "", "", kind_label, hidden=True)
+
+
+def register(finder: Finder) -> None:
     if finder not in _finders:
         _finders.append(finder)
 
 
-def find(image_ids: Iterable[int]) -> dict[int, list[Use]]:
-    """Uses of each image id, from every registered finder."""
+def find(image_ids: Iterable[int], viewer: Any = None) -> dict[int, list[Use]]:
+    """Uses of each image id, from every registered finder, as `viewer` may see them."""
     ids = list(image_ids)
     found: dict[int, list[Use]] = {image_id: [] for image_id in ids}
     for finder in _finders:
-        for image_id, uses in finder(ids).items():
+        for image_id, uses in finder(ids, viewer).items():
             found.setdefault(image_id, []).extend(uses)
     return found
+
+
+def visible(found: list[Use]) -> list[Use]:
+    return [use for use in found if not use.hidden]
+
+
+def hidden_count(found: list[Use]) -> int:
+    return sum(1 for use in found if use.hidden)

@@ -76,11 +76,13 @@ def _rail(now: float) -> dict:
     return {"rows": rows, "generated_at": snapshot["generated_at"], "store_unavailable": unavailable}
 
 
-def _next_out() -> list:
+def _next_out(openable) -> list:
+    """The scheduled articles among `openable` (what the person may open in the admin: a
+    writer's own, every one for an editor), soonest first. An embargoed title is news."""
     from articles.models import Article
 
     return list(
-        Article.objects.filter(status=Article.Status.SCHEDULED)
+        openable.filter(status=Article.Status.SCHEDULED)
         .order_by("published_at", "id")
         .only("id", "title", "published_at")[:PANEL_ROWS]
     )
@@ -133,7 +135,7 @@ def front_page(request, site) -> dict:
     desk: dict = {}
     if may_view(Article):
         desk["rail"] = _rail(time.time())
-        desk["next_out"] = _next_out()
+        desk["next_out"] = _next_out(site.get_model_admin(Article).get_queryset(request))
         desk["schedule_url"] = reverse("admin:articles_article_schedule")
     if may_view(Image):
         desk["expiring"] = _expiring(now)

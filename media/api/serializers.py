@@ -1,5 +1,6 @@
 """Serializers for images and agencies in the editor API."""
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
@@ -51,6 +52,7 @@ class EditorImageSerializer(serializers.ModelSerializer):
     creator_author = serializers.SerializerMethodField()
     renditions = serializers.SerializerMethodField()
     uses = serializers.SerializerMethodField()
+    uses_hidden = serializers.SerializerMethodField()
     uploaded_by = serializers.CharField(source="uploaded_by.username", default=None, read_only=True)
     agency = serializers.PrimaryKeyRelatedField(read_only=True)
 
@@ -82,6 +84,7 @@ class EditorImageSerializer(serializers.ModelSerializer):
             "uploaded_by",
             "uploaded_at",
             "uses",
+            "uses_hidden",
         ]
 
     @extend_schema_field(serializers.IntegerField(allow_null=True, help_text="the author who took it, if staff"))
@@ -102,10 +105,23 @@ class EditorImageSerializer(serializers.ModelSerializer):
     @extend_schema_field(
         inline_serializer("ImageUse", {"kind": serializers.CharField(), "label": serializers.CharField()}, many=True)
     )
-    def get_uses(self, image: Image) -> list[dict]:
+    def _uses(self, image: Image) -> list:
         found = self.context.get("uses")
-        items = found.get(image.pk, []) if found is not None else uses.find([image.pk])[image.pk]
-        return [{"kind": use.kind, "label": use.label} for use in items]
+        if found is None or image.pk not in found:
+            # Without a reader nothing is shown that someone may not open.
+            request = self.context.get("request")
+            viewer = getattr(request, "user", None) or AnonymousUser()
+            found = {**(found or {}), **uses.find([image.pk], viewer)}
+            self.context["uses"] = found
+        return found[image.pk]
+
+    def get_uses(self, image: Image) -> list[dict]:
+        return [{"kind": use.kind, "label": use.label} for use in uses.visible(self._uses(image))]
+
+    @extend_schema_field(serializers.IntegerField(min_value=0))
+    def get_uses_hidden(self, image: Image) -> int:
+        """Uses the reader may not open (another writer's draft): counted, never named."""
+        return uses.hidden_count(self._uses(image))
 
 
 class ImageInputSerializer(serializers.Serializer):

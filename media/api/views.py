@@ -47,7 +47,8 @@ def service_errors():
         exc = Conflict(str(error))
         exc.detail = {
             "detail": str(error),
-            "uses": [{"kind": use.kind, "label": use.label} for use in error.uses],
+            "uses": [{"kind": use.kind, "label": use.label} for use in uses.visible(error.uses)],
+            "uses_hidden": uses.hidden_count(error.uses),
         }
         raise exc from error
     except services.AgencyInUse as error:
@@ -117,7 +118,11 @@ class EditorImageViewSet(
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         ids = [image.pk for image in page]
-        context = {"request": request, "uses": uses.find(ids), "photographers": photographers.authors_of(ids)}
+        context = {
+            "request": request,
+            "uses": uses.find(ids, request.user),
+            "photographers": photographers.authors_of(ids),
+        }
         return self.get_paginated_response(EditorImageSerializer(page, many=True, context=context).data)
 
     @extend_schema(request={"multipart/form-data": ImageInputSerializer}, responses={201: EditorImageSerializer})

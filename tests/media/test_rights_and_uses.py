@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.test import Client
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from articles import documents
 from articles import services as article_services
@@ -315,3 +316,57 @@ def test_the_photo_page_names_its_uses_in_chinese(editor, photo_editor):
 
     assert "《配图新闻》</a>（头图）" in page and "《配图新闻》</a>（正文）" in page
     assert "article body" not in page and "lead image" not in page
+
+
+def test_a_writer_sees_uses_they_may_not_open_only_as_a_count(writer, other_writer, editor, photo_editor):
+    image = make_image(photo_editor)
+    secret = article_services.article_create(
+        by=other_writer,
+        title="尚未发布的独家：某部长将辞职",
+        lead_image=image,
+        body=[{"type": "image", "image": image, "text": "图"}],
+    )
+    own = article_services.article_create(by=writer, title="我自己的稿子", lead_image=image)
+    public = _article_with_photo(editor, image)
+    AuthorFactory(avatar=image, name="头像作者")
+    writer_api = APIClient()
+    writer_api.force_authenticate(writer)
+    writer_admin, photo_admin = Client(), Client()
+    writer_admin.force_login(writer)
+    photo_admin.force_login(photo_editor)
+
+    listed = next(i for i in writer_api.get("/api/v1/editor/images/").json()["results"] if i["id"] == image.pk)
+    detail = writer_api.get(f"/api/v1/editor/images/{image.pk}/").json()
+    page = writer_admin.get(f"/admin/media/image/{image.pk}/change/")
+    desk_detail = APIClient()
+    desk_detail.force_authenticate(photo_editor)
+    everything = desk_detail.get(f"/api/v1/editor/images/{image.pk}/").json()
+
+    for answer in (listed, detail):
+        labels = {use["label"] for use in answer["uses"]}
+        assert labels == {f"《{own.title}》", f"《{public.title}》"}
+        assert answer["uses_hidden"] == 3  # the other writer's body and lead image, the author's avatar
+    text = page.content.decode() if page.status_code == 200 else ""
+    assert secret.title not in str(listed) + str(detail) + text
+    if page.status_code == 200:
+        assert "另有 3 处你无权打开的使用" in text
+    # The photo desk answers for every use of a photo's rights: it sees them all.
+    assert f"《{secret.title}》" in {use["label"] for use in everything["uses"]} and everything["uses_hidden"] == 0
+    assert secret.title in photo_admin.get(f"/admin/media/image/{image.pk}/change/").content.decode()
+
+
+def test_the_desk_front_page_lists_only_scheduled_articles_the_person_may_open(writer, other_writer, editor):
+    soon = timezone.now() + timedelta(hours=3)
+    embargoed = article_services.article_create(by=other_writer, title="禁发至周五：央行降息")
+    own = article_services.article_create(by=writer, title="我的定时稿")
+    for article in (embargoed, own):
+        article_services.article_schedule(article_id=article.pk, by=editor, at=soon)
+    writer_desk, editor_desk = Client(), Client()
+    writer_desk.force_login(writer)
+    editor_desk.force_login(editor)
+
+    as_writer = writer_desk.get("/admin/").content.decode()
+    as_editor = editor_desk.get("/admin/").content.decode()
+
+    assert "我的定时稿" in as_writer and "禁发至周五" not in as_writer
+    assert "我的定时稿" in as_editor and "禁发至周五" in as_editor
