@@ -16,6 +16,7 @@ class ArticlesConfig(AppConfig):
         from .photographers import AuthorPhotographers
 
         uses.register(selectors.image_uses)
+        uses.register_public(selectors.images_in_public_use)
         photographers.register(AuthorPhotographers())  # which author took a photo is kept here
         # Scheduled articles go public at their second without an edit: answers must not outlive that.
         api_cache.register_horizon(selectors.next_scheduled_at)

@@ -159,6 +159,21 @@ def image_uses(image_ids, viewer=None) -> dict:
     return found
 
 
+def images_in_public_use(image_ids) -> set[int]:
+    """Of `image_ids`, those readers see: on a public article (lead image or body), or an
+    author's avatar (author pages are public) (for media.uses)."""
+    ids = list(image_ids)
+    if not ids:
+        return set()
+    public = Article.objects.filter(public_articles())
+    found = set(public.filter(lead_image_id__in=ids).values_list("lead_image_id", flat=True))
+    found |= set(
+        Block.objects.filter(image_id__in=ids, article__in=public).values_list("image_id", flat=True).distinct()
+    )
+    found |= set(Author.objects.filter(avatar_id__in=ids).values_list("avatar_id", flat=True))
+    return found
+
+
 def revision_list(*, article_id: int) -> QuerySet[Revision]:
     """Newest first, without the stored content but with its title (one query per page)."""
     return (

@@ -83,7 +83,8 @@ def limit_key(address: str) -> str:
     addresses)."""
     parsed = parse_address(address)
     if isinstance(parsed, ipaddress.IPv6Address):
-        return str(ipaddress.IPv6Network((parsed, 64), strict=False))
+        # The block's first address (`2001:db8:1:2::`): still an address, as django-axes stores it.
+        return str(ipaddress.IPv6Network((parsed, 64), strict=False).network_address)
     return str(parsed) if parsed is not None else address
 
 

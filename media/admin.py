@@ -110,7 +110,7 @@ class ImageAdmin(admin.ModelAdmin):
     form = ImageForm
     list_display = ["thumbnail", "short_caption", "credit", "license", "rights_status", "size", "uploaded_at"]
     list_display_links = ["thumbnail", "short_caption"]
-    list_filter = [ExpiryFilter, "license", ("agency", admin.RelatedOnlyFieldListFilter)]
+    list_filter = [ExpiryFilter, "license", "public", ("agency", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["agency"]
     search_fields = ["caption", "alt", "creator", "credit_line", "copyright", "agency__name"]
     search_help_text = _("Search caption, alt text, photographer, credit or agency")
@@ -127,7 +127,10 @@ class ImageAdmin(admin.ModelAdmin):
         return [
             (None, {"fields": [*photo, "alt", "caption"]}),
             (_("Credit"), {"fields": ["creator", "creator_author", "agency", "credit_line"]}),
-            (_("Rights"), {"fields": ["license", "copyright", "usage_terms", "rights_expire_at", "source_url"]}),
+            (
+                _("Rights"),
+                {"fields": ["license", "copyright", "usage_terms", "rights_expire_at", "source_url", "public"]},
+            ),
             *(
                 [(_("Uses"), {"fields": ["where_used", "uploaded_by", "uploaded_at", "renditions_ready"]})]
                 if obj

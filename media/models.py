@@ -1,5 +1,6 @@
 """Photos with their credit and rights, and the renditions made from them."""
 
+import secrets
 from string import Formatter
 
 from django.conf import settings
@@ -72,8 +73,15 @@ class Agency(models.Model):
         return self.name
 
 
+def new_rendition_key() -> str:
+    return secrets.token_hex(16)
+
+
 class Image(models.Model):
-    """An uploaded photo, stored under its content hash, with credit and rights as fields."""
+    """An uploaded photo, stored under its content hash, with credit and rights as fields.
+
+    Renditions are named by `rendition_key`, a random name of the photo's own: a rendition's URL
+    tells nothing about the original's (whose hash names it), nor about any other photo."""
 
     License = License
 
@@ -107,6 +115,15 @@ class Image(models.Model):
     source_url = models.URLField(_("source URL"), max_length=500, blank=True)
 
     renditions_ready = models.BooleanField(_("renditions ready"), default=False, editable=False)
+    rendition_key = models.CharField(max_length=32, default=new_rendition_key, editable=False)
+    public = models.BooleanField(
+        _("public"),
+        default=False,
+        help_text=_(
+            "Readers may fetch its renditions even where no published article uses it "
+            "(photos used by a published article are public anyway)."
+        ),
+    )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("uploaded by"),

@@ -32,10 +32,12 @@ def original_path(sha256: str, kind: str) -> str:
 
 
 def rendition_path(image: Image, spec: imaging.Spec, kind: str) -> str:
-    """A stable name per content, spec and format; crops also name their focal point,
-    so a CDN never serves a crop made around an old one."""
+    """A stable name per photo, spec and format, under the photo's random `rendition_key` (never
+    the hash that names the original: a CDN mapped on the bucket would serve it); crops also
+    name their focal point, so a CDN never serves a crop made around an old one."""
     focal = f"-{round(image.focal_x * 100):02d}{round(image.focal_y * 100):02d}" if spec.is_crop else ""
-    return f"renditions/{image.sha256[:2]}/{image.sha256}-{spec.name}{focal}.{imaging.EXTENSIONS[kind]}"
+    key = image.rendition_key
+    return f"renditions/{key[:2]}/{key}-{spec.name}{focal}.{imaging.EXTENSIONS[kind]}"
 
 
 def absolute(url: str) -> str:

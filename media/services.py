@@ -65,6 +65,7 @@ EDITABLE = (
     "usage_terms",
     "rights_expire_at",
     "source_url",
+    "public",
 )
 
 
@@ -125,6 +126,8 @@ def image_create(*, data: bytes, probe: imaging.Probe, by, **fields: Any) -> tup
     """Store a checked upload. The same bytes twice give the same image: (image, created)."""
     _ensure_can_upload(by)
     photographer = fields.pop("creator_author", None)
+    if fields.get("public") and not roles.is_photo_editor(by):
+        raise PermissionDenied(_("Only photo editors and editors can make a photo public."))
     sha256 = hashlib.sha256(data).hexdigest()
     existing = Image.objects.filter(sha256=sha256).first()
     if existing is not None:
@@ -184,7 +187,7 @@ def _enqueue_renditions(image_id: int) -> None:
 
     try:
         renditions_generate_task.delay(image_id)
-    except Exception:  # the broker being down must not fail an upload; requests make them on demand
+    except Exception:  # the broker being down must not fail an upload; the sweep makes them later
         logger.exception("could not enqueue renditions for image %s", image_id)
 
 
@@ -276,34 +279,32 @@ def _save_rendition(image: Image, output: imaging.Output) -> int:
     return int(created)
 
 
-@transaction.atomic
-def rendition_get_or_create(*, image_id: int, name: str, kind: str) -> Rendition | None:
-    """One rendition, made now if missing; None if the image or spec is unknown or expired.
-
-    The image row is locked while it is made, so concurrent requests for the
-    same missing rendition make it once; the unique key guards the rest.
-    """
-    spec = selectors.spec_named(name)
-    if spec is None or kind not in selectors.formats():
-        return None
-    image = Image.objects.select_for_update().filter(pk=image_id).first()
+def rendition_lookup(*, image_id: int, name: str, kind: str) -> tuple[Image | None, Rendition | None]:
+    """The photo and its rendition `name`.`kind` if made; (None, None) for an unknown photo, spec
+    or format, or a photo whose rights have expired. Nothing is made here: see `renditions_request`."""
+    if selectors.spec_named(name) is None or kind not in selectors.formats():
+        return None, None
+    image = Image.objects.filter(pk=image_id).first()
     if image is None or not image.is_usable_at(timezone.now()):
-        return None
-    found = Rendition.objects.filter(image=image, name=name, format=kind).first()
-    if found is not None:
-        return found
-    with default_storage.open(image.file, "rb") as source:
-        data = source.read()
-    (output,) = imaging.render(
-        data,
-        [spec],
-        [kind],
-        focal=(image.focal_x, image.focal_y),
-        copyright_notice=image.copyright,
-        encode_options=settings.MEDIA_ENCODE_OPTIONS,
-    )
-    _save_rendition(image, output)
-    return Rendition.objects.get(image=image, name=name, format=kind)
+        return None, None
+    return image, Rendition.objects.filter(image=image, name=name, format=kind).first()
+
+
+def renditions_request(image_id: int) -> None:
+    """Ask the photo workers for a photo's missing renditions, once in a while however many
+    readers ask (a web process never decodes a photo)."""
+    from django.core.cache import cache
+
+    try:
+        first = cache.add(f"renditions-requested:{image_id}", 1, timeout=RENDITION_REQUEST_SECONDS)
+    except Exception:  # the cache being down: ask anyway (the task is idempotent)
+        first = True
+    if first:
+        _enqueue_renditions(image_id)
+
+
+# A reader asking for a missing rendition enqueues its photo's work at most this often.
+RENDITION_REQUEST_SECONDS = 30
 
 
 def images_sweep_expired(*, now: datetime | None = None) -> int:

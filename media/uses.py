@@ -53,3 +53,21 @@ def visible(found: list[Use]) -> list[Use]:
 
 def hidden_count(found: list[Use]) -> int:
     return sum(1 for use in found if use.hidden)
+
+
+# Finders of the photos readers may fetch: `finder(image_ids) -> set of those in public use`
+# (a published article's lead image or body, an author's avatar).
+_public_finders: list[Callable[[list[int]], set[int]]] = []
+
+
+def register_public(finder: Callable[[list[int]], set[int]]) -> None:
+    if finder not in _public_finders:
+        _public_finders.append(finder)
+
+
+def in_public_use(image_ids: Iterable[int]) -> set[int]:
+    ids = list(image_ids)
+    found: set[int] = set()
+    for finder in _public_finders:
+        found |= finder([i for i in ids if i not in found])
+    return found

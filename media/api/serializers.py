@@ -81,6 +81,7 @@ class EditorImageSerializer(serializers.ModelSerializer):
             "rights_expire_at",
             "source_url",
             "renditions_ready",
+            "public",
             "uploaded_by",
             "uploaded_at",
             "uses",
@@ -138,6 +139,9 @@ class ImageInputSerializer(serializers.Serializer):
     license = serializers.ChoiceField(choices=Image.License.choices, required=False)
     usage_terms = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     rights_expire_at = serializers.DateTimeField(required=False, allow_null=True)
+    public = serializers.BooleanField(
+        required=False, help_text="readers may fetch it though no published article uses it (photo desk)"
+    )
     source_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
     focal_x = serializers.FloatField(required=False, min_value=0, max_value=1)
     focal_y = serializers.FloatField(required=False, min_value=0, max_value=1)

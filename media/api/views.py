@@ -8,7 +8,7 @@ from django import forms
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.files.storage import default_storage
 from django.db.models import Q
-from django.http import HttpResponseRedirect
+from django.http import HttpResponseRedirect, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -18,6 +18,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core import roles
 from core.errors import Conflict
 from core.fields import MAX_ID
 from core.pagination import StrictCursorPagination
@@ -186,16 +187,36 @@ class EditorAgencyViewSet(viewsets.ModelViewSet):
 
 
 class RenditionView(APIView):
-    """`GET /api/v1/images/{id}/renditions/{name}.{format}`: redirects to the file, making it once if missing."""
+    """`GET /api/v1/images/{id}/renditions/{name}.{format}`: redirects to the file.
 
-    authentication_classes = ()
+    Readers get photos in public use (a published article's, an author's avatar) or marked public
+    by the photo desk; staff signed in get any. Anything else is a 404, as for an id that does
+    not exist. A rendition not made yet is asked of the photo workers: 503 with `Retry-After`."""
+
     permission_classes = (permissions.AllowAny,)
 
-    @extend_schema(responses={302: None, 404: OpenApiResponse(description="unknown, or rights expired")})
+    @extend_schema(
+        responses={
+            302: None,
+            404: OpenApiResponse(description="unknown, not public, or rights expired"),
+            503: OpenApiResponse(description="being made: retry after `Retry-After` seconds"),
+        }
+    )
     def get(self, request, pk: str, name: str, kind: str):
-        rendition = services.rendition_get_or_create(image_id=int(pk), name=name, kind=kind)
-        if rendition is None:
+        image, rendition = services.rendition_lookup(image_id=int(pk), name=name, kind=kind)
+        public = image is not None and (image.public or image.pk in uses.in_public_use([image.pk]))
+        if image is None or not (public or roles.is_staff_member(request.user)):
             raise NotFound(_("No such rendition, or the photo's rights have expired."))
+        if rendition is None:
+            services.renditions_request(image.pk)
+            response = JsonResponse({"detail": _("This rendition is being made; try again shortly.")}, status=503)
+            response["Retry-After"] = str(RENDITION_RETRY_SECONDS)
+            response["Cache-Control"] = "no-store"
+            return response
         response = HttpResponseRedirect(default_storage.url(rendition.file))
-        response["Cache-Control"] = "public, max-age=60"
+        # A photo nobody published is not for shared caches: the next reader may not be staff.
+        response["Cache-Control"] = "public, max-age=60" if public else "private, no-store"
         return response
+
+
+RENDITION_RETRY_SECONDS = 2

@@ -1,9 +1,7 @@
 """Renditions: made off the request path by the task, once on demand, never twice."""
 
-import threading
-
 import pytest
-from django.db import connection
+from rest_framework.test import APIClient
 
 from media import services
 from media.models import Image, Rendition
@@ -64,17 +62,80 @@ def test_upload_enqueues_the_task_after_commit_as_a_json_message(
     message_file.unlink()
 
 
-def test_rendition_endpoint_makes_a_missing_one_once_and_redirects(api, photo_editor, media_root):
+def _publish_with(editor, image):
+    from articles import services as article_services
+
+    article = article_services.article_create(by=editor, title="用了这张图", lead_image=image)
+    return article_services.article_publish(article_id=article.pk, by=editor)
+
+
+def test_readers_get_renditions_only_of_photos_in_public_use(api, editor, photo_editor, writer, media_root):
+    from articles import services as article_services
+
+    unused = make_image(photo_editor, seed=1)
+    drafted = make_image(photo_editor, seed=2)
+    published = make_image(photo_editor, seed=3)
+    marked = make_image(photo_editor, seed=4)
+    article_services.article_create(by=writer, title="草稿", lead_image=drafted)
+    _publish_with(editor, published)
+    services.image_update(image_id=marked.pk, by=photo_editor, data={"public": True})
+    for image in (unused, drafted, published, marked):
+        services.renditions_generate(image_id=image.pk)
+    staff = APIClient()
+    staff.force_authenticate(writer)
+
+    def status(client, image):
+        return client.get(f"/api/v1/images/{image.pk}/renditions/640w.jpeg").status_code
+
+    assert [status(api, i) for i in (unused, drafted, published, marked)] == [404, 404, 302, 302]
+    assert [status(staff, i) for i in (unused, drafted, published, marked)] == [302] * 4
+    # Not for shared caches unless readers may see it.
+    assert staff.get(f"/api/v1/images/{unused.pk}/renditions/640w.jpeg")["Cache-Control"] == "private, no-store"
+    assert "public" in api.get(f"/api/v1/images/{published.pk}/renditions/640w.jpeg")["Cache-Control"]
+
+
+def test_a_missing_rendition_is_asked_of_the_workers_never_made_on_the_request(api, editor, photo_editor):
+    from pathlib import Path
+
+    from portal.celery import app
+
     image = make_image(photo_editor)
+    _publish_with(editor, image)
+    queue = Path(app.conf.broker_transport_options["data_folder_in"])
+    before = set(queue.iterdir())
 
-    first = api.get(f"/api/v1/images/{image.pk}/renditions/640w.webp")
-    second = api.get(f"/api/v1/images/{image.pk}/renditions/640w.webp")
+    answers = [api.get(f"/api/v1/images/{image.pk}/renditions/640w.webp") for _ in range(5)]
 
-    assert first.status_code == second.status_code == 302
-    assert first["Location"] == second["Location"]
-    assert first["Location"].endswith(f"{image.sha256}-640w.webp")
-    assert Rendition.objects.filter(image=image).count() == 1
-    assert api.get(first["Location"]).status_code == 200
+    assert {a.status_code for a in answers} == {503}
+    assert all(int(a["Retry-After"]) > 0 and a["Cache-Control"] == "no-store" for a in answers)
+    assert Rendition.objects.filter(image=image).count() == 0  # no photo was decoded in the web process
+    new = set(queue.iterdir()) - before
+    assert [m for m in _queued_files(new)] == [[image.pk]]  # asked once for five readers
+    for f in new:
+        f.unlink()
+    services.renditions_generate(image_id=image.pk)
+    made = api.get(f"/api/v1/images/{image.pk}/renditions/640w.webp")
+    assert made.status_code == 302 and api.get(made["Location"]).status_code == 200
+
+
+def _queued_files(files) -> list:
+    import base64
+    import json
+
+    return [json.loads(base64.b64decode(json.loads(f.read_text())["body"]))[0] for f in files]
+
+
+def test_rendition_files_are_not_named_by_the_originals_hash(photo_editor, media_root):
+    image = make_image(photo_editor)
+    other = make_image(photo_editor, seed=9)
+
+    services.renditions_generate(image_id=image.pk)
+    services.renditions_generate(image_id=other.pk)
+
+    files = [r.file for r in Rendition.objects.filter(image=image)]
+    assert files and not any(image.sha256 in f or image.sha256[:16] in f for f in files)
+    assert all(image.rendition_key in f for f in files) and image.rendition_key != other.rendition_key
+    assert len(image.rendition_key) == 32
 
 
 @pytest.mark.parametrize(
@@ -93,33 +154,6 @@ def test_rendition_endpoint_refuses_unknown_names_with_404(api, photo_editor, pa
 
     assert response.status_code == 404
     assert Rendition.objects.count() == 0
-
-
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_concurrent_requests_make_a_missing_rendition_once(photo_editor, media_root):
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks across threads need PostgreSQL (DATABASE_URL); SQLite serialises writers itself")
-    image = make_image(photo_editor)
-    results, errors = [], []
-
-    def fetch():
-        try:
-            results.append(services.rendition_get_or_create(image_id=image.pk, name="square", kind="jpeg").pk)
-        except Exception as error:  # collected for the assertion below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=fetch) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert errors == []
-    assert len(set(results)) == 1
-    assert Rendition.objects.filter(image=image, name="square", format="jpeg").count() == 1
-    assert len([f for f in _files(media_root) if "square" in f]) == 1
 
 
 def test_new_focal_point_remakes_crops_under_a_new_name(photo_api, photo_editor, media_root):
