@@ -15,6 +15,8 @@ import re
 import uuid
 from contextvars import ContextVar
 
+from . import redact
+
 _request: ContextVar = ContextVar("portal_log_request", default=None)
 _SANE_ID = re.compile(r"[A-Za-z0-9._:-]{8,128}")
 HEADER = "X-Request-ID"
@@ -73,6 +75,10 @@ class ContextFilter(logging.Filter):
     """Adds request_id, user, trace_id, span_id and task_id (blank when there is none)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        # "Not Found: /preview/<token>/": the token is a key to an unpublished article.
+        message = record.getMessage()
+        if "/preview/" in message:
+            record.msg, record.args = redact.path(message), ()
         # Django's own request log lines (4xx, 5xx) come after the middleware, naming the request.
         request = getattr(record, "request", None) or _request.get()
         record.request_id = getattr(request, "request_id", "") if request is not None else ""

@@ -29,6 +29,7 @@ max_requests_jitter = max_requests // 10
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 errorlog = "-"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(f)s" "%(a)s" %({x-request-id}o)s'
+logger_class = "core.access_log.RedactingLogger"  # preview tokens never reach the access log
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 proc_name = "portal-web"
 

@@ -23,6 +23,8 @@ from __future__ import annotations
 import logging
 import os
 
+from core import redact
+
 logger = logging.getLogger(__name__)
 
 MIDDLEWARE = "portal.tracing.RequestSpanMiddleware"
@@ -128,7 +130,7 @@ class RequestSpanMiddleware:
                 span.set_attributes(
                     {
                         "http.request.method": method,
-                        "url.path": request.path,
+                        "url.path": redact.path(request.path),  # a preview token is a key
                         "url.scheme": request.scheme,
                         "http.response.status_code": response.status_code,
                         "client.address": request.META.get("REMOTE_ADDR", ""),

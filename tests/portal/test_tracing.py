@@ -116,3 +116,11 @@ def test_a_dropped_caller_decision_records_nothing(spans):
     Client().get("/api/v1/articles/", HTTP_TRACEPARENT="00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00")
 
     assert spans.get_finished_spans() == ()
+
+
+def test_a_preview_token_never_reaches_a_trace(spans):
+    Client().get("/preview/not-a-real-token.but-secret/")
+
+    server = next(span for span in spans.get_finished_spans() if span.kind == SpanKind.SERVER)
+    assert server.attributes["url.path"] == "/preview/[redacted]/"
+    assert "but-secret" not in str(dict(server.attributes)) + server.name
