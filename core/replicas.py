@@ -24,6 +24,9 @@ from __future__ import annotations
 
 import itertools
 import logging
+import os
+import socket
+import threading
 import time
 from collections import deque
 from contextvars import ContextVar
@@ -34,6 +37,7 @@ from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.db import DatabaseError, connections
+from django.db.backends.signals import connection_created
 from django.dispatch import receiver
 
 logger = logging.getLogger(__name__)
@@ -89,15 +93,29 @@ def _forget(*, setting, **kwargs) -> None:
         _health.clear()
 
 
-def settings_for(urls: list[str], primary: dict, parse) -> dict[str, dict]:
-    """DATABASES entries for the replica URLs (the settings call this with django-environ's parser)."""
+def settings_for(urls: list[str], primary: dict, parse, timeout: float = 0.5) -> dict[str, dict]:
+    """DATABASES entries for the replica URLs (the settings call this with django-environ's parser);
+    `timeout` is DATABASE_REPLICA_TIMEOUT, in seconds."""
     entries = {}
     for number, url in enumerate(urls, start=1):
         entry = parse(url)
         if entry["ENGINE"] != "django.db.backends.postgresql" or primary["ENGINE"] != entry["ENGINE"]:
             raise ImproperlyConfigured("DATABASE_REPLICA_URLS needs PostgreSQL replicas of a PostgreSQL DATABASE_URL")
         entry.setdefault("CONN_MAX_AGE", primary.get("CONN_MAX_AGE", 0))
-        entry["OPTIONS"] = {"connect_timeout": 2, **entry.get("OPTIONS", {})}
+        timeout_ms = max(int(timeout * 1000), 1)
+        entry["OPTIONS"] = {
+            "connect_timeout": 2,  # libpq's least; requests never wait on it (see _connect_within)
+            # The server cancels a statement that runs longer than the limit (the replica stays in:
+            # it answered); TCP gives up on a peer that stops acknowledging, and keepalives find a
+            # dead one while the connection idles between requests.
+            "options": f"-c statement_timeout={timeout_ms}",
+            "tcp_user_timeout": timeout_ms + 1000,
+            "keepalives": 1,
+            "keepalives_idle": 10,
+            "keepalives_interval": 2,
+            "keepalives_count": 3,
+            **entry.get("OPTIONS", {}),
+        }
         # Tests run against the primary's test database under the replica's name.
         entry["TEST"] = {"MIRROR": "default"}
         entries[f"{PREFIX}{number}"] = entry
@@ -147,7 +165,51 @@ def _usable(alias: str) -> bool:
     wait = CHECK_SECONDS if health is None or health.usable else settings.REPLICA_RETRY_SECONDS
     if health is not None and time.monotonic() - health.checked < wait:
         return health.usable
+    if not _connect_within(alias, settings.DATABASE_REPLICA_TIMEOUT):
+        _left_out(alias, f"did not accept a connection within {settings.DATABASE_REPLICA_TIMEOUT} s")
+        return False
     return check(alias)
+
+
+def _left_out(alias: str, reason: str) -> None:
+    was = _health.get(alias)
+    _health[alias] = _Health(checked=time.monotonic(), usable=False)
+    if was is None or was.usable:
+        logger.warning("replica %s left out: it %s", alias, reason)
+
+
+def _connect_within(alias: str, seconds: float) -> bool:
+    """Whether this process holds a connection to the replica, or can make one within `seconds`.
+
+    libpq waits 2 s at least for a connection, and a replica that accepts TCP but never answers
+    (a frozen proxy, a stopped server's backlog) would hold a reader that long or longer. So a
+    probe connects on a thread of its own first, and the request gives up on it after `seconds`
+    (the probe ends by itself within `connect_timeout`)."""
+    wrapper = connections[alias]
+    if wrapper.connection is not None:
+        return True
+    answered = threading.Event()
+
+    def probe() -> None:
+        try:
+            raw = wrapper.get_new_connection(wrapper.get_connection_params())
+            try:
+                raw.execute("SELECT 1")
+                answered.set()
+            finally:
+                raw.close()
+        except Exception:  # unreachable: the event stays unset
+            pass
+
+    threading.Thread(target=probe, name=f"replica-probe-{alias}", daemon=True).start()
+    if not answered.wait(seconds):
+        return False
+    try:
+        wrapper.ensure_connection()
+    except DatabaseError:
+        _close(alias)
+        return False
+    return True
 
 
 def check(alias: str) -> bool:
@@ -183,6 +245,79 @@ def check(alias: str) -> bool:
         else:
             logger.warning("replica %s left out: it %s", alias, reason)
     return usable
+
+
+class _Watchdog:
+    """Cuts a replica connection whose statement has not come back by its deadline.
+
+    The server's `statement_timeout` ends a slow statement on a replica that works; a replica
+    that does not answer at all (its proxy frozen, its host gone quiet) never sees the statement,
+    and psycopg would wait forever. One thread per process holds the deadlines; at a deadline it
+    shuts the socket down, the statement fails at once with an OperationalError, and the read
+    runs again on the primary (ReplicaReadsMiddleware)."""
+
+    GRACE = 0.25  # past the server's own timeout, which answers first when the server is alive
+
+    def __init__(self) -> None:
+        self._lock = threading.Condition()
+        self._armed: dict[int, tuple[float, int]] = {}  # token -> (deadline, socket fd)
+        self._tokens = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def arm(self, fd: int, seconds: float) -> int:
+        with self._lock:
+            token = next(self._tokens)
+            self._armed[token] = (time.monotonic() + seconds, fd)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="replica-watchdog", daemon=True)
+                self._thread.start()
+            self._lock.notify()
+            return token
+
+    def disarm(self, token: int) -> bool:
+        """Whether the statement came back in time (False: its connection was cut)."""
+        with self._lock:
+            return self._armed.pop(token, None) is not None
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                now = time.monotonic()
+                for token in [t for t, (deadline, _) in self._armed.items() if deadline <= now]:
+                    _, fd = self._armed.pop(token)
+                    try:  # shutdown acts on the socket itself, whichever descriptor names it
+                        cut = socket.socket(fileno=os.dup(fd))
+                        cut.shutdown(socket.SHUT_RDWR)
+                        cut.close()
+                    except OSError:
+                        pass
+                nearest = min((deadline for deadline, _ in self._armed.values()), default=None)
+                self._lock.wait(None if nearest is None else max(nearest - time.monotonic(), 0.001))
+
+
+_watchdog = _Watchdog()
+
+
+def _timed(execute, sql, params, many, context):
+    """Django's execute wrapper on replica connections: each statement under the watchdog."""
+    wrapper = context["connection"]
+    raw = wrapper.connection
+    fd = raw.pgconn.socket if raw is not None else -1
+    if fd < 0:
+        return execute(sql, params, many, context)
+    seconds = settings.DATABASE_REPLICA_TIMEOUT + _Watchdog.GRACE
+    token = _watchdog.arm(fd, seconds)
+    try:
+        return execute(sql, params, many, context)
+    finally:
+        if not _watchdog.disarm(token):
+            logger.warning("replica %s did not answer within %.2f s: connection cut", wrapper.alias, seconds)
+
+
+@receiver(connection_created)
+def _watch_replica_connection(sender, connection, **kwargs) -> None:
+    if connection.alias.startswith(PREFIX) and _timed not in connection.execute_wrappers:
+        connection.execute_wrappers.append(_timed)
 
 
 def _primary_position() -> int | None:

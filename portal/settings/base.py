@@ -150,15 +150,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
-    # Off: one round trip less on every read; a database that restarted costs each web process
-    # one 503 (Retry-After) before it reconnects. On: a `SELECT 1` before each request's first
-    # query, so not even that one fails.
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DATABASE_HEALTH_CHECKS", default=False)
+    # On: a persistent connection is checked (`SELECT 1`) before a request's first query, so a
+    # database that restarted costs no reader a 503. Off saves that round trip, and each web
+    # process then answers one 503 (Retry-After) after a blip before it reconnects.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DATABASE_HEALTH_CHECKS", default=True)
 # Read replicas (PostgreSQL hot standbys), comma-separated: public reads go to one that keeps
 # up (core.replicas); writes, editors, workers and migrations use the primary.
+# A replica that does not answer a statement within this long (seconds) is cut off and the read
+# runs again on the primary; one that does not take a connection within it is left out.
+DATABASE_REPLICA_TIMEOUT = env.float("DATABASE_REPLICA_TIMEOUT", default=0.5)
 DATABASES.update(
     replicas.settings_for(
-        env.list("DATABASE_REPLICA_URLS", default=[]), DATABASES["default"], environ.Env.db_url_config
+        env.list("DATABASE_REPLICA_URLS", default=[]),
+        DATABASES["default"],
+        environ.Env.db_url_config,
+        timeout=DATABASE_REPLICA_TIMEOUT,
     )
 )
 # A replica replaying further behind than this is left out, and a purge waits this long at most.

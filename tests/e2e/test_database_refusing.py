@@ -111,3 +111,38 @@ def test_readers_get_503_while_postgresql_refuses_and_recover_by_themselves(rela
     assert client.get(f"/api/v1/articles/{article.pk}/").json()["title"] == "数据库重启"
     assert client.get("/api/v1/articles/").status_code == 200
     assert client.get("/readyz").status_code == 200
+
+
+def test_a_blip_costs_no_reader_a_503_in_a_real_web_process(site_env):
+    """gunicorn through the relay: the kept connections are cut and the database is back at
+    once (a failover, a restart). With health checks on (the default) no reader sees it; off,
+    each process answered one 503 (Django's test client skips the check, hence real processes)."""
+    if not site_env.get("DATABASE_URL", "").startswith("postgres"):
+        pytest.skip("PostgreSQL refusing connections needs PostgreSQL (DATABASE_URL=postgres://...)")
+    from urllib.parse import urlsplit
+
+    from bench.common import gunicorn
+    from bench.common import http_json as call
+
+    url = urlsplit(site_env["DATABASE_URL"])
+    relay = Relay((url.hostname, url.port or 5432))
+    relay.accept()
+    env = {
+        **site_env,
+        "DATABASE_URL": url._replace(netloc=f"{url.username}@127.0.0.1:{relay.port}").geturl(),
+        "API_CACHE_SECONDS": "0",
+        "API_LOCAL_CACHE_SECONDS": "0",
+    }
+    try:
+        with gunicorn(env, workers=2) as base:
+            first = call("GET", f"{base}/api/v1/articles/")[2]["results"][0]["id"]
+            for n in range(8):  # both processes hold a connection
+                assert call("GET", f"{base}/api/v1/articles/{first}/?warm={n}")[0] == 200
+
+            relay.refuse()
+            relay.accept()
+
+            statuses = [call("GET", f"{base}/api/v1/articles/{first}/?after={n}")[0] for n in range(8)]
+            assert statuses == [200] * 8
+    finally:
+        relay.refuse()

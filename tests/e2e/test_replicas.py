@@ -5,6 +5,7 @@ last statement, so a read that reached the replica leaves an `articles_` query t
 """
 
 import os
+import signal
 import subprocess
 import time
 import urllib.request
@@ -181,3 +182,58 @@ def test_a_purge_waits_until_the_replica_has_the_change(pair, replica_env):
     finally:
         pair.sql("ALTER SYSTEM RESET recovery_min_apply_delay", replica=True)
         pair.sql("SELECT pg_reload_conf()", replica=True)
+
+
+@contextmanager
+def relay_to(port: int):
+    """A TCP relay process in front of `port`, which the test freezes with SIGSTOP."""
+    process = subprocess.Popen(
+        [PYTHON, str(ROOT / "tests" / "e2e" / "relay.py"), str(port)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        yield process, int(process.stdout.readline())
+    finally:
+        process.send_signal(signal.SIGCONT)
+        process.kill()
+        process.wait(timeout=10)
+
+
+def test_a_replica_that_stops_answering_is_left_out_within_the_timeout(pair, replica_env):
+    database = replica_env["E2E_DATABASE"]
+    with relay_to(pair.replica_port) as (relay, port):
+        env = {
+            **replica_env,
+            "DATABASE_REPLICA_URLS": f"postgres://postgres@127.0.0.1:{port}/{database}",
+            "DATABASE_REPLICA_TIMEOUT": "0.5",
+            "REPLICA_RETRY_SECONDS": "2",
+        }
+        with gunicorn(env, workers=2) as base:
+            first = call("GET", f"{base}/api/v1/articles/")[2]["results"][0]["id"]
+            with replica_reads(pair, database) as on_replica:
+                for n in range(4):
+                    assert call("GET", f"{base}/api/v1/articles/{first}/?warm={n}")[0] == 200
+            assert on_replica == [True]
+
+            relay.send_signal(signal.SIGSTOP)  # accepts connections, acknowledges data, answers nothing
+            timings, statuses = [], []
+            for n in range(16):
+                started = time.monotonic()
+                statuses.append(call("GET", f"{base}/api/v1/articles/{first}/?frozen={n}")[0])
+                timings.append(time.monotonic() - started)
+            print(f"reads while the replica is frozen: {[round(t, 2) for t in timings]}")
+
+            assert set(statuses) == {200}  # every read answered, from the primary
+            # Each process loses at most DATABASE_REPLICA_TIMEOUT (+ the watchdog's grace) on a
+            # read now and then, never the 18 s a frozen replica used to hold every reader.
+            assert max(timings) < 2.5, timings
+            assert sorted(timings)[len(timings) // 2] < 0.5, timings
+
+            relay.send_signal(signal.SIGCONT)
+            deadline = time.monotonic() + 15
+            back = [False]
+            while not back[0] and time.monotonic() < deadline:
+                with replica_reads(pair, database) as back:
+                    for n in range(4):
+                        call("GET", f"{base}/api/v1/articles/{first}/?back={time.monotonic()}-{n}")
+                time.sleep(0.2)
+            assert back[0], "the replica did not serve readers again once it answered"
