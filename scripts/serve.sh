@@ -2,7 +2,9 @@
 # Production start: gunicorn (deploy/gunicorn.conf.py), Celery workers per queue and one beat,
 # all from the same environment variables. SERVE_ROLES picks what runs on this host (a comma list
 # of web, workers, beat; all three by default), so a fleet runs web on some hosts, workers on
-# others, and beat on exactly one. SIGTERM or Ctrl-C stops everything gracefully.
+# others, and beat on exactly one. A process that ends on its own is started again, with back-off
+# (1, 2, 4 ... 30 s, logged): one fault never takes the host's other roles down. Only SIGTERM or
+# Ctrl-C stops the host, gracefully.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${PORTAL_BIN:-.venv/bin}
@@ -22,10 +24,37 @@ stop() {
 }
 trap stop INT TERM
 
-worker() {  # worker QUEUES CONCURRENCY NAME
-  "$BIN/celery" -A portal worker --queues="$1" --concurrency="$2" --hostname="$3@%h" \
-    --loglevel="${LOG_LEVEL:-INFO}" --without-gossip --without-mingle &
+# supervise NAME COMMAND...: run the command, and again whenever it ends, waiting 1 s, then 2, 4
+# ... up to 30 s between starts (back to 1 s after a run of a minute or more). TERM or INT to
+# the supervisor stops the command and the supervisor.
+supervise() {
+  local name=$1
+  shift
+  (
+    set +e
+    child=0
+    trap 'trap "" INT TERM; [ $child -gt 0 ] && kill -TERM $child 2>/dev/null; wait $child 2>/dev/null; exit 0' INT TERM
+    delay=1
+    while true; do
+      started=$SECONDS
+      "$@" &
+      child=$!
+      wait $child
+      status=$?
+      child=0
+      [ $((SECONDS - started)) -ge 60 ] && delay=1
+      echo "serve: $name exited ($status); starting it again in ${delay}s" >&2
+      sleep "$delay" &
+      wait $!
+      delay=$((delay * 2 > 30 ? 30 : delay * 2))
+    done
+  ) &
   pids+=($!)
+}
+
+worker() {  # worker QUEUES CONCURRENCY NAME
+  supervise "worker $3" "$BIN/celery" -A portal worker --queues="$1" --concurrency="$2" --hostname="$3@%h" \
+    --loglevel="${LOG_LEVEL:-INFO}" --without-gossip --without-mingle
 }
 
 # Metrics: this host's processes count into one folder, emptied at start; /metrics adds it up.
@@ -34,13 +63,11 @@ if [[ "${METRICS_ENABLED:-false}" =~ ^(1|[Tt]rue|[Yy]es|[Oo]n)$ ]]; then
   export PROMETHEUS_MULTIPROC_DIR=${PROMETHEUS_MULTIPROC_DIR:-${PORTAL_VAR_DIR:-var}/metrics}
   rm -rf "$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
   if [[ $ROLES != *,web,* ]]; then
-    "$BIN/python" manage.py serve_metrics &
-    pids+=($!)
+    supervise metrics "$BIN/python" manage.py serve_metrics
   fi
 fi
 if [[ $ROLES == *,web,* ]]; then
-  "$BIN/gunicorn" -c deploy/gunicorn.conf.py portal.wsgi:application &
-  pids+=($!)
+  supervise web "$BIN/gunicorn" -c deploy/gunicorn.conf.py portal.wsgi:application
 fi
 if [[ $ROLES == *,workers,* ]]; then
   # Each kind of work has its own workers: a burst of uploads never delays the rail or a purge.
@@ -50,12 +77,11 @@ if [[ $ROLES == *,workers,* ]]; then
   worker default,maintenance "${WORKER_DEFAULT_CONCURRENCY:-2}" default
   # The change stream's retries and queued purges: needs only the database, so it works on
   # while Redis (the broker) is down and clears the backlog the moment a fault ends.
-  "$BIN/python" manage.py outbox_relay &
-  pids+=($!)
+  supervise relay "$BIN/python" manage.py outbox_relay
 fi
 if [[ $ROLES == *,beat,* ]]; then
-  "$BIN/celery" -A portal beat --loglevel="${LOG_LEVEL:-INFO}" --schedule="${PORTAL_VAR_DIR:-var}/celerybeat-schedule" &
-  pids+=($!)
+  supervise beat "$BIN/celery" -A portal beat --loglevel="${LOG_LEVEL:-INFO}" \
+    --schedule="${PORTAL_VAR_DIR:-var}/celerybeat-schedule"
 fi
 if [ ${#pids[@]} -eq 0 ]; then
   echo "serve: SERVE_ROLES=${SERVE_ROLES:-} names none of web, workers, beat" >&2
@@ -63,15 +89,10 @@ if [ ${#pids[@]} -eq 0 ]; then
 fi
 echo "serve: started ${#pids[@]} processes (roles ${ROLES//,/ })" >&2
 
-# One process ending on its own is a failure: stop the rest so the supervisor restarts the host's set.
+# The supervisors end only when told to: wait for SIGTERM or Ctrl-C (stop, above).
 set +e
-wait -n "${pids[@]}"
-status=$?
-if [ $stopping -eq 0 ]; then
-  echo "serve: a process exited ($status); stopping the others" >&2
-  trap - INT TERM
-  kill -TERM "${pids[@]}" 2>/dev/null
-  wait 2>/dev/null
-  [ "$status" -eq 0 ] && status=1
-  exit "$status"
-fi
+while true; do
+  wait
+  [ $stopping -eq 1 ] && exit 0
+  sleep 1
+done

@@ -263,7 +263,8 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# django-celery-beat's database schedule, riding out database outages (portal/beat.py).
+CELERY_BEAT_SCHEDULER = "portal.beat:ResilientScheduler"
 # Periodic tasks live in the database (django-celery-beat), made by data migrations,
 # so editors' changes in the admin ("Periodic tasks") survive restarts.
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

@@ -5,74 +5,14 @@ The web process reaches PostgreSQL through a TCP relay of the test's own: closin
 listening socket makes every new connection refused (and cuts the open ones), as a database
 restarting does, without touching the machine's PostgreSQL that other tests use."""
 
-import socket
-import threading
-
 import pytest
 from django.db import connection
 from django.test import Client
 
 from tests.articles.factories import ArticleFactory
+from tests.e2e.relay import Relay
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-
-class Relay:
-    """Forwards 127.0.0.1:<port> to PostgreSQL; `refuse()` stops listening and cuts every
-    connection, `accept()` listens again on the same port."""
-
-    def __init__(self, target: tuple[str, int]) -> None:
-        self.target = target
-        self.port = 0
-        self.listener = None
-        self.links: list[socket.socket] = []
-
-    def accept(self) -> None:
-        self.listener = socket.socket()
-        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.listener.bind(("127.0.0.1", self.port))
-        self.port = self.listener.getsockname()[1]
-        self.listener.listen(16)
-        threading.Thread(target=self._serve, args=(self.listener,), daemon=True).start()
-
-    def refuse(self) -> None:
-        try:
-            self.listener.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked in accept()
-        except OSError:
-            pass
-        self.listener.close()
-        for link in self.links:
-            try:
-                link.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            link.close()
-        self.links = []
-
-    def _serve(self, listener) -> None:
-        while True:
-            try:
-                client, _ = listener.accept()
-            except OSError:
-                return
-            upstream = socket.create_connection(self.target)
-            self.links += [client, upstream]
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
-
-    @staticmethod
-    def _pipe(source, sink) -> None:
-        try:
-            while data := source.recv(65536):
-                sink.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for end in (source, sink):
-                try:
-                    end.close()
-                except OSError:
-                    pass
 
 
 @pytest.fixture
