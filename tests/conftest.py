@@ -50,6 +50,13 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Users made by tests hash their passwords with a cheap hasher: PBKDF2's million rounds
+    (0.3-0.6 s each here) made up minutes of every run. Processes the tests start keep the real one."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def private_cache(settings, tmp_path):
     """Each test gets its own cache namespace, removed afterwards, and an empty process cache."""
     from core import api_cache

@@ -169,3 +169,16 @@ def test_new_focal_point_remakes_crops_under_a_new_name(photo_api, photo_editor,
     assert new_square != old_square and new_square.endswith("-square-1020.jpg")
     assert Rendition.objects.get(image=image, name="320w", format="jpeg")  # width renditions kept
     assert Image.objects.get(pk=image.pk).renditions_ready
+
+
+def test_credentials_that_do_not_hold_read_as_a_reader_on_the_rendition_url(api, editor, photo_editor):
+    published, unused = make_image(photo_editor, seed=5), make_image(photo_editor, seed=6)
+    _publish_with(editor, published)
+    for image in (published, unused):
+        services.renditions_generate(image_id=image.pk)
+
+    def status(image):
+        return api.get(f"/api/v1/images/{image.pk}/renditions/640w.jpeg", HTTP_AUTHORIZATION="Token not-a-token")
+
+    assert status(published).status_code == 302
+    assert status(unused).status_code == 404
