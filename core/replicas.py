@@ -24,8 +24,6 @@ from __future__ import annotations
 
 import itertools
 import logging
-import os
-import socket
 import threading
 import time
 from collections import deque
@@ -39,6 +37,8 @@ from django.core.signals import setting_changed
 from django.db import DatabaseError, connections
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
+
+from . import deadlines
 
 logger = logging.getLogger(__name__)
 
@@ -247,77 +247,11 @@ def check(alias: str) -> bool:
     return usable
 
 
-class _Watchdog:
-    """Cuts a replica connection whose statement has not come back by its deadline.
-
-    The server's `statement_timeout` ends a slow statement on a replica that works; a replica
-    that does not answer at all (its proxy frozen, its host gone quiet) never sees the statement,
-    and psycopg would wait forever. One thread per process holds the deadlines; at a deadline it
-    shuts the socket down, the statement fails at once with an OperationalError, and the read
-    runs again on the primary (ReplicaReadsMiddleware)."""
-
-    GRACE = 0.25  # past the server's own timeout, which answers first when the server is alive
-
-    def __init__(self) -> None:
-        self._lock = threading.Condition()
-        self._armed: dict[int, tuple[float, int]] = {}  # token -> (deadline, socket fd)
-        self._tokens = itertools.count()
-        self._thread: threading.Thread | None = None
-
-    def arm(self, fd: int, seconds: float) -> int:
-        with self._lock:
-            token = next(self._tokens)
-            self._armed[token] = (time.monotonic() + seconds, fd)
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._run, name="replica-watchdog", daemon=True)
-                self._thread.start()
-            self._lock.notify()
-            return token
-
-    def disarm(self, token: int) -> bool:
-        """Whether the statement came back in time (False: its connection was cut)."""
-        with self._lock:
-            return self._armed.pop(token, None) is not None
-
-    def _run(self) -> None:
-        while True:
-            with self._lock:
-                now = time.monotonic()
-                for token in [t for t, (deadline, _) in self._armed.items() if deadline <= now]:
-                    _, fd = self._armed.pop(token)
-                    try:  # shutdown acts on the socket itself, whichever descriptor names it
-                        cut = socket.socket(fileno=os.dup(fd))
-                        cut.shutdown(socket.SHUT_RDWR)
-                        cut.close()
-                    except OSError:
-                        pass
-                nearest = min((deadline for deadline, _ in self._armed.values()), default=None)
-                self._lock.wait(None if nearest is None else max(nearest - time.monotonic(), 0.001))
-
-
-_watchdog = _Watchdog()
-
-
-def _timed(execute, sql, params, many, context):
-    """Django's execute wrapper on replica connections: each statement under the watchdog."""
-    wrapper = context["connection"]
-    raw = wrapper.connection
-    fd = raw.pgconn.socket if raw is not None else -1
-    if fd < 0:
-        return execute(sql, params, many, context)
-    seconds = settings.DATABASE_REPLICA_TIMEOUT + _Watchdog.GRACE
-    token = _watchdog.arm(fd, seconds)
-    try:
-        return execute(sql, params, many, context)
-    finally:
-        if not _watchdog.disarm(token):
-            logger.warning("replica %s did not answer within %.2f s: connection cut", wrapper.alias, seconds)
-
-
 @receiver(connection_created)
 def _watch_replica_connection(sender, connection, **kwargs) -> None:
-    if connection.alias.startswith(PREFIX) and _timed not in connection.execute_wrappers:
-        connection.execute_wrappers.append(_timed)
+    """Every statement on a replica connection runs under a deadline (core.deadlines)."""
+    if connection.alias.startswith(PREFIX) and deadlines.replica_statement not in connection.execute_wrappers:
+        connection.execute_wrappers.append(deadlines.replica_statement)
 
 
 def _primary_position() -> int | None:

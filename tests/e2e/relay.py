@@ -53,24 +53,11 @@ class Relay:
             upstream = socket.create_connection(self.target)
             self.links += [client, upstream]
             for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
-
-    @staticmethod
-    def _pipe(source, sink) -> None:
-        try:
-            while data := source.recv(65536):
-                sink.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for end in (source, sink):
-                try:
-                    end.close()
-                except OSError:
-                    pass
+                threading.Thread(target=pipe, args=(a, b), daemon=True).start()
 
 
 def pipe(source: socket.socket, sink: socket.socket) -> None:
+    """Copy one direction until either end goes; then both ends are shut and closed."""
     try:
         while data := source.recv(65536):
             sink.sendall(data)
@@ -82,6 +69,7 @@ def pipe(source: socket.socket, sink: socket.socket) -> None:
                 end.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
+            end.close()
 
 
 def main() -> None:
