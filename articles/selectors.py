@@ -8,7 +8,10 @@ from django.db.models.fields.json import KT
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.sql import fetch_all
+
 from .models import Article, Author, Block, Byline, EditSession, RelatedPick, Revision, StatusChange, public_articles
+from .text import html_to_text
 
 
 def public_q(now: datetime | None = None) -> Q:
@@ -215,3 +218,29 @@ def others_editing(*, article_id: int, user, now: datetime | None = None) -> lis
         .select_related("user")
         .order_by("opened_at")
     )
+
+
+# Body blocks whose words readers search; an image block's text is a caption, which belongs to
+# the photo (its rights may end) and never reaches an excerpt.
+TEXT_BLOCKS = (Block.Type.PARAGRAPH, Block.Type.HEADING, Block.Type.QUOTE)
+
+
+def plain_bodies(article_ids: list[int]) -> dict[int, str]:
+    """The searchable body text of each article: its text blocks, in order, as plain text."""
+    texts: dict[int, list[str]] = {}
+    if not article_ids:
+        return {}
+    # Read for every result page: plain SQL, as the ORM's own cost was a third of the read.
+    ids = ", ".join(["%s"] * len(article_ids))
+    types = ", ".join(["%s"] * len(TEXT_BLOCKS))
+    rows = fetch_all(
+        f"SELECT article_id, text FROM {Block._meta.db_table}"
+        f" WHERE article_id IN ({ids}) AND type IN ({types}) ORDER BY article_id, position, id",
+        [*article_ids, *TEXT_BLOCKS],
+    )
+    for article_id, value in rows:
+        if value:
+            # Most paragraphs carry no markup: only those with some go through the sanitiser.
+            plain = html_to_text(value) if "<" in value or "&" in value else " ".join(value.split())
+            texts.setdefault(article_id, []).append(plain)
+    return {article_id: "\n".join(found) for article_id, found in texts.items()}

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
 from .replicas import reader
 
 
@@ -31,3 +36,13 @@ def fetch_all(sql: str, params: list) -> list[tuple]:
     with wrapper as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
+
+
+def aware(value) -> datetime | None:
+    """A timestamp as the database driver returns it (SQLite: text; PostgreSQL: aware)."""
+    if value is None:
+        return None
+    if value.__class__ is datetime and value.tzinfo is not None:
+        return value  # PostgreSQL's, as it comes
+    parsed = value if isinstance(value, datetime) else parse_datetime(value)
+    return parsed if parsed is None or timezone.is_aware(parsed) else timezone.make_aware(parsed, UTC)

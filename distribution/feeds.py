@@ -19,9 +19,10 @@ from django.conf import settings
 from django.utils import feedgenerator, timezone
 from django.utils.dateparse import parse_datetime
 
+from articles.documents import Entry
 from articles.text import text_to_html
 
-from .selectors import Entry, affiliations, article_url
+from .selectors import affiliations, article_url
 
 MEDIA = "http://search.yahoo.com/mrss/"
 CONTENT = "http://purl.org/rss/1.0/modules/content/"

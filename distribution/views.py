@@ -12,12 +12,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
-from articles import listing
+from articles import documents
 from articles.models import Author, Section, Tag
 from core.api_cache import LATER, Answer, cached_response, next_horizon
 from core.replicas import replica_reads
 
-from . import feeds, selectors, sitemaps
+from . import feeds, sitemaps
 from .services import FEED, SITEMAP
 
 SCOPES = {"section": Section, "author": Author, "tag": Tag}
@@ -44,8 +44,8 @@ def feed(request, fmt: str, kind: str = "", slug: str = "") -> HttpResponse:
         scope = feeds.Scope(kind, slug, found)
 
     def build() -> Answer:
-        filters = listing.Filters(**({kind: slug} if kind else {}))
-        entries = selectors.newest(filters, limit=settings.FEED_ITEMS)
+        filters = documents.Filters(**({kind: slug} if kind else {}))
+        entries = documents.newest(filters, limit=settings.FEED_ITEMS)
         body = feeds.render(fmt, entries, scope=scope, self_url=request.build_absolute_uri(request.path))
         keys = [FEED, "list", *(key for entry in entries for key in entry.keys)]
         return Answer(body, list(dict.fromkeys(keys)), LATER, feeds.CONTENT_TYPES[fmt])
@@ -57,7 +57,7 @@ def _news_until(rows) -> float | None:
     """A news sitemap changes when its oldest article turns 48 hours old, or at the next horizon."""
     moments = [m for m in (next_horizon(),) if m is not None]
     if rows:
-        moments.append((rows[-1][3] + timedelta(hours=selectors.NEWS_HOURS)).timestamp())
+        moments.append((rows[-1][3] + timedelta(hours=documents.NEWS_HOURS)).timestamp())
     return min(moments) if moments else None
 
 
@@ -66,9 +66,9 @@ def _news_until(rows) -> float | None:
 def sitemap_index(request) -> HttpResponse:
     def build() -> Answer:
         now = timezone.now()
-        pages = selectors.sitemap_pages(size=settings.SITEMAP_PAGE_SIZE, now=now)
+        pages = documents.sitemap_pages(size=settings.SITEMAP_PAGE_SIZE, now=now)
         entries = [(_absolute(request, f"/sitemaps/articles-{n}.xml"), latest) for n, latest in pages]
-        rows = selectors.news(now=now)
+        rows = documents.news(now=now)
         if len(rows) <= sitemaps.NEWS_PAGE:
             entries.append((_absolute(request, "/sitemaps/news.xml"), rows[0][3] if rows else None))
         else:
@@ -89,7 +89,7 @@ def sitemap_articles(request, number: int) -> HttpResponse:
     def build():
         if not 1 <= number <= MAX_SITEMAP_PAGE:
             return None
-        rows = selectors.sitemap_page(number=number, size=settings.SITEMAP_PAGE_SIZE)
+        rows = documents.sitemap_page(number=number, size=settings.SITEMAP_PAGE_SIZE)
         if not rows:
             return None
         return Answer(sitemaps.articles(rows), [FEED, SITEMAP], LATER, XML)
@@ -104,7 +104,7 @@ def news_sitemap(request, number: int | None = None) -> HttpResponse:
     out, an index of `/sitemaps/news-{n}.xml` files of 1,000 each."""
 
     def build():
-        rows = selectors.news()
+        rows = documents.news()
         pages = sitemaps.news_pages(len(rows))
         if number is None and pages > 1:
             entries = [

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import models
 from django.http import Http404, HttpResponse, HttpResponseRedirect
-from django.urls import path, reverse
+from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -17,16 +17,7 @@ from django.utils.translation import ngettext
 
 from . import imaging, photographers, selectors, services, uses
 from .models import Agency, Image
-
-
-def thumbnail_url(image: Image) -> str:
-    """A small preview for editors; photos whose rights ended are previewed through the admin only."""
-    if not image.is_usable_at(timezone.now()):
-        return reverse("admin:media_image_thumbnail", args=[image.pk])
-    for item in selectors.rendition_list(image):
-        if item["name"] == "320w" and item["format"] == "jpeg":
-            return item["url"]
-    return reverse("admin:media_image_thumbnail", args=[image.pk])
+from .representation import thumbnail_url
 
 
 class ExpiryFilter(admin.SimpleListFilter):

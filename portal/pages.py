@@ -7,7 +7,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from articles import selectors as article_selectors
-from articles.api.serializers import ArticleDetailSerializer, block_representation
+from articles.documents.representation import ArticleDetailSerializer, block_representation
 from articles.models import Article, Block, Revision
 from articles.preview import PreviewExpired, PreviewRevoked, PreviewUnknown, preview_open
 from media.models import Image

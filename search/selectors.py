@@ -9,13 +9,12 @@ from datetime import datetime
 import orjson
 from django.utils import timezone
 
-from articles import listing
+from articles import documents
+from articles import selectors as article_selectors
 from articles.models import Article
-from core.sql import fetch_all
 
 from . import highlight, query, text
 from .backends import get_backend
-from .services import bodies as bodies_of
 
 SUGGESTIONS = 10
 
@@ -28,33 +27,14 @@ class Page:
     more: bool
 
 
-def _public(filters: listing.Filters, now: datetime) -> tuple[list[str], list]:
-    return listing.public_conditions(replace(filters, q="", slug=""), now)
-
-
-def _stored_items(article_ids: list[int]) -> dict[int, dict]:
-    """The stored list items of these articles, as the article list reads them, with the texts
-    the highlights are cut from."""
-    if not article_ids:
-        return {}
-    t = listing.tables()
-    marks = ", ".join(["%s"] * len(article_ids))
-    rows = fetch_all(
-        "SELECT a.id, a.published_at, a.view_count, d.item_head, d.item_tail, d.valid_until, d.item_keys,"
-        " a.title, a.summary, a.derived_summary"
-        f" FROM {t['article']} a LEFT JOIN {t['document']} d ON d.article_id = a.id WHERE a.id IN ({marks})",
-        article_ids,
-    )
-    return {
-        r[0]: {"id": r[0], "published_at": r[1], "view_count": r[2], "document": r[3:7], "texts": (r[7], r[8] or r[9])}
-        for r in rows
-    }
+def _public(filters: documents.Filters, now: datetime) -> tuple[list[str], list]:
+    return documents.public_conditions(replace(filters, q="", slug=""), now)
 
 
 def highlights(rows: list[dict], needles: list[str]) -> dict[int, dict]:
     """`{"title", "summary", "body"}` per article: matches in `<mark>`, text escaped, the body
     an excerpt of at most 120 characters around its first match."""
-    bodies = bodies_of([row["id"] for row in rows])
+    bodies = article_selectors.plain_bodies([row["id"] for row in rows])
     return {
         row["id"]: {
             "title": highlight.field(row["texts"][0], needles),
@@ -65,7 +45,7 @@ def highlights(rows: list[dict], needles: list[str]) -> dict[int, dict]:
     }
 
 
-def search_page(*, raw: str, filters: listing.Filters, offset: int, limit: int, now: datetime | None = None) -> Page:
+def search_page(*, raw: str, filters: documents.Filters, offset: int, limit: int, now: datetime | None = None) -> Page:
     """One page of public results, best first (raises QueryError for a query with nothing to find)."""
     parsed = query.parse(raw)
     now = now or timezone.now()
@@ -75,16 +55,16 @@ def search_page(*, raw: str, filters: listing.Filters, offset: int, limit: int, 
     more = len(hits) > limit
     hits = hits[:limit]
     ids = [h.article_id for h in hits]
-    stored = _stored_items(ids)
+    stored = documents.stored_items(ids, texts=True)
     rows = [stored[i] for i in ids if i in stored]
-    items, keys, until = listing.items(rows)
+    items, keys, until = documents.items(rows)
     marks = highlights(rows, parsed.needles)
     shown = []
     for row, item in zip(rows, items, strict=False):
         data = orjson.loads(item)
         data["highlight"] = marks.get(row["id"], {"title": "", "summary": "", "body": ""})
         shown.append(orjson.dumps(data))
-    scheduled = listing.next_scheduled_at(now)
+    scheduled = documents.next_scheduled_at(now)
     horizon = min((t for t in (until, scheduled.timestamp() if scheduled else None) if t is not None), default=None)
     return Page(shown, keys, horizon, more)
 
@@ -96,7 +76,7 @@ def suggest(*, raw: str, now: datetime | None = None) -> list[dict]:
     normalized = text.normalize(raw)
     letters = "".join(normalized.split())
     pinyin = letters if letters.isascii() and letters.isalpha() else ""
-    where, params = _public(listing.Filters(), now or timezone.now())
+    where, params = _public(documents.Filters(), now or timezone.now())
     ids = get_backend().suggest(parsed, pinyin=pinyin, where=where, params=params, limit=SUGGESTIONS)
     found = {a.pk: a for a in Article.objects.filter(pk__in=ids).only("id", "title", "slug")}
     return [{"id": i, "title": found[i].title, "slug": found[i].slug} for i in ids if i in found]

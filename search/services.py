@@ -7,19 +7,14 @@ from collections.abc import Callable
 
 from django.db import transaction
 
-from articles.models import Article, Block
-from articles.text import html_to_text
+from articles import selectors
+from articles.models import Article
 from core import metrics
-from core.sql import fetch_all
 
 from . import text
 from .backends import Entry, get_backend
 
 logger = logging.getLogger(__name__)
-
-# Body blocks whose words readers search; an image block's text is a caption, which belongs to
-# the photo (its rights may end) and never reaches an excerpt.
-TEXT_BLOCKS = (Block.Type.PARAGRAPH, Block.Type.HEADING, Block.Type.QUOTE)
 
 
 def entry_for(article: Article, body: str) -> Entry:
@@ -36,31 +31,10 @@ def entry_for(article: Article, body: str) -> Entry:
     )
 
 
-def bodies(article_ids: list[int]) -> dict[int, str]:
-    """The searchable body text of each article: its text blocks, in order, as plain text."""
-    texts: dict[int, list[str]] = {}
-    if not article_ids:
-        return {}
-    # Read for every result page: plain SQL, as the ORM's own cost was a third of the read.
-    ids = ", ".join(["%s"] * len(article_ids))
-    types = ", ".join(["%s"] * len(TEXT_BLOCKS))
-    rows = fetch_all(
-        f"SELECT article_id, text FROM {Block._meta.db_table}"
-        f" WHERE article_id IN ({ids}) AND type IN ({types}) ORDER BY article_id, position, id",
-        [*article_ids, *TEXT_BLOCKS],
-    )
-    for article_id, value in rows:
-        if value:
-            # Most paragraphs carry no markup: only those with some go through the sanitiser.
-            plain = html_to_text(value) if "<" in value or "&" in value else " ".join(value.split())
-            texts.setdefault(article_id, []).append(plain)
-    return {article_id: "\n".join(found) for article_id, found in texts.items()}
-
-
 def index_articles(*, article_ids: list[int]) -> int:
     """(Re)index these articles as they are now; an article that is gone leaves the index."""
     articles = list(Article.objects.filter(pk__in=article_ids).only("id", "title", "summary", "derived_summary"))
-    texts = bodies([a.pk for a in articles])
+    texts = selectors.plain_bodies([a.pk for a in articles])
     backend = get_backend()
     with transaction.atomic():
         backend.index([entry_for(a, texts.get(a.pk, "")) for a in articles])

@@ -95,7 +95,7 @@ def private_cache(settings, tmp_path):
 def trending_keys(settings, private_cache):
     """The Redis trending store, when configured, writes under a hash tag of the test's own."""
     settings.TRENDING_REDIS_PREFIX = "{" + private_cache + "-trending}"
-    from trending.api.views import _rails
+    from trending.selectors import _rails
 
     _rails.clear()
     yield settings.TRENDING_REDIS_PREFIX

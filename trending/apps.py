@@ -12,10 +12,9 @@ class TrendingConfig(AppConfig):
         from core import api_cache, metrics
 
         from . import selectors
-        from .api import views
 
         metrics.register_live(
             "portal_rail_age_seconds", "Seconds since each rail was last rebuilt", selectors.rail_ages
         )
         # A pulled article leaving the rail reaches every process's second of rail memory at once.
-        api_cache.on_purge(views.forget_rails)
+        api_cache.on_purge(selectors.forget_rails)

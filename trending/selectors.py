@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from articles.models import Article, Section
 from articles.selectors import public_q
+from core.memo import Memo
 
 from .models import Exclusion, Pin, Snapshot
 
@@ -88,3 +89,25 @@ def rail_ages() -> list[tuple[dict[str, str], float]]:
     now = timezone.now()
     made = Snapshot.objects.filter(section_slug="").values_list("rail", "generated_at")
     return [({"rail": rail}, (now - moment).total_seconds()) for rail, moment in made]
+
+
+# Snapshots this process read in the last second (the rail changes every 15 s); bounded, as any
+# `?section=` value a client sends is a key.
+_rails = Memo(256, seconds=1.0)
+_NOTHING = object()
+
+
+def forget_rails(keys: set[str]) -> None:
+    """The rails were rebuilt or rewritten (a purge of `trending`): read them anew."""
+    if "trending" in keys or "all" in keys:
+        _rails.clear()
+
+
+def rail_snapshot(rail: str, section: str) -> dict | None:
+    """The rail's snapshot as this process last read it (at most a second ago)."""
+    found = _rails.get((rail, section), _NOTHING)
+    if found is not _NOTHING:
+        return found
+    data = snapshot_read(rail, section)
+    _rails.put((rail, section), data)
+    return data

@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from core.fields import is_whole_number
-from media.admin import thumbnail_url
 from media.models import Image
+from media.representation import thumbnail_url
 
 from .. import diff, preview, selectors, services
 from ..models import Article

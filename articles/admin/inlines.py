@@ -7,7 +7,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from core import roles
-from media.admin import thumbnail_url
+from media.representation import thumbnail_url
 
 from ..models import Article, Block, Byline, Correction, RelatedPick, StatusChange
 from ..text import sanitize_inline_html

@@ -15,16 +15,16 @@ from core.fields import ID_PATTERN, path_id
 from core.pagination import Keyset, StrictCursorPagination
 from core.renderers import FastJSONRenderer, JSONOnlyNegotiation
 
-from .. import documents, listing, selectors
-from ..models import Article, Section, Tag
-from .filters import PublicArticleFilter
-from .serializers import (
+from .. import documents, selectors
+from ..documents.filters import PublicArticleFilter
+from ..documents.representation import (
     ArticleDetailSerializer,
     ArticleListItemSerializer,
     AuthorSerializer,
     SectionSerializer,
     TagSerializer,
 )
+from ..models import Article, Section, Tag
 
 PAGE_SIZE_PARAMETER = OpenApiParameter("page_size", OpenApiTypes.INT, description="1 to 100, default 20")
 
@@ -69,13 +69,13 @@ class ArticleViewSet(PublicMixin, viewsets.GenericViewSet):
 
     def list(self, request: Request):
         def build() -> Answer:
-            filters = listing.Filters.from_query(request.query_params)
-            public = listing.PublicList(filters)
+            filters = documents.Filters.from_query(request.query_params)
+            public = documents.PublicList(filters)
             page = self.paginate_queryset(Keyset(public, "published_at"))
-            if not page and filters.names_slugs and (refusal := listing.unknown_slug(filters)):
+            if not page and filters.names_slugs and (refusal := documents.unknown_slug(filters)):
                 # As on the rail: a typo in a slug should not look like a quiet section.
                 raise NotFound(refusal)
-            items, shown, until = listing.items(page)
+            items, shown, until = documents.items(page)
             body = b"".join(
                 (
                     b'{"next":',

@@ -63,7 +63,7 @@ def _listed_in(article_id: int, event) -> dict[str, set[str]]:
 
 def _sitemap_pages(article_id: int) -> list[str]:
     """The article sitemap page that held the article, and every later one."""
-    from ..selectors import public_count_before
+    from articles.documents import public_count_before
 
     size = settings.SITEMAP_PAGE_SIZE
     first = public_count_before(article_id) // size + 1

@@ -9,40 +9,13 @@ from core.fields import IdRelatedField
 
 from .. import photographers, selectors, uses
 from ..models import Agency, Image
+from ..representation import CreditSerializer, RenditionSerializer
 
 
 class AgencySerializer(serializers.ModelSerializer):
     class Meta:
         model = Agency
         fields = ["id", "name", "url", "default_license", "credit_format"]
-
-
-class CreditSerializer(serializers.Serializer):
-    line = serializers.CharField()
-    creator = serializers.CharField()
-    agency = serializers.CharField()
-    copyright = serializers.CharField()
-    license = serializers.CharField()
-
-
-class RenditionSerializer(serializers.Serializer):
-    name = serializers.CharField()
-    width = serializers.IntegerField()
-    height = serializers.IntegerField()
-    format = serializers.CharField()
-    url = serializers.CharField()
-
-
-class PublicImageSerializer(serializers.Serializer):
-    """The contract's image: `id, width, height, alt, caption, credit, renditions`."""
-
-    id = serializers.IntegerField()
-    width = serializers.IntegerField()
-    height = serializers.IntegerField()
-    alt = serializers.CharField()
-    caption = serializers.CharField()
-    credit = CreditSerializer()
-    renditions = RenditionSerializer(many=True)
 
 
 class EditorImageSerializer(serializers.ModelSerializer):

@@ -14,7 +14,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
-from articles import listing
+from articles import documents
 from core.api_cache import Answer, CacheFirstMixin, cached_response
 from core.fields import parse_whole_number
 from core.pagination import INVALID_CURSOR
@@ -138,7 +138,7 @@ class SearchView(_Public):
     def get(self, request):
         def build() -> Answer:
             raw = _query(request)
-            filters = listing.Filters.from_query(request.query_params)
+            filters = documents.Filters.from_query(request.query_params)
             size = PAGE_SIZE
             if "page_size" in request.query_params:
                 size = parse_whole_number(request.query_params["page_size"], low=1, high=MAX_PAGE_SIZE)
@@ -152,7 +152,7 @@ class SearchView(_Public):
                 page = selectors.search_page(raw=raw, filters=filters, offset=offset, limit=size)
             except QueryError as error:
                 raise ValidationError({"q": [str(error)]})
-            if not page.items and filters.names_slugs and (refusal := listing.unknown_slug(filters)):
+            if not page.items and filters.names_slugs and (refusal := documents.unknown_slug(filters)):
                 raise NotFound(refusal)  # as the article list and the rail answer
             more = page.more and offset + size <= MAX_OFFSET
             body = b"".join(

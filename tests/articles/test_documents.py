@@ -7,7 +7,7 @@ from django.core.management import call_command
 
 from articles import documents, selectors
 from articles import services as article_services
-from articles.api.serializers import ArticleDetailSerializer, ArticleListItemSerializer
+from articles.documents.representation import ArticleDetailSerializer, ArticleListItemSerializer
 from articles.models import Document
 from tests.articles.factories import AuthorFactory, SectionFactory, TagFactory
 from trending import services as trending_services
@@ -153,7 +153,7 @@ def test_a_document_that_fails_to_render_leaves_the_last_good_one_and_the_event_
     def broken(body):  # a bug in rendering
         raise ValueError("rendering is broken")
 
-    monkeypatch.setattr(documents, "_split", broken)
+    monkeypatch.setattr(documents.render, "split", broken)
     with django_capture_on_commit_callbacks(execute=True):
         article_services.article_update(
             article_id=article.pk, by=editor, expected_version=article.version + 1, data={"title": "新的版本"}
@@ -180,7 +180,7 @@ def test_a_missing_document_is_rendered_once_on_read_and_a_broken_one_is_a_503(a
     assert Document.objects.count() == 1
 
     Document.objects.all().delete()
-    monkeypatch.setattr(documents, "_split", lambda body: (_ for _ in ()).throw(ValueError("broken")))
+    monkeypatch.setattr(documents.render, "split", lambda body: (_ for _ in ()).throw(ValueError("broken")))
     from core import api_cache
 
     api_cache.invalidate()

@@ -129,9 +129,9 @@ def test_news_answer_expires_when_its_oldest_article_turns_48_hours_old(api, wri
 
     article = write("即将过期")
     published_hours_ago(article, 47)
-    from distribution import selectors
+    from articles import documents
 
-    rows = selectors.news()
+    rows = documents.news()
     until = _news_until(rows)
     expected = (timezone.now() + timedelta(hours=1)).timestamp()
     assert abs(until - expected) < 5

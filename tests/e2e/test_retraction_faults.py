@@ -269,8 +269,9 @@ def workers(env):
 
 def test_a_receiver_down_10_s_while_an_article_is_published_then_pulled_gets_them_in_order(site_env):
     """Issue 24, item 3, with real processes: the receiver answers 503 for 10 s from the publish;
-    the article is pulled once the publish's first delivery has been refused. Whatever the retries do, the receiver never accepts
-    `article.published` after `article.unpublished`, and it does get the retraction."""
+    the article is pulled once the publish's first delivery has been refused. Whatever the
+    retries do, the receiver never accepts `article.published` after `article.unpublished`, and
+    it does get the retraction."""
     if not site_env.get("DATABASE_URL", "").startswith("postgres"):
         pytest.skip("the PostgreSQL and Redis pass runs this (DATABASE_URL=postgres://...)")
     from tests.distribution import receiver as receiver_module

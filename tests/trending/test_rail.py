@@ -11,8 +11,8 @@ from articles import services as article_services
 from articles.models import Article
 from tests.articles.factories import ArticleFactory, SectionFactory
 from trending import services, stores
-from trending.api.views import _rails
 from trending.models import Exclusion, Pin, Snapshot, StoredHour, StoredScore
+from trending.selectors import _rails
 
 pytestmark = pytest.mark.django_db
 
@@ -213,9 +213,8 @@ def test_rail_keeps_serving_the_last_snapshot_when_redis_is_down(api, newsroom, 
     before = rail(api).json()
     settings.CACHES = {"default": {"BACKEND": "core.cache.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}}
     settings.REDIS_URL = "redis://127.0.0.1:1/0"
-    from trending.api import views
 
-    views._rails.clear()
+    _rails.clear()
 
     response = rail(api)
 
@@ -319,9 +318,8 @@ def test_fresh_within_20_seconds_is_one_refresh_away(api, newsroom, store):
     started = time.monotonic()
 
     services.trending_refresh()
-    from trending.api import views
 
-    views._rails.clear()
+    _rails.clear()
 
     assert rail(api).json()["items"][0]["article"]["id"] == late.pk
     assert time.monotonic() - started < 5

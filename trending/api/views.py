@@ -16,7 +16,6 @@ from rest_framework.views import APIView
 from articles.models import Article, Section
 from core.errors import ServiceUnavailable
 from core.fields import IdRelatedField, parse_whole_number
-from core.memo import Memo
 from core.permissions import IsEditorOrReadOnly as EditorsChange
 from core.throttling import ScopedRateThrottle
 
@@ -30,27 +29,6 @@ class StoreDown(ServiceUnavailable):
         "The trending store is unavailable; these events were not counted. Send them again later."
     )
     default_code = "store_unavailable"
-
-
-# Snapshots this process read in the last second (the rail changes every 15 s); bounded, as any
-# `?section=` value a client sends is a key.
-_rails = Memo(256, seconds=1.0)
-_NOTHING = object()
-
-
-def forget_rails(keys: set[str]) -> None:
-    """The rails were rebuilt or rewritten (a purge of `trending`): read them anew."""
-    if "trending" in keys or "all" in keys:
-        _rails.clear()
-
-
-def _snapshot(rail: str, section: str) -> dict | None:
-    found = _rails.get((rail, section), _NOTHING)
-    if found is not _NOTHING:
-        return found
-    data = selectors.snapshot_read(rail, section)
-    _rails.put((rail, section), data)
-    return data
 
 
 class RailView(APIView):
@@ -86,7 +64,7 @@ class RailView(APIView):
                 )
         if len(section) > 50:
             raise ValidationError({"section": [_("No section has this slug.")]})
-        data = _snapshot(rail, section)
+        data = selectors.rail_snapshot(rail, section)
         if data is None:
             if section and not Section.objects.filter(slug=section).exists():
                 raise NotFound(_("No section has this slug."))

@@ -22,16 +22,15 @@ from django.utils.translation import gettext_lazy
 from django_filters.utils import translate_validation
 
 from core.pagination import INVALID_CURSOR
+from core.sql import aware
 from core.sql import fetch_all as sql_rows
 
-from .documents import _aware, _render_for_reader, join
-from .models import Article, Author, Byline, Document, Section, Tag
+from ..models import Article, Author, Byline, Document, Section, Tag
+from .filters import PublicArticleFilter, matching
 
 
 @cache
 def _form_class():
-    from .api.filters import PublicArticleFilter
-
     return PublicArticleFilter(queryset=Article.objects.none()).get_form_class()
 
 
@@ -113,8 +112,6 @@ def public_conditions(filters: Filters, now: datetime) -> tuple[list[str], list]
         params.append(adapt(filters.published_before))
     if filters.q:
         # The search backend's matches (registered by the search app); this list stays newest first.
-        from .api.filters import matching
-
         sql, q_params = matching(filters.q)
         where.append(f"a.id IN ({sql})")
         params.extend(q_params)
@@ -161,30 +158,8 @@ class PublicList:
         )
         moment = connection.ops.adapt_datetimefield_value(self.now)
         rows = sql_rows(sql, [Article.Status.SCHEDULED, moment, *params, limit, offset])
-        self.next_scheduled = _aware(rows[0][7]) if rows else next_scheduled_at(self.now)
-        return [{"id": r[0], "published_at": _aware(r[1]), "view_count": r[2], "document": r[3:7]} for r in rows]
-
-
-def items(rows: list[dict]) -> tuple[list[bytes], list[str], float | None]:
-    """The stored list items of a page, with view counts; the surrogate keys they show; and
-    when the first of them expires. A missing or expired item is rendered once, on the spot."""
-    now = timezone.now()
-    shown: list[bytes] = []
-    keys: list[str] = []
-    horizon = None
-    for row in rows:
-        head, tail, until, item_keys = row["document"]
-        until = _aware(until)
-        if head is None or until is None or until <= now:
-            document = _render_for_reader(row["id"], now)
-            if document is None:
-                continue  # unpublished between the query and now
-            head, tail, until = document.item_head, document.item_tail, document.valid_until
-            item_keys = document.item_keys
-        shown.append(join(bytes(head), row["view_count"], bytes(tail)))
-        keys += item_keys.split()
-        horizon = until.timestamp() if horizon is None else min(horizon, until.timestamp())
-    return shown, keys, horizon
+        self.next_scheduled = aware(rows[0][7]) if rows else next_scheduled_at(self.now)
+        return [{"id": r[0], "published_at": aware(r[1]), "view_count": r[2], "document": r[3:7]} for r in rows]
 
 
 _NO_SUCH_SLUG = {
@@ -208,4 +183,4 @@ def next_scheduled_at(now: datetime) -> datetime | None:
     """When the next scheduled article goes out."""
     sql = f"SELECT MIN(published_at) FROM {tables()['article']} WHERE status = %s AND published_at > %s"
     ((moment,),) = sql_rows(sql, [Article.Status.SCHEDULED, connection.ops.adapt_datetimefield_value(now)])
-    return _aware(moment)
+    return aware(moment)

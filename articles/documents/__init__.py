@@ -1,0 +1,44 @@
+"""Published documents: the one way anything reads or renders a public article.
+
+Each public (or scheduled) article has a document: its detail and list item rendered once,
+with the public representation, whenever it or what it embeds changes, and stored as bytes.
+Every public read goes through here: the API's detail and list, search results, feeds and
+sitemaps. Other apps never read the article tables by SQL.
+
+- `render`: render and store one article's document (`document_render`).
+- `stream`: the change stream's consumer; stale marking; `documents_rebuild`.
+- `reads`: `detail_read`, `stored_items` + `items` for lists and search results, `newest`.
+- `listing`: the public list's filters, conditions and keyset pages; `next_scheduled_at`.
+- `sitemaps`: the published set by address, a sitemap page at a time.
+- `representation`: the public serializers documents are rendered with.
+"""
+
+from .listing import Filters, PublicList, next_scheduled_at, public_conditions, unknown_slug
+from .reads import Entry, detail_read, items, newest, stored_items
+from .render import document_render, join
+from .sitemaps import NEWS_HOURS, news, public_count_before, sitemap_page, sitemap_pages
+from .stream import documents_consumer, documents_drop_related, documents_mark_stale, documents_rebuild
+
+__all__ = [
+    "NEWS_HOURS",
+    "Entry",
+    "Filters",
+    "PublicList",
+    "detail_read",
+    "document_render",
+    "documents_consumer",
+    "documents_drop_related",
+    "documents_mark_stale",
+    "documents_rebuild",
+    "items",
+    "join",
+    "news",
+    "newest",
+    "next_scheduled_at",
+    "public_conditions",
+    "public_count_before",
+    "sitemap_page",
+    "sitemap_pages",
+    "stored_items",
+    "unknown_slug",
+]

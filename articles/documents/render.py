@@ -1,0 +1,185 @@
+"""Rendering a published document: an article's detail and list item, rendered once with the
+public representation (`representation`) and stored as bytes cut around the view count, with
+the surrogate keys of everything they show and the moment they may next be wrong."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import datetime, timedelta
+
+import orjson
+from django.conf import settings
+from django.db import IntegrityError, OperationalError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.errors import ServiceUnavailable
+
+from .. import selectors
+from ..models import Article, Block, Document
+from .representation import ArticleDetailSerializer, ArticleListItemSerializer
+
+logger = logging.getLogger(__name__)
+
+# A view count no article has: rendered in its place, then cut out of the bytes.
+SENTINEL = 918_273_645_546_372_819
+MARK = b'"view_count":' + str(SENTINEL).encode()
+VIEW_COUNT = b'"view_count":'
+
+
+def split(body: bytes) -> tuple[bytes, bytes]:
+    head, found, tail = body.partition(MARK)
+    if not found:
+        raise ValueError("the rendered answer has no view count to cut around")
+    return head + VIEW_COUNT, tail
+
+
+def join(head: bytes, view_count: int, tail: bytes) -> bytes:
+    return b"".join((head, str(view_count).encode(), tail))
+
+
+def _shown_images(article: Article, related: list[Article]):
+    images = [article.lead_image] if article.lead_image_id else []
+    images += [block.image for block in article.blocks.all() if block.type == Block.Type.IMAGE and block.image_id]
+    images += [item.lead_image for item in related if item.lead_image_id]
+    return [image for image in images if image is not None]
+
+
+def _valid_until(article: Article, related: list[Article], now: datetime) -> datetime:
+    """The first moment the bytes may be wrong without an edit."""
+    moments = [now + timedelta(seconds=settings.DOCUMENT_REFRESH_SECONDS)]  # related articles age
+    moments += [
+        i.rights_expire_at for i in _shown_images(article, related) if i.rights_expire_at and i.rights_expire_at > now
+    ]
+    if article.status == Article.Status.SCHEDULED and article.published_at and article.published_at > now:
+        moments.append(article.published_at)  # related lists change once it is out
+    return min(moments)
+
+
+def _image_keys(image) -> list[str]:
+    keys = [f"image-{image.pk}"]
+    if image.agency_id:
+        keys.append(f"agency-{image.agency_id}")  # the credit names the agency
+    return keys
+
+
+def _item_keys(article: Article) -> list[str]:
+    """What a list item shows: the article, its section, authors and lead photo."""
+    keys = [f"article-{article.pk}"]
+    if article.section_id:
+        keys.append(f"section-{article.section_id}")
+    keys += sorted({f"author-{byline.author_id}" for byline in article.bylines.all()})
+    if article.lead_image_id:
+        keys += _image_keys(article.lead_image)
+    return keys
+
+
+def _keys(article: Article, related: list[Article]) -> list[str]:
+    """Everything a detail shows, so that a change to any of it reaches the answer: the item's
+    keys, tags, the source outlet and the bylines' outlets, every photo of the body, and the
+    related articles' sections and photos (a related article going away is handled by `_linking`)."""
+    keys = _item_keys(article)
+    keys += [f"tag-{tag.pk}" for tag in article.tags.all()]
+    if article.source_id:
+        keys.append(f"outlet-{article.source_id}")
+    keys += sorted({f"outlet-{b.outlet_id}" for b in article.bylines.all() if b.outlet_id})  # 【文/outlet name】
+    for block in article.blocks.all():
+        if block.type == Block.Type.IMAGE and block.image_id:
+            keys += _image_keys(block.image)
+    for item in related:
+        if item.section_id:
+            keys.append(f"section-{item.section_id}")
+        if item.lead_image_id:
+            keys += _image_keys(item.lead_image)
+    return list(dict.fromkeys(keys))
+
+
+def _spaced(keys: list[str]) -> str:
+    """' a b c ': a key is found with LIKE '% key %', never as part of a longer one."""
+    return f" {' '.join(keys)} " if keys else ""
+
+
+def _list_signature(article: Article) -> str:
+    """What decides which list pages show an article and where: a change to it moves the article
+    between pages and filters, so every list page is purged (`list`); any other edit purges only
+    the pages showing the article (`article-{id}`)."""
+    facts = [
+        article.status,
+        article.published_at.isoformat() if article.published_at else "",
+        article.slug,
+        str(article.section_id or ""),
+        *sorted(f"t{tag.pk}" for tag in article.tags.all()),
+        *sorted({f"a{byline.author_id}" for byline in article.bylines.all()}),
+    ]
+    return hashlib.blake2b("|".join(facts).encode(), digest_size=12).hexdigest()
+
+
+def document_render(*, article_id: int, now: datetime | None = None, reader: bool = False) -> Document | None:
+    """Render and store one article's document; None (and no document) when it is not public
+    or scheduled. Idempotent: rendering twice stores the same bytes."""
+    now = now or timezone.now()
+    article = selectors.article_detail_queryset(
+        Article.objects.filter(
+            pk=article_id,
+            status__in=[Article.Status.PUBLISHED, Article.Status.SCHEDULED],
+            published_at__isnull=False,
+        )
+    ).first()
+    if article is None:
+        Document.objects.filter(article_id=article_id).delete()
+        return None
+    related = selectors.article_related(article=article)
+    article.view_count = SENTINEL
+    detail = orjson.dumps(ArticleDetailSerializer(article, context={"related": {article.pk: related}}).data)
+    item = orjson.dumps(ArticleListItemSerializer(article).data)
+    detail_head, detail_tail = split(detail)
+    item_head, item_tail = split(item)
+    fields = {
+        "detail_head": detail_head,
+        "detail_tail": detail_tail,
+        "item_head": item_head,
+        "item_tail": item_tail,
+        "keys": _spaced(_keys(article, related)),
+        "item_keys": _spaced(_item_keys(article)),
+        "list_signature": _list_signature(article),
+        "related_ids": " " + " ".join(str(r.pk) for r in related) + " " if related else "",
+        "version": article.version,
+        "rendered_at": now,
+        "valid_until": _valid_until(article, related, now),
+    }
+    if reader:
+        return _store_for_reader(article.pk, fields)
+    try:
+        with transaction.atomic():
+            document, _ = Document.objects.update_or_create(article_id=article.pk, defaults=fields)
+    except IntegrityError:  # another process created it meanwhile: the unique key guards the race
+        Document.objects.filter(article_id=article.pk).update(**fields)
+        document = Document.objects.get(article_id=article.pk)
+    return document
+
+
+def _store_for_reader(article_id: int, fields: dict) -> Document:
+    """Store what a read rendered, unless that would wait: an editor saving the article holds
+    its row (the document's key checks it), and a reader must not queue behind that. The
+    reader gets the bytes either way; the change stream stores the editor's version anyway."""
+    document = Document(article_id=article_id, **fields)
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute("SET LOCAL lock_timeout = '100ms'")
+            updated = Document.objects.filter(article_id=article_id).update(**fields)
+            if not updated:
+                document.save(force_insert=True)
+    except (IntegrityError, OperationalError) as error:  # taken meanwhile, or a lock we will not wait for
+        logger.info("served the document of article %s without storing it: %s", article_id, error)
+    return document
+
+
+def render_for_reader(article_id: int, now: datetime) -> Document | None:
+    """A document that was missing or expired at read time, rendered once on the spot."""
+    try:
+        return document_render(article_id=article_id, now=now, reader=True)
+    except Exception as error:  # a bug or a missing row: readers get a 503, never a 500
+        logger.exception("could not render the document of article %s", article_id)
+        raise ServiceUnavailable(_("This article cannot be shown right now; try again shortly.")) from error

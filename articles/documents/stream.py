@@ -1,0 +1,111 @@
+"""The documents' consumer on the change stream: each article event renders that article's
+document; a change to what many articles embed (an author, a section, a photo) marks the
+documents showing it stale, and the read path renders them once, on the spot. It names on the
+event every answer the change reaches, for the purge consumers after it."""
+
+from __future__ import annotations
+
+import orjson
+from django.db.models import Q
+from django.utils import timezone
+
+from ..models import Article, Document
+from .render import SENTINEL, document_render, join, split
+
+
+def documents_mark_stale(*, article_ids=None, condition: Q | None = None) -> list[int]:
+    """Make documents render anew on their next read (what many articles embed changed);
+    returns the ids of the articles whose documents these are."""
+    documents = Document.objects.all()
+    if article_ids is not None:
+        documents = documents.filter(article_id__in=article_ids)
+    if condition is not None:
+        documents = documents.filter(condition)
+    ids = list(documents.values_list("article_id", flat=True))
+    Document.objects.filter(article_id__in=ids).update(valid_until=timezone.now())
+    return ids
+
+
+def _linking(article_id: int) -> Q:
+    return Q(related_ids__contains=f" {article_id} ")
+
+
+def _showing(key: str) -> Q:
+    return Q(keys__contains=f" {key} ")
+
+
+def documents_drop_related(*, article_id: int) -> list[int]:
+    """Take an article that went out of the related links of every stored detail listing it;
+    returns the ids of those articles. The stored bytes are patched, not rendered again (a
+    retraction does not wait for a render of each); the next render fills the place it left."""
+    patched = []
+    for row in Document.objects.filter(_linking(article_id)).only(
+        "article_id", "detail_head", "detail_tail", "related_ids"
+    ):
+        detail = orjson.loads(join(row.detail_head, SENTINEL, row.detail_tail))
+        detail["related"] = [item for item in detail.get("related") or [] if item.get("id") != article_id]
+        head, tail = split(orjson.dumps(detail))
+        related_ids = row.related_ids.replace(f" {article_id} ", " ")
+        Document.objects.filter(article_id=row.article_id).update(
+            detail_head=head, detail_tail=tail, related_ids=related_ids if related_ids.strip() else ""
+        )
+        patched.append(row.article_id)
+    return patched
+
+
+def documents_consumer(event) -> None:
+    """Outbox consumer: keep documents in step with every public change, and name on the event
+    every answer the change reaches (the purge consumers after this one act on those keys).
+
+    An article's event re-renders it; `list` is added when the change moves it between list
+    pages or filters. An article going out or coming in also changes the related links of
+    the articles that list it. Anything else (an author, a section, a photo) makes every
+    document showing it render anew: answers carry its key already.
+    """
+    kind, _, action = event.type.partition(".")
+    if event.type == "article.edited":
+        return  # nothing readers see
+    data_id = event.data.get("id")
+    keys = set(event.keys)
+    if kind == "article":
+        article_id = int(data_id)
+        before = Document.objects.filter(article_id=article_id).values_list("list_signature", flat=True).first()
+        document = document_render(article_id=article_id)
+        # Going out or coming in is read from the documents too, not only from the event's name:
+        # when a later event superseded the one that published it, this run brings both.
+        moved = (before is None) != (document is None)
+        if (
+            document is None
+            or before != document.list_signature
+            or moved
+            or action in ("published", "unpublished", "deleted")
+        ):
+            keys.add("list")
+        if document is None and (moved or action in ("unpublished", "deleted")):
+            keys.add("trending")  # the rail drops it at once (trending.retraction)
+            # A reader never gets a link to an article that is gone: taken out of the stored
+            # details that list it, here, so no reader's request has to render them.
+            keys |= {f"article-{other}" for other in documents_drop_related(article_id=article_id)}
+        elif moved or action in ("unpublished", "deleted", "published"):
+            # A new one may be related: those documents render again on their next read.
+            keys |= {f"article-{other}" for other in documents_mark_stale(condition=_linking(article_id))}
+    else:
+        for key in event.keys:
+            if key.startswith(f"{kind}-"):
+                documents_mark_stale(condition=_showing(key))
+    event.keys = sorted(keys)
+
+
+def documents_rebuild(*, article_ids=None, progress=None) -> int:
+    """Render every public or scheduled article's document (upgrades, bulk imports), in id order."""
+    rows = Article.objects.filter(status__in=[Article.Status.PUBLISHED, Article.Status.SCHEDULED])
+    if article_ids is not None:
+        rows = rows.filter(pk__in=article_ids)
+    ids = list(rows.order_by("pk").values_list("pk", flat=True))
+    done = 0
+    for article_id in ids:
+        if document_render(article_id=article_id) is not None:
+            done += 1
+        if progress:
+            progress(done, len(ids))
+    return done
