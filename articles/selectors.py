@@ -85,15 +85,6 @@ def article_related(*, article: Article, limit: int | None = None) -> list[Artic
     return list(candidates[:limit])
 
 
-def next_scheduled_at() -> datetime | None:
-    """When the next scheduled article goes out: cached public answers must not outlive it."""
-    from django.db.models import Min
-
-    return Article.objects.filter(status=Article.Status.SCHEDULED, published_at__gt=timezone.now()).aggregate(
-        next=Min("published_at")
-    )["next"]
-
-
 def authors_of(article: Article) -> list[Author]:
     """Distinct authors in byline order, from the prefetched bylines."""
     seen: dict[int, Author] = {}

@@ -6,7 +6,7 @@ from django.core.cache import cache
 from django.db.models import Q
 from django.utils import timezone
 
-from articles.models import Article, Section
+from articles.models import PUBLIC_STATUSES, Article, Section
 from articles.selectors import public_q
 from core.memo import Memo
 
@@ -76,10 +76,9 @@ def public_times(ids: list[int]) -> dict[int, tuple[int | None, float | None]]:
     One query by primary key; the stores decide against their own clock, so a scheduled
     article counts from its second.
     """
-    public = {Article.Status.PUBLISHED, Article.Status.SCHEDULED}
     rows = Article.objects.filter(pk__in=ids).values_list("id", "section_id", "status", "published_at")
     return {
-        article: (section, published_at.timestamp() if status in public and published_at else None)
+        article: (section, published_at.timestamp() if status in PUBLIC_STATUSES and published_at else None)
         for article, section, status, published_at in rows
     }
 

@@ -25,7 +25,7 @@ from core.pagination import INVALID_CURSOR
 from core.sql import aware
 from core.sql import fetch_all as sql_rows
 
-from ..models import Article, Author, Byline, Document, Section, Tag
+from ..models import Article, Author, Byline, Document, Section, Tag, next_scheduled_sql, public_sql
 from .filters import PublicArticleFilter, matching
 
 
@@ -84,8 +84,8 @@ class Filters:
 def public_conditions(filters: Filters, now: datetime) -> tuple[list[str], list]:
     t = tables()
     adapt = connection.ops.adapt_datetimefield_value
-    where = ["a.status IN (%s, %s)", "a.published_at <= %s"]
-    params: list = [Article.Status.PUBLISHED, Article.Status.SCHEDULED, adapt(now)]
+    public, params = public_sql("a", now)
+    where = [public]
     if filters.section:
         where.append(f"a.section_id IN (SELECT s.id FROM {t['section']} s WHERE s.slug = %s)")
         params.append(filters.section)
@@ -147,17 +147,17 @@ class PublicList:
             where.append("a.published_at > %s" if after else "a.published_at < %s")
             params.append(connection.ops.adapt_datetimefield_value(_position(position)))
         direction = "ASC" if ascending else "DESC"
+        scheduled_sql, scheduled_params = next_scheduled_sql(self.now)
         # The next scheduled publication rides along (computed once by the database): a page
         # kept in the cache must end then, as the article may join it.
         sql = (
             "SELECT a.id, a.published_at, a.view_count, d.item_head, d.item_tail, d.valid_until, d.item_keys,"
-            f" (SELECT MIN(s.published_at) FROM {t['article']} s WHERE s.status = %s AND s.published_at > %s)"
+            f" ({scheduled_sql})"
             f" FROM {t['article']} a LEFT JOIN {t['document']} d ON d.article_id = a.id"
             f" WHERE {' AND '.join(where)}"
             f" ORDER BY a.published_at {direction}, a.id {direction} LIMIT %s OFFSET %s"
         )
-        moment = connection.ops.adapt_datetimefield_value(self.now)
-        rows = sql_rows(sql, [Article.Status.SCHEDULED, moment, *params, limit, offset])
+        rows = sql_rows(sql, [*scheduled_params, *params, limit, offset])
         self.next_scheduled = aware(rows[0][7]) if rows else next_scheduled_at(self.now)
         return [{"id": r[0], "published_at": aware(r[1]), "view_count": r[2], "document": r[3:7]} for r in rows]
 
@@ -179,8 +179,8 @@ def unknown_slug(filters: Filters) -> str | None:
     return None
 
 
-def next_scheduled_at(now: datetime) -> datetime | None:
-    """When the next scheduled article goes out."""
-    sql = f"SELECT MIN(published_at) FROM {tables()['article']} WHERE status = %s AND published_at > %s"
-    ((moment,),) = sql_rows(sql, [Article.Status.SCHEDULED, connection.ops.adapt_datetimefield_value(now)])
+def next_scheduled_at(now: datetime | None = None) -> datetime | None:
+    """When the next scheduled article goes out: cached public answers must not outlive it."""
+    sql, params = next_scheduled_sql(now or timezone.now())
+    ((moment,),) = sql_rows(sql, params)
     return aware(moment)

@@ -8,24 +8,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 import orjson
-from django.db import connection
 from django.utils import timezone
 
 from core.sql import aware, fetch_all
 
-from ..models import Article
+from ..models import public_sql
 from .listing import Filters, public_conditions, tables
 from .render import join, render_for_reader
 
+
 # The hot read, written out once: the ORM would compile the same SQL on every request, which
 # costs more than running it. The article's state decides visibility (public_q) to the second.
-_DETAIL_SQL = (
-    "SELECT a.view_count, d.detail_head, d.detail_tail, d.keys, d.valid_until"
-    " FROM articles_article a LEFT JOIN articles_document d ON d.article_id = a.id"
-    " WHERE a.id = %s AND a.status IN (%s, %s) AND a.published_at <= %s"
-)
+@cache
+def _detail_sql(public: str) -> str:
+    t = tables()
+    return (
+        "SELECT a.view_count, d.detail_head, d.detail_tail, d.keys, d.valid_until"
+        f" FROM {t['article']} a LEFT JOIN {t['document']} d ON d.article_id = a.id WHERE a.id = %s AND {public}"
+    )
 
 
 def detail_read(*, article_id: int) -> tuple[bytes, list[str], float] | None:
@@ -35,8 +38,8 @@ def detail_read(*, article_id: int) -> tuple[bytes, list[str], float] | None:
     once on the spot.
     """
     now = timezone.now()
-    moment = connection.ops.adapt_datetimefield_value(now)
-    rows = fetch_all(_DETAIL_SQL, [article_id, Article.Status.PUBLISHED, Article.Status.SCHEDULED, moment])
+    public, params = public_sql("a", now)
+    rows = fetch_all(_detail_sql(public), [article_id, *params])
     if not rows:
         return None
     view_count, head, tail, keys, valid_until = rows[0]

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from core.errors import ServiceUnavailable
 
 from .. import selectors
-from ..models import Article, Block, Document
+from ..models import PUBLIC_STATUSES, Article, Block, Document
 from .representation import ArticleDetailSerializer, ArticleListItemSerializer
 
 logger = logging.getLogger(__name__)
@@ -122,7 +122,7 @@ def document_render(*, article_id: int, now: datetime | None = None, reader: boo
     article = selectors.article_detail_queryset(
         Article.objects.filter(
             pk=article_id,
-            status__in=[Article.Status.PUBLISHED, Article.Status.SCHEDULED],
+            status__in=PUBLIC_STATUSES,
             published_at__isnull=False,
         )
     ).first()

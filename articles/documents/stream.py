@@ -9,7 +9,7 @@ import orjson
 from django.db.models import Q
 from django.utils import timezone
 
-from ..models import Article, Document
+from ..models import PUBLIC_STATUSES, Article, Document
 from .render import SENTINEL, document_render, join, split
 
 
@@ -98,7 +98,7 @@ def documents_consumer(event) -> None:
 
 def documents_rebuild(*, article_ids=None, progress=None) -> int:
     """Render every public or scheduled article's document (upgrades, bulk imports), in id order."""
-    rows = Article.objects.filter(status__in=[Article.Status.PUBLISHED, Article.Status.SCHEDULED])
+    rows = Article.objects.filter(status__in=PUBLIC_STATUSES)
     if article_ids is not None:
         rows = rows.filter(pk__in=article_ids)
     ids = list(rows.order_by("pk").values_list("pk", flat=True))

@@ -5,12 +5,25 @@ The models by what they are about: `taxonomy` (outlets, authors, photographers, 
 (revisions, who has an article open) and `publishing` (stored documents, preview links).
 """
 
-from .article import Article, Block, Byline, Correction, RelatedPick, StatusChange, public_articles
+from .article import (
+    PUBLIC_STATUSES,
+    Article,
+    Block,
+    Byline,
+    Correction,
+    RelatedPick,
+    StatusChange,
+    next_scheduled_sql,
+    public_articles,
+    public_at,
+    public_sql,
+)
 from .history import EditSession, Revision
 from .publishing import Document, PreviewLink
 from .taxonomy import Author, Outlet, Photographer, Section, Tag
 
 __all__ = [
+    "PUBLIC_STATUSES",
     "Article",
     "Author",
     "Block",
@@ -26,5 +39,8 @@ __all__ = [
     "Section",
     "StatusChange",
     "Tag",
+    "next_scheduled_sql",
     "public_articles",
+    "public_at",
+    "public_sql",
 ]

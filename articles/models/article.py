@@ -1,7 +1,7 @@
 """The article and what it is made of: bylines, body blocks, related picks, corrections, its moves."""
 
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -129,11 +129,7 @@ class Article(models.Model):
         return self.is_public_at(timezone.now())
 
     def is_public_at(self, now) -> bool:
-        return (
-            self.status in (self.Status.PUBLISHED, self.Status.SCHEDULED)
-            and self.published_at is not None
-            and self.published_at <= now
-        )
+        return public_at(self.status, self.published_at, now)
 
     @property
     def has_been_published(self) -> bool:
@@ -204,12 +200,41 @@ class Block(models.Model):
         return f"{self.get_type_display()}: {cut(html_to_text(self.text), 30, '…')}"
 
 
+# What readers may see, the one rule everything public follows: an article published, or
+# scheduled with its time passed, at the second. Written here once, for rows in Python
+# (`public_at`), for querysets (`public_articles`) and for the hand-written hot reads' SQL
+# (`public_sql`); the next moment the rule changes anything is `next_scheduled_sql`'s.
+PUBLIC_STATUSES = (Article.Status.PUBLISHED, Article.Status.SCHEDULED)
+
+
+def public_at(status: str, published_at, now) -> bool:
+    """Whether an article in `status`, published (or scheduled) at `published_at`, is public at `now`."""
+    return status in PUBLIC_STATUSES and published_at is not None and published_at <= now
+
+
 def public_articles(now=None) -> Q:
     """Published, or scheduled with its time passed: what readers can see at `now`.
 
     Also the choices of a related pick, the admin's chooser included.
     """
-    return Q(status__in=[Article.Status.PUBLISHED, Article.Status.SCHEDULED], published_at__lte=now or timezone.now())
+    return Q(status__in=PUBLIC_STATUSES, published_at__lte=now or timezone.now())
+
+
+def public_sql(alias: str, now) -> tuple[str, list]:
+    """`public_articles` as SQL on the article table under `alias`, with its parameters."""
+    adapt = connection.ops.adapt_datetimefield_value
+    statuses = ", ".join(["%s"] * len(PUBLIC_STATUSES))
+    return f"{alias}.status IN ({statuses}) AND {alias}.published_at <= %s", [*PUBLIC_STATUSES, adapt(now)]
+
+
+def next_scheduled_sql(now) -> tuple[str, list]:
+    """SQL for the moment the next scheduled article goes out (NULL if none), with its parameters:
+    cached public answers must not outlive it."""
+    adapt = connection.ops.adapt_datetimefield_value
+    return (
+        f"SELECT MIN(s.published_at) FROM {Article._meta.db_table} s WHERE s.status = %s AND s.published_at > %s",
+        [Article.Status.SCHEDULED, adapt(now)],
+    )
 
 
 class RelatedPick(models.Model):
