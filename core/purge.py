@@ -6,11 +6,11 @@ from datetime import timedelta
 from functools import lru_cache
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from . import metrics
+from .announce import enqueue_after_commit
 
 logger = logging.getLogger(__name__)
 
@@ -102,16 +102,9 @@ def purge_consumer(event) -> None:
         unique_fields=["key"],
         update_fields=["queued_at"],
     )
-    transaction.on_commit(_kick, robust=True)
-
-
-def _kick() -> None:
     from .tasks import purge_flush_task
 
-    try:
-        purge_flush_task.apply_async(countdown=settle_seconds())
-    except Exception:  # the broker is down: the beat sweep sends them
-        logger.warning("could not queue a CDN purge; the sweep will send it", exc_info=True)
+    enqueue_after_commit(purge_flush_task, countdown=settle_seconds(), otherwise="the sweep will send it")
 
 
 def _backoff(attempts: int, retry_after: float | None) -> timedelta:

@@ -1,6 +1,7 @@
 """The newsroom roles, as Django groups made by a data migration."""
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import PermissionDenied
 
 WRITER = "writer"
 EDITOR = "editor"
@@ -35,3 +36,15 @@ def is_photo_editor(user) -> bool:
 def is_staff_member(user) -> bool:
     """Anyone with a newsroom role may use the editor API."""
     return bool(user.is_authenticated and (user.is_superuser or user_roles(user)))
+
+
+def require_editor(user, refusal: str) -> None:
+    """Refuse (PermissionDenied with the translated `refusal`) anyone but an editor or a superuser."""
+    if not is_editor(user):
+        raise PermissionDenied(refusal)
+
+
+def require_photo_editor(user, refusal: str) -> None:
+    """Refuse anyone but a photo editor, an editor or a superuser."""
+    if not is_photo_editor(user):
+        raise PermissionDenied(refusal)

@@ -24,7 +24,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core import metrics
+from core import announce, metrics
 from core.i18n import site_language
 from core.models import OutboxEvent
 
@@ -104,19 +104,16 @@ def webhooks_consumer(event: OutboxEvent) -> None:
     ]
     # A relay retried after a crash makes none twice: once per endpoint and event.
     Delivery.objects.bulk_create(made, ignore_conflicts=True, batch_size=500)
-    transaction.on_commit(lambda: _kick(len(made)), robust=True)
+    _kick(len(made))
 
 
 def _kick(count: int = 1) -> None:
-    """Ask workers to send: one task per hundred deliveries (at most eight), so that every
-    worker takes a share of a large fan-out."""
+    """After commit, ask workers to send: one task per hundred deliveries (at most eight), so
+    that every worker takes a share of a large fan-out."""
     from .tasks import webhooks_deliver_task
 
-    try:
-        for _ in range(min(8, max(1, -(-count // 100)))):
-            webhooks_deliver_task.delay()
-    except Exception:  # the broker is down: the beat sweep sends them
-        logger.warning("could not queue webhook deliveries; the sweep will send them", exc_info=True)
+    copies = min(8, max(1, -(-count // 100)))
+    announce.enqueue_after_commit(webhooks_deliver_task, copies=copies, otherwise="the sweep will send them")
 
 
 def _lease_seconds() -> float:
@@ -270,7 +267,7 @@ def replay(delivery: Delivery) -> Delivery:
     Delivery.objects.filter(pk=delivery.pk).update(
         status=Delivery.Status.PENDING, attempts=0, next_attempt_at=timezone.now(), leased_until=None
     )
-    transaction.on_commit(_kick, robust=True)
+    _kick()
     delivery.refresh_from_db()
     return delivery
 
@@ -298,5 +295,5 @@ def replay_since(endpoint: Endpoint, since: datetime) -> int:
         for event in missed.order_by("id")
     ]
     Delivery.objects.bulk_create(made, ignore_conflicts=True)
-    transaction.on_commit(lambda: _kick(count + len(made)), robust=True)
+    _kick(count + len(made))
     return count + len(made)

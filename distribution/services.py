@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+from core import roles
+
 FEED, SITEMAP = "feed", "sitemap"
 
 
@@ -25,15 +27,6 @@ def keys_consumer(event) -> None:
 
 
 # --- webhook endpoints ----------------------------------------------------------------------------
-
-
-def _ensure_editor(by) -> None:
-    from core.roles import EDITOR
-
-    if not (by.is_superuser or by.groups.filter(name=EDITOR).exists()):
-        from django.core.exceptions import PermissionDenied
-
-        raise PermissionDenied(_("Only editors manage webhooks."))
 
 
 def _clean(url: str, events: list[str]) -> None:
@@ -60,7 +53,7 @@ def _clean(url: str, events: list[str]) -> None:
 def endpoint_create(*, by, url: str, events: list[str], active: bool = True, description: str = ""):
     from .models import Endpoint
 
-    _ensure_editor(by)
+    roles.require_editor(by, _("Only editors manage webhooks."))
     _clean(url, events)
     return Endpoint.objects.create(
         url=url, events=list(dict.fromkeys(events)), active=active, description=description, created_by=by
@@ -69,7 +62,7 @@ def endpoint_create(*, by, url: str, events: list[str], active: bool = True, des
 
 def endpoint_update(*, endpoint, by, **fields):
     """Change url, events, active or description; turning an endpoint on clears its flags."""
-    _ensure_editor(by)
+    roles.require_editor(by, _("Only editors manage webhooks."))
     url = fields.get("url", endpoint.url)
     events = fields.get("events", endpoint.events)
     _clean(url, events)
@@ -92,7 +85,7 @@ def endpoint_rotate_secret(*, endpoint, by):
 
     from .models import new_secret
 
-    _ensure_editor(by)
+    roles.require_editor(by, _("Only editors manage webhooks."))
     endpoint.previous_secret = endpoint.secret
     endpoint.previous_secret_until = timezone.now() + timedelta(hours=settings.WEBHOOK_ROTATION_HOURS)
     endpoint.secret = new_secret()

@@ -12,9 +12,9 @@ import logging
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db import transaction
 
 from articles.models import Article
+from core import announce
 
 from . import webhooks
 
@@ -43,15 +43,9 @@ def websub_consumer(event) -> None:
         return
     urls = feed_urls(int(event.data["id"]))
 
-    def queue() -> None:
-        from .tasks import websub_ping_task
+    from .tasks import websub_ping_task
 
-        try:
-            websub_ping_task.delay(urls)
-        except Exception:  # the broker is down: subscribers still poll
-            logger.warning("could not queue the WebSub ping", exc_info=True)
-
-    transaction.on_commit(queue, robust=True)
+    announce.enqueue_after_commit(websub_ping_task, urls, otherwise="subscribers still poll")
 
 
 def ping(urls: list[str]) -> int:

@@ -74,12 +74,6 @@ def _ensure_can_upload(by) -> None:
         raise PermissionDenied(_("Only newsroom members can upload photos."))
 
 
-def _ensure_photo_editor(by, refusal: str) -> None:
-    """`refusal` is the translated message anyone else gets."""
-    if not roles.is_photo_editor(by):
-        raise PermissionDenied(refusal)
-
-
 def _store(name: str, data: bytes) -> bool:
     """Write `data` under exactly `name`; False if it was already there."""
     if default_storage.exists(name):
@@ -159,7 +153,7 @@ def image_create(*, data: bytes, probe: imaging.Probe, by, **fields: Any) -> tup
             image.save()
             if photographer is not None:
                 photographers.link(image.pk, photographer)
-            announce.run_after_commit(lambda: _enqueue_renditions(image.pk))
+            _enqueue_renditions(image.pk)
     except IntegrityError:
         # The same bytes were stored by a concurrent upload; the unique hash guards the race.
         existing = Image.objects.filter(sha256=sha256).first()
@@ -182,19 +176,18 @@ def _record_image(image_id: int, action: str) -> None:
     )
 
 
-def _enqueue_renditions(image_id: int) -> None:
+def _enqueue_renditions(image_id: int, *, now: bool = False) -> None:
+    """After commit (or `now`, from a read or a sweep): the broker being down must not fail an upload."""
     from .tasks import renditions_generate_task
 
-    try:
-        renditions_generate_task.delay(image_id)
-    except Exception:  # the broker being down must not fail an upload; the sweep makes them later
-        logger.exception("could not enqueue renditions for image %s", image_id)
+    queue = announce.enqueue if now else announce.enqueue_after_commit
+    queue(renditions_generate_task, image_id, otherwise="the sweep makes them later")
 
 
 @transaction.atomic
 def image_update(*, image_id: int, by, data: dict[str, Any]) -> Image:
     """Change credits, rights, captions or the focal point; crops follow a new focal point."""
-    _ensure_photo_editor(by, _("Only photo editors and editors can change credits and rights."))
+    roles.require_photo_editor(by, _("Only photo editors and editors can change credits and rights."))
     image = Image.objects.select_for_update().get(pk=image_id)
     old_focal = (image.focal_x, image.focal_y)
     nullable = ("agency", "rights_expire_at")
@@ -213,7 +206,7 @@ def image_update(*, image_id: int, by, data: dict[str, Any]) -> Image:
         image.renditions_ready = False
         names = [r.file for r in stale]
         announce.run_after_commit(lambda: _delete_files(names))
-        announce.run_after_commit(lambda: _enqueue_renditions(image.pk))
+        _enqueue_renditions(image.pk)
     _record_image(image.pk, "updated")
     return image
 
@@ -221,7 +214,7 @@ def image_update(*, image_id: int, by, data: dict[str, Any]) -> Image:
 @transaction.atomic
 def image_delete(*, image_id: int, by) -> None:
     """Delete an unused image and its files; an image in use is refused with its uses."""
-    _ensure_photo_editor(by, _("Only photo editors and editors can delete photos."))
+    roles.require_photo_editor(by, _("Only photo editors and editors can delete photos."))
     image = Image.objects.select_for_update().get(pk=image_id)
     found = uses.find([image.pk], by)[image.pk]
     if found:
@@ -300,7 +293,7 @@ def renditions_request(image_id: int) -> None:
     except Exception:  # the cache being down: ask anyway (the task is idempotent)
         first = True
     if first:
-        _enqueue_renditions(image_id)
+        _enqueue_renditions(image_id, now=True)
 
 
 # A reader asking for a missing rendition enqueues its photo's work at most this often.
@@ -339,7 +332,7 @@ def renditions_sweep_missing(*, now: datetime | None = None, limit: int = 200) -
         .values_list("pk", flat=True)[:limit]
     )
     for image_id in waiting:
-        _enqueue_renditions(image_id)
+        _enqueue_renditions(image_id, now=True)
     if waiting:
         logger.info("re-enqueued renditions for %d photo(s) still without them", len(waiting))
     return len(waiting)
@@ -347,7 +340,7 @@ def renditions_sweep_missing(*, now: datetime | None = None, limit: int = 200) -
 
 @transaction.atomic
 def agency_save(*, agency: Agency, by) -> Agency:
-    _ensure_photo_editor(by, _("Only photo editors and editors can change agencies."))
+    roles.require_photo_editor(by, _("Only photo editors and editors can change agencies."))
     agency.full_clean()
     agency.save()
     outbox.record(type="agency.updated", subject=f"agency:{agency.pk}", keys=[f"agency-{agency.pk}"])
@@ -356,7 +349,7 @@ def agency_save(*, agency: Agency, by) -> Agency:
 
 @transaction.atomic
 def agency_delete(*, agency: Agency, by) -> None:
-    _ensure_photo_editor(by, _("Only photo editors and editors can change agencies."))
+    roles.require_photo_editor(by, _("Only photo editors and editors can change agencies."))
     count = agency.images.count()
     if count:
         raise AgencyInUse(

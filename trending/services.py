@@ -11,7 +11,7 @@ from typing import Any
 import crawleruseragents
 from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Case, F, When
 from django.utils import timezone
@@ -333,24 +333,16 @@ def store_maintain(*, now: float | None = None) -> int:
 # --- editors -------------------------------------------------------------------------------------
 
 
-def _ensure_editor(by) -> None:
-    if not roles.is_editor(by):
-        raise PermissionDenied(_("Only editors can change the trending rails."))
-
-
 def _refresh_soon() -> None:
     from .tasks import trending_refresh_task
 
-    try:
-        trending_refresh_task.delay()
-    except Exception:
-        logger.warning("could not enqueue a rail refresh; the schedule will pick the change up", exc_info=True)
+    announce.enqueue_after_commit(trending_refresh_task, otherwise="the schedule will pick the change up")
 
 
 @transaction.atomic
 def pin_create(*, article: Article, rail: str, position: int, by, section=None, until=None) -> Pin:
     """Hold `article` at `position`; a pin already there, or of the same article, is replaced."""
-    _ensure_editor(by)
+    roles.require_editor(by, _("Only editors can change the trending rails."))
     config = settings.TRENDING_RAILS.get(rail)
     errors: dict[str, list[str]] = {}
     if config is None:
@@ -366,20 +358,20 @@ def pin_create(*, article: Article, rail: str, position: int, by, section=None, 
     Pin.objects.filter(rail=rail, section=section, position=position).delete()
     Pin.objects.filter(rail=rail, section=section, article=article).delete()
     pin = Pin.objects.create(article=article, rail=rail, section=section, position=position, until=until, created_by=by)
-    announce.run_after_commit(_refresh_soon)
+    _refresh_soon()
     return pin
 
 
 @transaction.atomic
 def pin_delete(*, pin: Pin, by) -> None:
-    _ensure_editor(by)
+    roles.require_editor(by, _("Only editors can change the trending rails."))
     pin.delete()
-    announce.run_after_commit(_refresh_soon)
+    _refresh_soon()
 
 
 @transaction.atomic
 def exclusion_create(*, article: Article, by, until=None, reason: str = "") -> Exclusion:
-    _ensure_editor(by)
+    roles.require_editor(by, _("Only editors can change the trending rails."))
     if until is not None and until <= timezone.now():
         raise ValidationError({"until": [_("The end time must be in the future.")]})
 
@@ -388,12 +380,12 @@ def exclusion_create(*, article: Article, by, until=None, reason: str = "") -> E
     outbox.record(
         type="exclusion.created", subject=f"exclusion:{article.pk}", keys=["trending"], data={"id": article.pk}
     )
-    announce.run_after_commit(_refresh_soon)
+    _refresh_soon()
     return exclusion
 
 
 @transaction.atomic
 def exclusion_delete(*, exclusion: Exclusion, by) -> None:
-    _ensure_editor(by)
+    roles.require_editor(by, _("Only editors can change the trending rails."))
     exclusion.delete()
-    announce.run_after_commit(_refresh_soon)
+    _refresh_soon()

@@ -80,12 +80,6 @@ def _ensure_may_set(by, data: dict[str, Any], article: Article | None = None) ->
         raise PermissionDenied(_("Only editors may set %(fields)s.") % {"fields": ", ".join(refused)})
 
 
-def _ensure_editor(by, refusal: str) -> None:
-    """`refusal` is the translated message a non-editor gets."""
-    if not roles.is_editor(by):
-        raise PermissionDenied(refusal)
-
-
 # --- derived fields ---------------------------------------------------------
 
 

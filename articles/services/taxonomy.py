@@ -4,11 +4,10 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from core import outbox
+from core import outbox, roles
 
 from ..text import slug_from_title
 from .errors import InUse
-from .rules import _ensure_editor
 
 # --- taxonomy ----------------------------------------------------------------
 
@@ -31,7 +30,7 @@ def taxonomy_slug(instance: models.Model, *, source: str) -> str:
 @transaction.atomic
 def taxonomy_save(*, instance: models.Model, by) -> models.Model:
     """Save an author, section, tag or outlet; public responses show them, so purge."""
-    _ensure_editor(by, _("Only editors can change sections, tags, authors and outlets."))
+    roles.require_editor(by, _("Only editors can change sections, tags, authors and outlets."))
     if not getattr(instance, "slug", ""):
         instance.slug = taxonomy_slug(instance, source=instance.name)
     instance.full_clean()
@@ -53,7 +52,7 @@ def _record_taxonomy(instance: models.Model, action: str) -> None:
 
 @transaction.atomic
 def taxonomy_delete(*, instance: models.Model, by) -> None:
-    _ensure_editor(by, _("Only editors can change sections, tags, authors and outlets."))
+    roles.require_editor(by, _("Only editors can change sections, tags, authors and outlets."))
     pk = instance.pk
     try:
         with transaction.atomic():

@@ -9,6 +9,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import roles
 from core.i18n import site_language
 
 from ..models import (
@@ -37,7 +38,6 @@ from .rules import (
     _clean_blocks,
     _ensure_can_create,
     _ensure_can_edit,
-    _ensure_editor,
     _ensure_may_set,
     _validate_row,
     summary_from_blocks,
@@ -330,7 +330,7 @@ def article_delete(*, article_id: int, by) -> None:
 @transaction.atomic
 def correction_add(*, article_id: int, by, text: str) -> Correction:
     article = Article.objects.select_for_update().get(pk=article_id)
-    _ensure_editor(by, _("Only editors can add corrections."))
+    roles.require_editor(by, _("Only editors can add corrections."))
     if not article.is_published:
         raise ArticleStateError(
             _("Corrections go on published articles; this one is %(status)s. Edit it instead.")
