@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -100,7 +101,7 @@ class ConsumerWorkAdmin(ReadOnly):
     """What each consumer still owes: failing work with its error, quarantined work waiting for a
     person. Retrying makes it due at once and relays it; one failing again is quarantined again."""
 
-    list_display = ["event_link", "consumer", "subject", "state", "attempts", "next_attempt_at", "error"]
+    list_display = ["event_link", "consumer_name", "subject", "state", "attempts", "next_attempt_at", "error"]
     list_filter = ["state", "consumer"]
     search_fields = ["subject", "consumer", "last_error"]
     readonly_fields = [f.name for f in ConsumerWork._meta.fields]
@@ -111,6 +112,12 @@ class ConsumerWorkAdmin(ReadOnly):
     @admin.display(description=_("event"), ordering="event_id")
     def event_link(self, obj: ConsumerWork) -> str:
         return f"#{obj.event_id} {obj.event.type}"
+
+    @admin.display(description=_("consumer"), ordering="consumer")
+    def consumer_name(self, obj: ConsumerWork) -> str:
+        """Its name, with what it reacts to on hover (portal/consumers.py declares both)."""
+        declared = outbox.consumers().get(obj.consumer)
+        return format_html('<span title="{}">{}</span>', declared.reacts_to if declared else "", obj.consumer)
 
     @admin.display(description=_("last error"))
     def error(self, obj: ConsumerWork) -> str:

@@ -53,6 +53,7 @@ class Consumer:
     runs after the event's transaction commits (its effect is outside the database). `retry`: the
     back-off schedule (seconds after each failure; the last repeats). `quarantine_after`: attempts
     before a person must retry it; None retries for ever (purges, which must never be lost).
+    `reacts_to`: the events it acts on, in words (the desk shows it beside its progress).
     """
 
     name: str
@@ -62,6 +63,7 @@ class Consumer:
     after_commit: bool = False
     retry: Callable[[], list[float]] | None = None
     quarantine_after: Callable[[], int | None] | None = None
+    reacts_to: str = ""
 
     def backoff(self, attempts: int) -> timedelta:
         schedule = self.retry() if self.retry else settings.OUTBOX_RETRY_SECONDS

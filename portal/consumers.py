@@ -27,6 +27,7 @@ def _never() -> None:
 
 
 def declare() -> None:
+    """Register the chain below: a consumer's place in it is its order within an event."""
     from articles import documents
     from distribution import delivery, services, websub
     from search import services as search
@@ -34,16 +35,60 @@ def declare() -> None:
     from trending import services as trending
 
     purges = {"supersedes": False, "retry": _purge_retry, "quarantine_after": _never}
-    outbox.register("documents", documents.documents_consumer, order=FIRST)
-    outbox.register("trending-eligibility", trending.eligibility_consumer, order=FIRST + 5)
-    # A pulled or excluded article leaves the rails at once; retried like a purge until it can.
+    # (name, handler, what it reacts to, options). Consumers settling which answers a change
+    # reaches come first; the purges, which act on the keys the others named, come last.
+    chain = [
+        (
+            "documents",
+            documents.documents_consumer,
+            "article events (renders the document); authors, sections, tags,"
+            " outlets, photos, agencies (marks the documents showing them stale)",
+            {},
+        ),
+        (
+            "trending-eligibility",
+            trending.eligibility_consumer,
+            "article events: publication and removal reach the trending store",
+            {},
+        ),
+        # A pulled or excluded article leaves the rails at once; retried like a purge until it can.
+        (
+            "rail",
+            rail.rail_consumer,
+            "article and exclusion events: what is not public now leaves the rails",
+            {"after_commit": True, "retry": _purge_retry, "quarantine_after": _never},
+        ),
+        ("search-index", search.index_consumer, "article events, any status: the article's text is indexed", {}),
+        (
+            "distribution-keys",
+            services.keys_consumer,
+            "public article events: names the feeds and sitemaps reached",
+            {"supersedes": False},
+        ),
+        (
+            "replicas",
+            replicas.wait_consumer,
+            "every event: purges wait until the replicas have it",
+            {"supersedes": False},
+        ),
+        (
+            "webhooks",
+            delivery.webhooks_consumer,
+            "the event types endpoints subscribe to: one delivery each",
+            {"supersedes": False},
+        ),
+        ("websub", websub.websub_consumer, "public article events: the hub is pinged for the feeds reached", {}),
+    ]
+    for position, (name, handle, reacts_to, options) in enumerate(chain):
+        outbox.register(name, handle, order=FIRST + 10 * position, reacts_to=reacts_to, **options)
     outbox.register(
-        "rail", rail.rail_consumer, order=FIRST + 6, after_commit=True, retry=_purge_retry, quarantine_after=_never
+        "api-cache",
+        api_cache.invalidate_on_event,
+        order=PURGE,
+        after_commit=True,
+        reacts_to="every event's keys: the answers showing them go stale",
+        **purges,
     )
-    outbox.register("search-index", search.index_consumer, order=FIRST + 10)
-    outbox.register("distribution-keys", services.keys_consumer, order=FIRST + 20, supersedes=False)
-    outbox.register("replicas", replicas.wait_consumer, order=FIRST + 25, supersedes=False)
-    outbox.register("webhooks", delivery.webhooks_consumer, order=FIRST + 30, supersedes=False)
-    outbox.register("websub", websub.websub_consumer, order=FIRST + 30)
-    outbox.register("api-cache", api_cache.invalidate_on_event, order=PURGE, after_commit=True, **purges)
-    outbox.register("cdn-purge", purge.purge_consumer, order=PURGE, **purges)
+    outbox.register(
+        "cdn-purge", purge.purge_consumer, order=PURGE, reacts_to="every event's keys: the CDN purges them", **purges
+    )

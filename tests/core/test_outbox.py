@@ -245,6 +245,19 @@ def test_the_consumers_are_declared_in_one_place_in_their_order():
         "cdn-purge",
     ]
     assert consumers.declare.__module__ == "portal.consumers"
+    assert all(outbox.consumers()[name].reacts_to for name in mine)  # each says what it reacts to
+    assert [outbox.consumers()[name].supersedes for name in mine] == [
+        True,
+        True,
+        True,
+        True,
+        False,
+        False,
+        False,
+        True,
+        False,
+        False,
+    ]  # whether it acts on the subject's current state
     assert outbox.consumers()["api-cache"].after_commit and outbox.consumers()["cdn-purge"].quarantines_at() is None
 
 
