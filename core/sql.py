@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from .replicas import reader
+
+logger = logging.getLogger(__name__)
 
 
 def fetch_all(sql: str, params: list) -> list[tuple]:
@@ -18,15 +22,35 @@ def fetch_all(sql: str, params: list) -> list[tuple]:
     their bytes rather than as hex text to decode, and times as numbers rather than text to
     parse, which halves the cost of a list page's query. That needs parameters bound by the
     server, so the SQL must be valid with them (plain values, no `%s` in odd places).
+
+    The health check Django runs before a request's first query (`SELECT 1`, a round trip on
+    every public read) is replaced here by its effect: a read on a connection kept from an
+    earlier request that finds it broken (a restarted server, a blip) runs again once on a new
+    one, so no reader sees the break. A read on a new connection that fails is an outage.
     """
     connection = reader()
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
+    # Replicas have their own check and fail over to the primary (core.replicas).
+    kept = connection.alias == DEFAULT_DB_ALIAS and connection.connection is not None
+    kept = kept and not connection.in_atomic_block
+    connection.health_check_done = True  # checked by the read itself, below
+    try:
+        return _fetch_binary(connection, sql, params)
+    except (OperationalError, InterfaceError):
+        # Only a broken connection: a statement that failed on a working one (a time-out) fails.
+        if not (kept and (connection.connection is None or connection.connection.broken)):
+            raise
+        logger.info("a kept database connection was broken; reading again on a new one")
+        connection.close()
+        return _fetch_binary(connection, sql, params)
+
+
+def _fetch_binary(connection, sql: str, params: list) -> list[tuple]:
     import psycopg
 
-    connection.close_if_health_check_failed()
     connection.ensure_connection()
     connection.validate_thread_sharing()
     with connection.wrap_database_errors:

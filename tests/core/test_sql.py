@@ -1,0 +1,77 @@
+"""The hot reads' SQL (core.sql): a kept connection that broke between requests costs no reader
+an error, without a health-check round trip before every read."""
+
+import psycopg
+import pytest
+from django.db import OperationalError, connection, connections
+
+from articles import services as article_services
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def _terminate(pid: int) -> None:
+    """End a backend from outside, as a restarted server or a cut network would."""
+    with psycopg.connect(**connection.get_connection_params(), autocommit=True) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+
+def _published(editor) -> int:
+    article = article_services.article_create(by=editor, title="断线之后照常阅读")
+    article_services.article_publish(article_id=article.pk, by=editor)
+    return article.pk
+
+
+@pytest.fixture
+def postgresql():
+    if connection.vendor != "postgresql":
+        pytest.skip("connections broken under a reader are PostgreSQL's (DATABASE_URL=postgres://...)")
+
+
+def test_a_read_on_a_kept_connection_broken_meanwhile_runs_again_on_a_new_one(
+    postgresql, api, editor, settings, django_assert_num_queries
+):
+    settings.API_CACHE_SECONDS = 0
+    article_id = _published(editor)
+    assert api.get(f"/api/v1/articles/{article_id}/").status_code == 200
+    broken = connection.connection.info.backend_pid
+    _terminate(broken)
+
+    connection.health_check_done = False  # a new request, as close_old_connections leaves it
+    with django_assert_num_queries(2):  # the read that found it broken, and the read again; no SELECT 1
+        response = api.get(f"/api/v1/articles/{article_id}/")
+
+    assert response.status_code == 200 and response.json()["title"] == "断线之后照常阅读"
+    assert connection.connection.info.backend_pid != broken
+
+
+def test_a_public_read_sends_no_health_check_before_its_query(postgresql, api, editor, settings, monkeypatch):
+    settings.API_CACHE_SECONDS = 0
+    article_id = _published(editor)
+    assert api.get(f"/api/v1/articles/{article_id}/").status_code == 200
+    backend = connections["default"]
+    checks = []
+    is_usable = type(backend).is_usable
+    monkeypatch.setattr(type(backend), "is_usable", lambda self: checks.append(self.alias) or is_usable(self))
+
+    backend.health_check_done = False  # a new request
+    assert api.get(f"/api/v1/articles/{article_id}/").status_code == 200
+
+    assert checks == []  # Django's health check (`is_usable`, a `SELECT 1`) was not run
+
+
+def test_a_read_that_fails_on_a_working_connection_is_not_run_again(postgresql, db):
+    from core.sql import fetch_all
+
+    fetch_all("SELECT 1", [])
+    pid = connection.connection.info.backend_pid
+    with connection.cursor() as cursor:
+        cursor.execute("SET statement_timeout = 50")
+    try:
+        with pytest.raises(OperationalError, match="statement timeout"):
+            fetch_all("SELECT pg_sleep(1)", [])
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET statement_timeout = 0")
+
+    assert connection.connection.info.backend_pid == pid  # the same connection: nothing was retried
