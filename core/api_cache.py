@@ -389,5 +389,6 @@ class CacheFirstMixin:
         if request.method in ("GET", "HEAD"):
             hit = lookup(request, self.cache_keys(**kwargs), admit_after=self.cache_admit_after(**kwargs))
             if hit is not None:
+                hit.headers.setdefault("Allow", ", ".join(self.allowed_methods))  # as DRF's own answers
                 return hit
         return super().dispatch(request, *args, **kwargs)

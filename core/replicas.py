@@ -354,14 +354,21 @@ class ReplicaReadsMiddleware:
             _route.reset(token)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        route = _route.get()
-        if route is None or not route.eligible:
-            return None
-        # A function marked itself; a class-based view's function names its class (DRF: `cls`).
-        view_class = getattr(view_func, "cls", None) or getattr(view_func, "view_class", None)
-        if getattr(view_func, "replica_reads", False) or getattr(view_class, "replica_reads", False):
-            route.alias = pick()
+        choose_for(view_func)
         return None
+
+
+def choose_for(view_func) -> Route | None:
+    """Where this request reads, now that its view is known: a replica for a view marked as a
+    public read (when the request may use one); returns the request's route, if any."""
+    route = _route.get()
+    if route is None or not route.eligible:
+        return route
+    # A function marked itself; a class-based view's function names its class (DRF: `cls`).
+    view_class = getattr(view_func, "cls", None) or getattr(view_func, "view_class", None)
+    if getattr(view_func, "replica_reads", False) or getattr(view_class, "replica_reads", False):
+        route.alias = pick()
+    return route
 
 
 def _credentials(request) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -54,6 +55,12 @@ def _fetch_binary(connection, sql: str, params: list) -> list[tuple]:
     connection.ensure_connection()
     connection.validate_thread_sharing()
     with connection.wrap_database_errors:
+        # Prepared once per connection, then only executed: the hot reads are few shapes run
+        # all day, and planning each (Django turns psycopg's preparing off for every query, for
+        # PgBouncer's sake) costs the server more than running it. The ORM's queries bind on the
+        # client and are never prepared. DATABASE_PREPARED_READS=false behind a pooler that
+        # cannot keep prepared statements (PgBouncer before 1.21 in transaction mode).
+        connection.connection.prepare_threshold = 0 if settings.DATABASE_PREPARED_READS else None
         raw = psycopg.Cursor(connection.connection)
         raw.format = psycopg.pq.Format.BINARY
     wrapper = connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)

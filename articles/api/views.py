@@ -3,6 +3,7 @@ answered from the API cache first."""
 
 import orjson
 from django.conf import settings
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -11,8 +12,9 @@ from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 
 from core.api_cache import Answer, CacheFirstMixin, cached_response, next_horizon, public_headers
-from core.fields import ID_PATTERN, path_id
+from core.fields import ID_PATTERN, MAX_ID, path_id
 from core.pagination import Keyset, StrictCursorPagination
+from core.public_reads import short_answer
 from core.renderers import FastJSONRenderer, JSONOnlyNegotiation
 
 from .. import documents, selectors
@@ -67,53 +69,71 @@ class ArticleViewSet(PublicMixin, viewsets.GenericViewSet):
         # each. List pages are few and hot (the front page, sections) and cost more: cached at once.
         return settings.API_CACHE_ADMIT_AFTER if pk is not None else 1
 
-    def list(self, request: Request):
-        def build() -> Answer:
-            filters = documents.Filters.from_query(request.query_params)
-            public = documents.PublicList(filters)
-            page = self.paginate_queryset(Keyset(public, "published_at"))
-            if not page and filters.names_slugs and (refusal := documents.unknown_slug(filters)):
-                # As on the rail: a typo in a slug should not look like a quiet section.
-                raise NotFound(refusal)
-            items, shown, until = documents.items(page)
-            body = b"".join(
-                (
-                    b'{"next":',
-                    orjson.dumps(self.paginator.get_next_link()),
-                    b',"previous":',
-                    orjson.dumps(self.paginator.get_previous_link()),
-                    b',"results":[',
-                    b",".join(items),
-                    b"]}",
-                )
+    @staticmethod
+    def _list_answer(request: Request, paginator: ArticlePagination) -> Answer:
+        filters = documents.Filters.from_query(request.query_params)
+        public = documents.PublicList(filters)
+        page = paginator.paginate_queryset(Keyset(public, "published_at"), request)
+        if not page and filters.names_slugs and (refusal := documents.unknown_slug(filters)):
+            # As on the rail: a typo in a slug should not look like a quiet section.
+            raise NotFound(refusal)
+        items, shown, until = documents.items(page)
+        body = b"".join(
+            (
+                b'{"next":',
+                orjson.dumps(paginator.get_next_link()),
+                b',"previous":',
+                orjson.dumps(paginator.get_previous_link()),
+                b',"results":[',
+                b",".join(items),
+                b"]}",
             )
-            # Every list page: `list`; pages matching words also change when texts do (`search`).
-            keys = ["list", *(["search"] if filters.q else []), *shown]
+        )
+        # Every list page: `list`; pages matching words also change when texts do (`search`).
+        keys = ["list", *(["search"] if filters.q else []), *shown]
 
-            # Items carry their own ends (a photo's rights); a scheduled article may join any page.
-            scheduled = public.next_scheduled.timestamp() if public.next_scheduled else None
-            return Answer(body, keys, min((t for t in (until, scheduled) if t is not None), default=None))
+        # Items carry their own ends (a photo's rights); a scheduled article may join any page.
+        scheduled = public.next_scheduled.timestamp() if public.next_scheduled else None
+        return Answer(body, keys, min((t for t in (until, scheduled) if t is not None), default=None))
 
-        return cached_response(request, build, keys=["list"])
+    @staticmethod
+    def _detail_answer(article_id: int) -> Answer:
+        found = documents.detail_read(article_id=article_id)
+        if found is None:
+            raise NotFound(_("No published article has this id."))
+        body, keys, valid_until = found
+        return Answer(body, keys, valid_until)
+
+    def list(self, request: Request):
+        return cached_response(request, lambda: self._list_answer(request, self.paginator), keys=["list"])
 
     def retrieve(self, request: Request, pk: str):
         article_id = path_id(pk)
-
-        def build() -> Answer:
-            found = documents.detail_read(article_id=article_id)
-            if found is None:
-                raise NotFound(_("No published article has this id."))
-
-            body, keys, valid_until = found
-            return Answer(body, keys, valid_until)
-
         try:
-            return cached_response(request, build, keys=[f"article-{article_id}"])
+            return cached_response(request, lambda: self._detail_answer(article_id), keys=[f"article-{article_id}"])
         except NotFound as error:
             # Keyed like the article's answers, so a CDN may keep the 404 until it comes out (its
             # publication purges the key), and no longer than the next scheduled publication.
             horizon = next_horizon() if settings.CDN_MAX_AGE > 0 else None  # its queries only for a CDN
             return public_headers(self.handle_exception(error), f"article-{article_id}", horizon)
+
+    # The short path (core.public_reads): the same answers, without DRF or the session's middleware.
+
+    @classmethod
+    def fast_list(cls, request: HttpRequest) -> HttpResponse | None:
+        return short_answer(request, ["list"], lambda: cls._list_answer(Request(request), cls.pagination_class()))
+
+    @classmethod
+    def fast_retrieve(cls, request: HttpRequest, pk: str) -> HttpResponse | None:
+        article_id = int(pk)
+        if article_id > MAX_ID:
+            return None
+        return short_answer(
+            request,
+            [f"article-{article_id}"],
+            lambda: cls._detail_answer(article_id),
+            admit_after=settings.API_CACHE_ADMIT_AFTER,
+        )
 
 
 class _CachedReadOnly(PublicMixin, viewsets.ReadOnlyModelViewSet):

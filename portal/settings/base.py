@@ -86,12 +86,14 @@ MIDDLEWARE = [
     "core.middleware.ApiJsonErrorsMiddleware",
     "core.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "core.replicas.ReplicaReadsMiddleware",
+    # Public reads (an article, a list page) are answered here, without what follows (core.public_reads).
+    "core.public_reads.PublicReadsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "core.replicas.ReplicaReadsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.PageCSPMiddleware",
@@ -150,10 +152,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
-    # On: a persistent connection is checked (`SELECT 1`) before a request's first query, so a
-    # database that restarted costs no reader a 503. Off saves that round trip, and each web
-    # process then answers one 503 (Retry-After) after a blip before it reconnects.
+    # On: a persistent connection is checked (`SELECT 1`) before a request's first ORM query, so
+    # a database that restarted costs no reader a 503 (the hot public reads check by reading:
+    # core.sql). Off saves that round trip, and each web process then answers one 503
+    # (Retry-After) after a blip before it reconnects.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DATABASE_HEALTH_CHECKS", default=True)
+# The hot public reads (core.sql) are prepared statements on PostgreSQL; turn off behind a pooler
+# that cannot keep them (PgBouncer before 1.21 in transaction mode).
+DATABASE_PREPARED_READS = env.bool("DATABASE_PREPARED_READS", default=True)
 # Read replicas (PostgreSQL hot standbys), comma-separated: public reads go to one that keeps
 # up (core.replicas); writes, editors, workers and migrations use the primary.
 # A replica that does not answer a statement within this long (seconds) is cut off and the read

@@ -70,6 +70,8 @@ API_LOCAL_MAX_AGE = env.float("API_LOCAL_MAX_AGE", default=2.0)
 # query plus two cache round trips and memory; a detail read again and again is cached as before. List
 # pages are cached at once. 1: every answer on first read.
 API_CACHE_ADMIT_AFTER = env.int("API_CACHE_ADMIT_AFTER", default=3)
+# Public reads answered before the rest of the middleware and DRF (core.public_reads).
+PUBLIC_READS_SHORT_PATH = env.bool("PUBLIC_READS_SHORT_PATH", default=True)
 API_CACHE_SIGHTINGS = env.int("API_CACHE_SIGHTINGS", default=20_000)
 # Cache-Control max-age for browsers and a CDN in front: how stale a reader may be.
 API_CDN_MAX_AGE = env.int("API_CDN_MAX_AGE", default=5)

@@ -75,3 +75,20 @@ def test_a_read_that_fails_on_a_working_connection_is_not_run_again(postgresql, 
             cursor.execute("SET statement_timeout = 0")
 
     assert connection.connection.info.backend_pid == pid  # the same connection: nothing was retried
+
+
+@pytest.mark.parametrize("prepared", [True, False])
+def test_the_hot_reads_are_prepared_statements_unless_turned_off(postgresql, api, editor, settings, prepared):
+    settings.API_CACHE_SECONDS = 0
+    settings.DATABASE_PREPARED_READS = prepared
+    article_id = _published(editor)
+    connection.close()  # a connection of its own: statements are prepared per connection
+
+    for _ in range(2):
+        assert api.get(f"/api/v1/articles/{article_id}/").status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        statements = [row[0] for row in cursor.fetchall()]
+
+    assert (any("d.detail_head" in s for s in statements)) is prepared
+    assert not any("articles_revision" in s or "auth_user" in s for s in statements)  # the ORM's never are
