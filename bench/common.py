@@ -29,14 +29,17 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def services_env() -> tuple[dict[str, str], str]:
-    """PostgreSQL and Redis when this machine has them (production's shape), else embedded."""
+def services_env(embedded: bool | None = None) -> tuple[dict[str, str], str]:
+    """PostgreSQL and Redis when this machine has them (production's shape), else embedded;
+    `embedded` True asks for the embedded setup (as BENCH_EMBEDDED=1 does)."""
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL")}
     env.update({"DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "bench-only-secret", "LOG_LEVEL": "WARNING"})
     env["PORTAL_VAR_DIR"] = tempfile.mkdtemp(prefix="portal-bench-")  # uploads and broker stay out of var/
     pg = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal_bench")
     redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
-    if _reachable(5432) and _reachable(6379) and not os.environ.get("BENCH_EMBEDDED"):
+    if embedded is None:
+        embedded = bool(os.environ.get("BENCH_EMBEDDED"))
+    if _reachable(5432) and _reachable(6379) and not embedded:
         env.update({"DATABASE_URL": pg, "REDIS_URL": redis_url, "CACHE_KEY_PREFIX": "bench"})
         return env, "PostgreSQL + Redis"
     return env, "embedded (SQLite + file cache)"

@@ -60,6 +60,6 @@ if settings.MEDIA_SERVE:
     # The embedded setup serves uploads itself; production serves the storage from a CDN.
     urlpatterns += [re_path(r"^uploads/(?P<path>.*)$", views.serve_upload, name="upload")]
 
-handler400 = "core.exceptions.handler400"
-handler404 = "core.exceptions.handler404"
-handler500 = "core.exceptions.handler500"
+handler400 = "core.errors.handler400"
+handler404 = "core.errors.handler404"
+handler500 = "core.errors.handler500"

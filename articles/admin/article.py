@@ -19,7 +19,7 @@ from .. import preview, selectors, services
 from ..models import Article, EditSession
 from ..services.rules import EDITOR_ONLY_FIELDS
 from .desk import DeskPagesMixin
-from .forms import IMAGE_CHOOSER_JS, ArticleForm, _who
+from .forms import IMAGE_CHOOSER_JS, ArticleForm, who
 from .inlines import (
     BlockInline,
     BylineInline,
@@ -170,10 +170,10 @@ class ArticleAdmin(SavingMixin, DeskPagesMixin, admin.ModelAdmin):
     @admin.display(description=Article._meta.get_field("title").verbose_name, ordering="title")
     def title_and_who(self, obj: Article):
         """The title, and under it who has the article open in the admin right now (the soft lock)."""
-        who = "、".join(_who(s.user) for s in getattr(obj, "open_sessions", []))
-        if not who:
+        names = "、".join(who(s.user) for s in getattr(obj, "open_sessions", []))
+        if not names:
             return obj.title
-        return format_html('{}<br><small class="editing-now">{}：{}</small>', obj.title, _("open by"), who)
+        return format_html('{}<br><small class="editing-now">{}：{}</small>', obj.title, _("open by"), names)
 
     @admin.display(description=_("bylines"))
     def byline_text(self, obj: Article) -> str:
@@ -192,7 +192,7 @@ class ArticleAdmin(SavingMixin, DeskPagesMixin, admin.ModelAdmin):
             context[f"can_{name}"] = services.transition_allowed(name, subject, request.user)
         if obj is not None and obj.pk:
             context["others_editing"] = others = [
-                {"name": _who(s.user), "since": timezone.localtime(s.opened_at)}
+                {"name": who(s.user), "since": timezone.localtime(s.opened_at)}
                 for s in selectors.others_editing(article_id=obj.pk, user=request.user)
             ]
             context["others_names"] = _(", ").join(o["name"] for o in others)

@@ -15,7 +15,7 @@ from media.representation import thumbnail_url
 
 from .. import diff, preview, selectors, services
 from ..models import Article
-from .forms import _change_line, _who
+from .forms import change_line, who
 
 
 class DeskPagesMixin:
@@ -144,10 +144,10 @@ class DeskPagesMixin:
             {
                 "version": article.version,
                 "others": [
-                    {"name": _who(s.user), "since": timezone.localtime(s.opened_at).strftime("%H:%M")}
+                    {"name": who(s.user), "since": timezone.localtime(s.opened_at).strftime("%H:%M")}
                     for s in selectors.others_editing(article_id=article.pk, user=request.user)
                 ],
-                "changes": [_change_line(r) for r in changes],
+                "changes": [change_line(r) for r in changes],
             }
         )
 

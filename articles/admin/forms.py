@@ -109,16 +109,16 @@ class BlockForm(PositionedForm):
         return data
 
 
-def _who(user) -> str:
+def who(user) -> str:
     if user is None:
         return _("the scheduler")
     return user.get_full_name() or user.get_username()
 
 
-def _change_line(revision) -> str:
+def change_line(revision) -> str:
     when = timezone.localtime(revision.created_at).strftime("%m-%d %H:%M:%S")
     return _("%(who)s %(action)s at %(when)s (version %(version)d)") % {
-        "who": _who(revision.created_by),
+        "who": who(revision.created_by),
         "when": when,
         "action": revision.get_action_display(),
         "version": revision.version,
@@ -172,7 +172,7 @@ class ArticleForm(forms.ModelForm):
         return data
 
     def _refuse_stale(self, changes: list) -> None:
-        lines = _("; ").join(_change_line(r) for r in changes) or _("the page did not send the version it opened")
+        lines = _("; ").join(change_line(r) for r in changes) or _("the page did not send the version it opened")
         raise forms.ValidationError(
             _(
                 "Not saved: the article changed after you opened it (%(changes)s). What you typed is still in "

@@ -5,7 +5,7 @@ from core import outbox
 from ..models import Article
 
 
-def _record_change(article: Article, *, was_public: bool, deleted: bool = False) -> None:
+def record_change(article: Article, *, was_public: bool, deleted: bool = False) -> None:
     """Put the change in the outbox, in this transaction.
 
     A change readers cannot see (a draft's, an article in review or archived) is recorded as

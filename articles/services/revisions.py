@@ -45,7 +45,7 @@ def _snapshot_of(article: Article) -> dict[str, Any]:
     }
 
 
-def _snapshot(article_id: int) -> dict[str, Any]:
+def snapshot(article_id: int) -> dict[str, Any]:
     return _snapshot_of(_snapshot_queryset(Article.objects.filter(pk=article_id)).get())
 
 
@@ -73,7 +73,7 @@ def revision_baseline(*, article_ids: Iterable[int], by) -> int:
     return made
 
 
-def _record_revision(
+def record_revision(
     article_id: int, *, by, action: str, restored_from: int | None = None, note: str = "", data: dict | None = None
 ) -> Revision:
     """Keep what the article is now (`data`, when the caller has just taken its snapshot).
@@ -87,5 +87,5 @@ def _record_revision(
         restored_from=restored_from,
         note=note[:500],
         created_by=by,
-        data=_snapshot(article_id) if data is None else data,
+        data=snapshot(article_id) if data is None else data,
     )

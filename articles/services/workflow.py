@@ -16,9 +16,9 @@ from core.i18n import site_language
 
 from ..models import Article, Revision, StatusChange
 from ..preview import preview_links_revoke
-from .changes import _record_change
+from .changes import record_change
 from .errors import ArticleStateError
-from .revisions import _record_revision
+from .revisions import record_revision
 
 # --- transitions ------------------------------------------------------------
 
@@ -120,8 +120,8 @@ def _transition(article: Article, *, by, status: str, extra_fields: Sequence[str
     article.updated_at = timezone.now()
     article.save(update_fields=["status", "version", "updated_by", "updated_at", *extra_fields])
     article.refresh_from_db(fields=["version"])
-    _record_revision(article.pk, by=by, action=_ACTION_FOR_STATUS[status])
-    _record_change(article, was_public=was_public)
+    record_revision(article.pk, by=by, action=_ACTION_FOR_STATUS[status])
+    record_change(article, was_public=was_public)
     return article
 
 
@@ -217,9 +217,9 @@ def publish_due(*, now=None) -> list[int]:
             article.save(update_fields=fields)
             with site_language():
                 note = _("Published on schedule.")
-            _record_revision(article_id, by=None, action=Revision.Action.PUBLISHED, note=note)
+            record_revision(article_id, by=None, action=Revision.Action.PUBLISHED, note=note)
 
-            _record_change(article, was_public=False)
+            record_change(article, was_public=False)
             published.append(article_id)
     return published
 

@@ -26,9 +26,9 @@ from ..models import (
     Tag,
 )
 from ..text import clean_plain
-from .changes import _record_change
+from .changes import record_change
 from .errors import ArticleStateError, ArticleVersionConflict, SlugConflict
-from .revisions import _record_revision, _snapshot
+from .revisions import record_revision, snapshot
 from .rules import (
     _NULLABLE_FIELDS,
     ROW_FIELDS,
@@ -245,8 +245,8 @@ def article_create(
     _save_with_id_slug(article)
     StatusChange.objects.create(article=article, from_status="", to_status=article.status, by=by)
     _write_relations(article, tags=tags, bylines=bylines, body=blocks, related=related)
-    _record_revision(article.pk, by=by, action=Revision.Action.CREATED)
-    _record_change(article, was_public=False)
+    record_revision(article.pk, by=by, action=Revision.Action.CREATED)
+    record_change(article, was_public=False)
     return article
 
 
@@ -269,7 +269,7 @@ def article_update(
     if expected_version is not None and expected_version != article.version:
         raise ArticleVersionConflict(current_version=article.version)
     was_public = article.is_published
-    before, boost = _snapshot(article_id), article.search_boost
+    before, boost = snapshot(article_id), article.search_boost
     try:
         with transaction.atomic():
             after = _apply_update(article, by=by, data=data)
@@ -279,8 +279,8 @@ def article_update(
         # Saving what is already there (a form saved twice, a client retrying) is not an edit:
         # no new version, no empty revision, nothing announced.
         return Article.objects.get(pk=article_id)
-    _record_revision(article.pk, by=by, action=action, restored_from=restored_from, note=note, data=after)
-    _record_change(article, was_public=was_public)
+    record_revision(article.pk, by=by, action=action, restored_from=restored_from, note=note, data=after)
+    record_change(article, was_public=was_public)
     return article
 
 
@@ -316,14 +316,14 @@ def _apply_update(article: Article, *, by, data: dict[str, Any]) -> dict[str, An
         body=blocks,
         related=data.get("related"),
     )
-    return _snapshot(article.pk)
+    return snapshot(article.pk)
 
 
 @transaction.atomic
 def article_delete(*, article_id: int, by) -> None:
     article = Article.objects.select_for_update().get(pk=article_id)
     _ensure_can_edit(article, by)
-    _record_change(article, was_public=article.is_published, deleted=True)
+    record_change(article, was_public=article.is_published, deleted=True)
     article.delete()
 
 
@@ -343,6 +343,6 @@ def correction_add(*, article_id: int, by, text: str) -> Correction:
 
     correction = Correction.objects.create(article=article, text=text, created_by=by)
     Article.objects.filter(pk=article.pk).update(updated_at=timezone.now(), version=models.F("version") + 1)
-    _record_revision(article.pk, by=by, action=Revision.Action.CORRECTED)
-    _record_change(article, was_public=article.is_published)
+    record_revision(article.pk, by=by, action=Revision.Action.CORRECTED)
+    record_change(article, was_public=article.is_published)
     return correction

@@ -3,7 +3,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from media import services
+from media import selectors, services
 from media.models import Image, Rendition
 from media.tasks import renditions_generate_task
 from tests.media.factories import make_image
@@ -21,7 +21,7 @@ def test_task_makes_every_rendition_once_and_is_idempotent(photo_editor, media_r
     made = renditions_generate_task.apply(args=[image.pk]).get()
     again = renditions_generate_task.apply(args=[image.pk]).get()
 
-    formats = services.selectors.formats()
+    formats = selectors.formats()
     assert made == 6 * len(formats)
     assert again == 0
     image.refresh_from_db()

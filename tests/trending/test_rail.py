@@ -173,8 +173,9 @@ from django.conf import settings
 settings.TRENDING_STORE = {kind!r}
 settings.TRENDING_REDIS_PREFIX = {prefix!r}
 from trending import services
+from trending.services import refresh
 
-built = services._rail_items
+built = refresh._rail_items
 
 def build_then_stall(*args, **kwargs):
     items = built(*args, **kwargs)
@@ -182,7 +183,7 @@ def build_then_stall(*args, **kwargs):
     time.sleep(120)
     return items
 
-services._rail_items = build_then_stall
+refresh._rail_items = build_then_stall
 services.trending_refresh()
 """
 
