@@ -31,9 +31,12 @@ serve: migrate
 test: install
 	$(BIN)/python -m pytest -q
 
+# Style and types: ruff, then mypy with the Django and DRF stubs on services, selectors, tasks and
+# documents (pyproject.toml, [tool.mypy]). CI runs it before the tests.
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 bench: install
 	command -v wrk >/dev/null && command -v varnishd >/dev/null \

@@ -1,14 +1,20 @@
 """Reads of articles, each with a fixed number of queries whatever the page size."""
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Case, Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.db.models.fields.json import KT
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.sql import fetch_all
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 from .models import Article, Author, Block, Byline, EditSession, RelatedPick, Revision, StatusChange, public_articles
 from .text import html_to_text
@@ -93,7 +99,7 @@ def authors_of(article: Article) -> list[Author]:
     return list(seen.values())
 
 
-def article_list_for_editor(user) -> QuerySet[Article]:
+def article_list_for_editor(user: User) -> QuerySet[Article]:
     from core import roles
 
     queryset = (
@@ -110,7 +116,7 @@ def author_list() -> QuerySet[Author]:
     return Author.objects.select_related("affiliation", "avatar", "avatar__agency")
 
 
-def image_uses(image_ids, viewer=None) -> dict:
+def image_uses(image_ids: Iterable[int], viewer: User | AnonymousUser | None = None) -> dict:
     """Where articles use each image: body blocks, lead images, author avatars (for media.uses).
 
     Editors and photo editors (who answer for every use of a photo's rights) see every use. Anyone
@@ -136,14 +142,14 @@ def image_uses(image_ids, viewer=None) -> dict:
         public = set(Article.objects.filter(public_articles(), pk__in=ids).values_list("pk", flat=True))
     found: dict[int, list[Use]] = {}
 
-    def add(image_id, kind, kind_label, label, url, opens):
+    def add(image_id: int, kind: str, kind_label: "StrOrPromise", label: str, url: str, opens: bool) -> None:
         use = Use(kind, label, url, kind_label) if opens else hidden_use(kind, kind_label)
         found.setdefault(image_id, []).append(use)
 
     for rows, kind, kind_label in ((bodies, "article body", _("article body")), (leads, "lead image", _("lead image"))):
         for image_id, article_id, title, owner in rows:
             url = reverse("admin:articles_article_change", args=[article_id])
-            opens = sees_all or owner == viewer.pk or article_id in public
+            opens = sees_all or (viewer is not None and owner == viewer.pk) or article_id in public
             add(image_id, kind, kind_label, f"《{title}》", url, opens)
     for image_id, author_id, name in Author.objects.filter(avatar_id__in=image_ids).values_list(
         "avatar_id", "id", "name"
@@ -153,7 +159,7 @@ def image_uses(image_ids, viewer=None) -> dict:
     return found
 
 
-def images_in_public_use(image_ids) -> set[int]:
+def images_in_public_use(image_ids: Iterable[int]) -> set[int]:
     """Of `image_ids`, those readers see: on a public article (lead image or body), or an
     author's avatar (author pages are public) (for media.uses)."""
     ids = list(image_ids)
@@ -199,7 +205,7 @@ def revisions_since(*, article_id: int, version: int) -> list[Revision]:
     )
 
 
-def others_editing(*, article_id: int, user, now: datetime | None = None) -> list[EditSession]:
+def others_editing(*, article_id: int, user: User, now: datetime | None = None) -> list[EditSession]:
     """Who else has the article open: sessions the page kept alive within EDIT_SESSION_SECONDS."""
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=settings.EDIT_SESSION_SECONDS)

@@ -69,6 +69,14 @@ def _fetch_binary(connection, sql: str, params: list) -> list[tuple]:
         return cursor.fetchall()
 
 
+def aware_moment(value) -> datetime:
+    """`aware` for a column that is never NULL."""
+    moment = aware(value)
+    if moment is None:
+        raise ValueError("a timestamp was expected, not NULL")
+    return moment
+
+
 def aware(value) -> datetime | None:
     """A timestamp as the database driver returns it (SQLite: text; PostgreSQL: aware)."""
     if value is None:

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .models import Endpoint
+
+from django.contrib.auth.models import User
 from django.utils.translation import gettext as _
 
 from core import roles
+from core.models import OutboxEvent
 
 FEED, SITEMAP = "feed", "sitemap"
 
 
-def keys_consumer(event) -> None:
+def keys_consumer(event: OutboxEvent) -> None:
     """Outbox consumer: name the feeds and sitemaps a public article change reaches.
 
     Feeds carry their articles' keys and `list`, as list pages do, so an edit reaches the feeds
@@ -50,7 +57,7 @@ def _clean(url: str, events: list[str]) -> None:
         raise ValidationError(errors)
 
 
-def endpoint_create(*, by, url: str, events: list[str], active: bool = True, description: str = ""):
+def endpoint_create(*, by: User, url: str, events: list[str], active: bool = True, description: str = "") -> Endpoint:
     from .models import Endpoint
 
     roles.require_editor(by, _("Only editors manage webhooks."))
@@ -60,7 +67,7 @@ def endpoint_create(*, by, url: str, events: list[str], active: bool = True, des
     )
 
 
-def endpoint_update(*, endpoint, by, **fields):
+def endpoint_update(*, endpoint: Endpoint, by: User, **fields: Any) -> Endpoint:
     """Change url, events, active or description; turning an endpoint on clears its flags."""
     roles.require_editor(by, _("Only editors manage webhooks."))
     url = fields.get("url", endpoint.url)
@@ -76,7 +83,7 @@ def endpoint_update(*, endpoint, by, **fields):
     return endpoint
 
 
-def endpoint_rotate_secret(*, endpoint, by):
+def endpoint_rotate_secret(*, endpoint: Endpoint, by: User) -> Endpoint:
     """A new secret, shown once; the old one keeps signing beside it for WEBHOOK_ROTATION_HOURS."""
     from datetime import timedelta
 

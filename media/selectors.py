@@ -73,7 +73,7 @@ def credit(image: Image) -> dict:
     return {
         "line": image.display_credit,
         "creator": image.creator,
-        "agency": image.agency.name if image.agency_id else "",
+        "agency": image.agency.name if image.agency is not None else "",
         "copyright": image.copyright,
         "license": image.license,
     }

@@ -6,7 +6,10 @@ link, counted only, so a shared photo does not tell a writer another writer's dr
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 @dataclass(frozen=True)
@@ -16,7 +19,7 @@ class Use:
     kind: str  # for programs (the API's `uses[].kind`): "article body", "lead image", ...
     label: str
     admin_url: str
-    kind_label: str = ""  # for people: the kind in the reader's language
+    kind_label: "StrOrPromise" = ""  # for people: the kind in the reader's language
     hidden: bool = False  # the viewer may not open it: no label and no link, counted only
 
     @property
@@ -28,7 +31,7 @@ Finder = Callable[[list[int], Any], dict[int, list[Use]]]
 _finders: list[Finder] = []
 
 
-def hidden_use(kind: str, kind_label: str = "") -> Use:
+def hidden_use(kind: str, kind_label: "StrOrPromise" = "") -> Use:
     return Use(kind, "", "", kind_label, hidden=True)
 
 

@@ -10,6 +10,7 @@ from django.db import transaction
 from articles import selectors
 from articles.models import Article
 from core import metrics
+from core.models import OutboxEvent
 
 from . import text
 from .backends import Entry, get_backend
@@ -44,7 +45,7 @@ def index_articles(*, article_ids: list[int]) -> int:
     return len(articles)
 
 
-def index_consumer(event) -> None:
+def index_consumer(event: OutboxEvent) -> None:
     """Outbox consumer: every change of an article's text, any status (editors search drafts).
 
     Whether readers may see an article is read from the article at query time, so publishing,

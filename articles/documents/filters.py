@@ -3,7 +3,7 @@ generated from this filter set) and the search backend's matches for `q`."""
 
 import django_filters
 from django.conf import settings
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from django.db.models.expressions import RawSQL
 from rest_framework.exceptions import ValidationError
 
@@ -33,13 +33,13 @@ class PublicArticleFilter(django_filters.FilterSet):
         model = Article
         fields: list[str] = []
 
-    def filter_tag(self, queryset, name, value):
+    def filter_tag(self, queryset: QuerySet[Article], name: str, value: str) -> QuerySet[Article]:
         through = Article.tags.through
         return queryset.filter(Exists(through.objects.filter(article_id=OuterRef("pk"), tag__slug=value)))
 
-    def filter_author(self, queryset, name, value):
+    def filter_author(self, queryset: QuerySet[Article], name: str, value: str) -> QuerySet[Article]:
         return queryset.filter(Exists(Byline.objects.filter(article_id=OuterRef("pk"), author__slug=value)))
 
-    def filter_q(self, queryset, name, value):
+    def filter_q(self, queryset: QuerySet[Article], name: str, value: str) -> QuerySet[Article]:
         # The search backend's matches (title, summary and body; Chinese by character pairs).
         return queryset.filter(pk__in=RawSQL(*matching(value)))

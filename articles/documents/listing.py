@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
+from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connection
 from django.forms.utils import ErrorDict, ErrorList
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from django_filters.utils import translate_validation
@@ -30,7 +32,7 @@ from .filters import PublicArticleFilter, matching
 
 
 @cache
-def _form_class():
+def _form_class() -> type[forms.Form]:
     return PublicArticleFilter(queryset=Article.objects.none()).get_form_class()
 
 
@@ -60,7 +62,7 @@ class Filters:
     q: str = ""
 
     @classmethod
-    def from_query(cls, params) -> Filters:
+    def from_query(cls, params: QueryDict) -> Filters:
         """Validated by the filter set form's own fields, as the form would (same values, same
         errors: a 400 naming each bad field), without building a form on every request."""
         cleaned, errors = {}, {}

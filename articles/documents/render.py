@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import ServiceUnavailable
+from media.models import Image
 
 from .. import selectors
 from ..models import PUBLIC_STATUSES, Article, Block, Document
@@ -39,7 +40,7 @@ def join(head: bytes, view_count: int, tail: bytes) -> bytes:
     return b"".join((head, str(view_count).encode(), tail))
 
 
-def _shown_images(article: Article, related: list[Article]):
+def _shown_images(article: Article, related: list[Article]) -> list[Image]:
     images = [article.lead_image] if article.lead_image_id else []
     images += [block.image for block in article.blocks.all() if block.type == Block.Type.IMAGE and block.image_id]
     images += [item.lead_image for item in related if item.lead_image_id]
@@ -57,7 +58,7 @@ def _valid_until(article: Article, related: list[Article], now: datetime) -> dat
     return min(moments)
 
 
-def _image_keys(image) -> list[str]:
+def _image_keys(image: Image) -> list[str]:
     keys = [f"image-{image.pk}"]
     if image.agency_id:
         keys.append(f"agency-{image.agency_id}")  # the credit names the agency
@@ -70,7 +71,7 @@ def _item_keys(article: Article) -> list[str]:
     if article.section_id:
         keys.append(f"section-{article.section_id}")
     keys += sorted({f"author-{byline.author_id}" for byline in article.bylines.all()})
-    if article.lead_image_id:
+    if article.lead_image is not None:
         keys += _image_keys(article.lead_image)
     return keys
 
@@ -85,12 +86,12 @@ def _keys(article: Article, related: list[Article]) -> list[str]:
         keys.append(f"outlet-{article.source_id}")
     keys += sorted({f"outlet-{b.outlet_id}" for b in article.bylines.all() if b.outlet_id})  # 【文/outlet name】
     for block in article.blocks.all():
-        if block.type == Block.Type.IMAGE and block.image_id:
+        if block.type == Block.Type.IMAGE and block.image is not None:
             keys += _image_keys(block.image)
     for item in related:
         if item.section_id:
             keys.append(f"section-{item.section_id}")
-        if item.lead_image_id:
+        if item.lead_image is not None:
             keys += _image_keys(item.lead_image)
     return list(dict.fromkeys(keys))
 

@@ -170,7 +170,8 @@ class ArticleDetailSerializer(ArticleListItemSerializer):
     body = serializers.SerializerMethodField()
     bylines = BylineSerializer(many=True, read_only=True)
     tags = TagSerializer(many=True, read_only=True)
-    source = serializers.SerializerMethodField()
+    # The contract's field `source` (the original outlet), beside DRF's own `Field.source`.
+    source = serializers.SerializerMethodField()  # type: ignore[assignment]
     original_url = serializers.CharField(read_only=True)
     first_published_at = serializers.DateTimeField(read_only=True, allow_null=True)
     updated_at = serializers.DateTimeField(read_only=True)
@@ -192,4 +193,4 @@ class ArticleDetailSerializer(ArticleListItemSerializer):
     @extend_schema_field(RelatedArticleSerializer(many=True))
     def get_related(self, article: Article) -> list[dict]:
         related = self.context.get("related", {}).get(article.pk, [])
-        return RelatedArticleSerializer(related, many=True).data
+        return list(RelatedArticleSerializer(related, many=True).data)

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from django.db import connection
 from django.utils import timezone
 
-from core.sql import aware, fetch_all
+from core.sql import aware, aware_moment, fetch_all
 
 from .listing import Filters, public_conditions, tables
 
@@ -55,7 +55,7 @@ def sitemap_page(*, number: int, size: int, now: datetime | None = None) -> list
         f"SELECT a.id, a.slug, a.updated_at FROM {t['article']} a WHERE {where} ORDER BY a.id LIMIT %s OFFSET %s",
         [*params, size, (number - 1) * size],
     )
-    return [(r[0], r[1], aware(r[2])) for r in rows]
+    return [(r[0], r[1], aware_moment(r[2])) for r in rows]
 
 
 NEWS_HOURS = 48
@@ -73,4 +73,4 @@ def news(*, now: datetime | None = None) -> list[tuple[int, str, str, datetime]]
         f" WHERE {where} AND a.published_at >= %s ORDER BY a.published_at DESC, a.id DESC",
         [*params, since],
     )
-    return [(r[0], r[1], r[2], aware(r[3])) for r in rows]
+    return [(r[0], r[1], r[2], aware_moment(r[3])) for r in rows]

@@ -5,15 +5,19 @@ event every answer the change reaches, for the purge consumers after it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
 import orjson
 from django.db.models import Q
 from django.utils import timezone
+
+from core.models import OutboxEvent
 
 from ..models import PUBLIC_STATUSES, Article, Document
 from .render import SENTINEL, document_render, join, split
 
 
-def documents_mark_stale(*, article_ids=None, condition: Q | None = None) -> list[int]:
+def documents_mark_stale(*, article_ids: Iterable[int] | None = None, condition: Q | None = None) -> list[int]:
     """Make documents render anew on their next read (what many articles embed changed);
     returns the ids of the articles whose documents these are."""
     documents = Document.objects.all()
@@ -53,7 +57,7 @@ def documents_drop_related(*, article_id: int) -> list[int]:
     return patched
 
 
-def documents_consumer(event) -> None:
+def documents_consumer(event: OutboxEvent) -> None:
     """Outbox consumer: keep documents in step with every public change, and name on the event
     every answer the change reaches (the purge consumers after this one act on those keys).
 
@@ -96,7 +100,9 @@ def documents_consumer(event) -> None:
     event.keys = sorted(keys)
 
 
-def documents_rebuild(*, article_ids=None, progress=None) -> int:
+def documents_rebuild(
+    *, article_ids: Iterable[int] | None = None, progress: Callable[[int, int], None] | None = None
+) -> int:
     """Render every public or scheduled article's document (upgrades, bulk imports), in id order."""
     rows = Article.objects.filter(status__in=PUBLIC_STATUSES)
     if article_ids is not None:

@@ -53,7 +53,7 @@ def _listed_in(article: Article) -> dict[str, list[str]]:
     """The lists the article is on (section, tags, authors by slug), for CDNs purged by URL: read
     here, as a deleted article's row is gone by the time its purge is sent."""
     return {
-        "section": [article.section.slug] if article.section_id else [],
+        "section": [article.section.slug] if article.section is not None else [],
         "tag": list(article.tags.values_list("slug", flat=True)),
         "author": list(article.bylines.values_list("author__slug", flat=True)),
     }

@@ -3,14 +3,16 @@
 from collections.abc import Iterable
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import models
+from django.db.models import QuerySet
 
 from ..models import Article, Block, Byline, RelatedPick, Revision
 
 # --- revisions --------------------------------------------------------------
 
 
-def _snapshot_queryset(queryset):
+def _snapshot_queryset(queryset: QuerySet[Article]) -> QuerySet[Article]:
     return queryset.select_related("section", "source").prefetch_related(
         "tags",
         models.Prefetch("bylines", queryset=Byline.objects.select_related("author").order_by("position", "id")),
@@ -27,9 +29,9 @@ def _snapshot_of(article: Article) -> dict[str, Any]:
         "slug": article.slug,
         "summary": article.summary,
         "derived_summary": article.derived_summary,
-        "section": {"id": article.section_id, "name": article.section.name} if article.section_id else None,
+        "section": {"id": article.section_id, "name": article.section.name} if article.section is not None else None,
         "tags": [{"id": t.pk, "name": t.name} for t in sorted(article.tags.all(), key=lambda t: (t.name, t.pk))],
-        "source": {"id": article.source_id, "name": article.source.name} if article.source_id else None,
+        "source": {"id": article.source_id, "name": article.source.name} if article.source is not None else None,
         "original_url": article.original_url,
         "lead_image": article.lead_image_id,
         "lead_image_caption": article.lead_image_caption,
@@ -49,7 +51,7 @@ def snapshot(article_id: int) -> dict[str, Any]:
     return _snapshot_of(_snapshot_queryset(Article.objects.filter(pk=article_id)).get())
 
 
-def revision_baseline(*, article_ids: Iterable[int], by) -> int:
+def revision_baseline(*, article_ids: Iterable[int], by: User) -> int:
     """Keep a first revision for articles written in bulk (demo content, imports) that have none."""
     ids = list(article_ids)
     have = set(Revision.objects.filter(article_id__in=ids).values_list("article_id", flat=True).distinct())
@@ -74,7 +76,13 @@ def revision_baseline(*, article_ids: Iterable[int], by) -> int:
 
 
 def record_revision(
-    article_id: int, *, by, action: str, restored_from: int | None = None, note: str = "", data: dict | None = None
+    article_id: int,
+    *,
+    by: User | None,
+    action: str,
+    restored_from: int | None = None,
+    note: str = "",
+    data: dict | None = None,
 ) -> Revision:
     """Keep what the article is now (`data`, when the caller has just taken its snapshot).
     Callers hold the article's row lock, so numbers don't collide."""

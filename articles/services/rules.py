@@ -6,10 +6,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 
 from core import roles
+from media.models import Image
 
 from ..models import Article, Block
 from ..text import clean_plain, cut, html_to_text, sanitize_inline_html, slug_from_title
@@ -48,12 +50,12 @@ _NULLABLE_FIELDS = ("section", "source", "lead_image")
 # --- rights -----------------------------------------------------------------
 
 
-def _ensure_can_create(by) -> None:
+def _ensure_can_create(by: User) -> None:
     if not roles.is_writer(by):
         raise PermissionDenied(_("Only writers and editors can create articles."))
 
 
-def _ensure_can_edit(article: Article, by) -> None:
+def _ensure_can_edit(article: Article, by: User) -> None:
     if roles.is_editor(by):
         return
     if roles.is_writer(by) and article.created_by_id == by.pk and article.status == Article.Status.DRAFT:
@@ -65,7 +67,7 @@ def _ensure_can_edit(article: Article, by) -> None:
 EDITOR_ONLY_FIELDS = ("slug", "search_boost")
 
 
-def _ensure_may_set(by, data: dict[str, Any], article: Article | None = None) -> None:
+def _ensure_may_set(by: User, data: dict[str, Any], article: Article | None = None) -> None:
     """A writer sending an editor-only field with a value other than the one in place (none, on a
     new draft) is refused, naming the fields: nothing is saved."""
     if roles.is_editor(by):
@@ -85,7 +87,10 @@ def _ensure_may_set(by, data: dict[str, Any], article: Article | None = None) ->
 
 def _unique_slug(base: str, *, exclude_pk: int | None) -> str:
     max_length = settings.ARTICLE_SLUG_MAX_CHARS
-    taken = set(Article.objects.filter(slug__startswith=base).exclude(pk=exclude_pk).values_list("slug", flat=True))
+    rows = Article.objects.filter(slug__startswith=base)
+    if exclude_pk is not None:
+        rows = rows.exclude(pk=exclude_pk)
+    taken = set(rows.values_list("slug", flat=True))
     if base not in taken:
         return base
     number = 2
@@ -222,6 +227,6 @@ def _assign_slug(article: Article, *, requested: str | None, title_changed: bool
     article.slug = _unique_slug(base, exclude_pk=article.pk) if base else ""
 
 
-def clean_block_for_admin(*, type: str, text: str, attribution: str, image=None) -> BlockInput:
+def clean_block_for_admin(*, type: str, text: str, attribution: str, image: Image | None = None) -> BlockInput:
     """Sanitise one block typed in the admin, with the API's rules."""
     return _clean_blocks([BlockInput(type=type, text=text, attribution=attribution, image=image)])[0]

@@ -3,6 +3,7 @@
 from datetime import timedelta
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from ..models import EditSession
@@ -10,7 +11,7 @@ from ..models import EditSession
 # --- who has an article open (admin soft lock) --------------------------------
 
 
-def edit_session_touch(*, article_id: int, user, opened_version: int | None = None) -> None:
+def edit_session_touch(*, article_id: int, user: User, opened_version: int | None = None) -> None:
     """Say `user` has the article open now; `opened_version` is given when the page is (re)loaded."""
     now = timezone.now()
     defaults: dict[str, Any] = {"seen_at": now}
@@ -21,5 +22,5 @@ def edit_session_touch(*, article_id: int, user, opened_version: int | None = No
     EditSession.objects.filter(seen_at__lt=now - timedelta(days=1)).delete()
 
 
-def edit_session_leave(*, article_id: int, user) -> None:
+def edit_session_leave(*, article_id: int, user: User) -> None:
     EditSession.objects.filter(article_id=article_id, user=user).delete()

@@ -1,5 +1,8 @@
 """Sections, tags, authors and outlets: the names articles are filed and credited under."""
 
+from typing import Any
+
+from django.contrib.auth.models import User
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -15,8 +18,10 @@ from .errors import InUse
 def taxonomy_slug(instance: models.Model, *, source: str) -> str:
     """A unique slug for an author, section, tag or outlet, from its name."""
     model = type(instance)
-    max_length = model._meta.get_field("slug").max_length
-    base = slug_from_title(source, max_length) or model._meta.model_name
+    field = model._meta.get_field("slug")
+    assert isinstance(field, models.SlugField) and field.max_length is not None
+    max_length = field.max_length
+    base = slug_from_title(source, max_length) or str(model._meta.model_name)
     taken = set(
         model._default_manager.filter(slug__startswith=base).exclude(pk=instance.pk).values_list("slug", flat=True)
     )
@@ -28,7 +33,7 @@ def taxonomy_slug(instance: models.Model, *, source: str) -> str:
 
 
 @transaction.atomic
-def taxonomy_save(*, instance: models.Model, by) -> models.Model:
+def taxonomy_save(*, instance: Any, by: User) -> models.Model:
     """Save an author, section, tag or outlet; public responses show them, so purge."""
     roles.require_editor(by, _("Only editors can change sections, tags, authors and outlets."))
     if not getattr(instance, "slug", ""):
@@ -51,7 +56,7 @@ def _record_taxonomy(instance: models.Model, action: str) -> None:
 
 
 @transaction.atomic
-def taxonomy_delete(*, instance: models.Model, by) -> None:
+def taxonomy_delete(*, instance: models.Model, by: User) -> None:
     roles.require_editor(by, _("Only editors can change sections, tags, authors and outlets."))
     pk = instance.pk
     try:

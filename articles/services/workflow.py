@@ -2,9 +2,10 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
@@ -69,20 +70,20 @@ _EDITORS_ONLY = {
 }
 
 
-def _may_move(transition: Transition, article: Article, by) -> bool:
+def _may_move(transition: Transition, article: Article, by: User) -> bool:
     if roles.is_editor(by):
         return True
     # A writer moves only their own articles, and only where the table lets writers.
     return not transition.editors_only and roles.is_writer(by) and article.created_by_id == by.pk
 
 
-def transition_allowed(name: str, article: Article, by) -> bool:
+def transition_allowed(name: str, article: Article, by: User) -> bool:
     """Whether `by` may make this move now (what the admin's buttons show)."""
     transition = TRANSITIONS[name]
     return _may_move(transition, article, by) and transition.allows(article)
 
 
-def _check_mover(name: str, article: Article, by) -> None:
+def _check_mover(name: str, article: Article, by: User) -> None:
     transition = TRANSITIONS[name]
     if not _may_move(transition, article, by):
         if transition.editors_only:
@@ -90,7 +91,7 @@ def _check_mover(name: str, article: Article, by) -> None:
         raise PermissionDenied(_("Writers can move only their own articles."))
 
 
-def _check_transition(name: str, article: Article, by) -> Transition:
+def _check_transition(name: str, article: Article, by: User) -> Transition:
     """Who first (PermissionDenied, 403), then the state (ArticleStateError, 409)."""
     transition = TRANSITIONS[name]
     _check_mover(name, article, by)
@@ -102,7 +103,7 @@ def _check_transition(name: str, article: Article, by) -> Transition:
     return transition
 
 
-_ACTION_FOR_STATUS = {
+_ACTION_FOR_STATUS: dict[str, str] = {
     Article.Status.REVIEW: Revision.Action.SUBMITTED,
     Article.Status.PUBLISHED: Revision.Action.PUBLISHED,
     Article.Status.SCHEDULED: Revision.Action.SCHEDULED,
@@ -111,7 +112,7 @@ _ACTION_FOR_STATUS = {
 }
 
 
-def _transition(article: Article, *, by, status: str, extra_fields: Sequence[str] = ()) -> Article:
+def _transition(article: Article, *, by: User, status: str, extra_fields: Sequence[str] = ()) -> Article:
     was_public = article.is_published
     StatusChange.objects.create(article=article, from_status=article.status, to_status=status, by=by)
     article.status = status
@@ -126,14 +127,14 @@ def _transition(article: Article, *, by, status: str, extra_fields: Sequence[str
 
 
 @transaction.atomic
-def article_submit(*, article_id: int, by) -> Article:
+def article_submit(*, article_id: int, by: User) -> Article:
     """A writer hands a draft to the editors."""
     article = Article.objects.select_for_update().get(pk=article_id)
     return _transition(article, by=by, status=_check_transition("submit", article, by).target)
 
 
 @transaction.atomic
-def article_publish(*, article_id: int, by) -> Article:
+def article_publish(*, article_id: int, by: User) -> Article:
     """Publish now. Derived work is announced only once the commit succeeds."""
     article = Article.objects.select_for_update().get(pk=article_id)
     _check_transition("publish", article, by)
@@ -146,7 +147,7 @@ def article_publish(*, article_id: int, by) -> Article:
     )
 
 
-def schedule_time_check(at) -> None:
+def schedule_time_check(at: datetime | None) -> None:
     """A schedule is a time in the future, and not so far that it is surely a typo of the year."""
     now = timezone.now()
     if at is None or at <= now:
@@ -165,7 +166,7 @@ def schedule_time_check(at) -> None:
 
 
 @transaction.atomic
-def article_schedule(*, article_id: int, by, at) -> Article:
+def article_schedule(*, article_id: int, by: User, at: datetime) -> Article:
     """Publish at `at`, to the second: public reads treat a passed schedule as published, so
     nothing waits for a worker; `publish_due` then flips the state and runs the effects once."""
     article = Article.objects.select_for_update().get(pk=article_id)
@@ -177,7 +178,7 @@ def article_schedule(*, article_id: int, by, at) -> Article:
 
 
 @transaction.atomic
-def article_unschedule(*, article_id: int, by) -> Article:
+def article_unschedule(*, article_id: int, by: User) -> Article:
     """Cancel a schedule that has not gone out: the article is a draft again."""
     article = Article.objects.select_for_update().get(pk=article_id)
     _check_transition("unschedule", article, by)
@@ -185,7 +186,7 @@ def article_unschedule(*, article_id: int, by) -> Article:
     return _transition(article, by=by, status=Article.Status.DRAFT, extra_fields=["published_at"])
 
 
-def publish_due(*, now=None) -> list[int]:
+def publish_due(*, now: datetime | None = None) -> list[int]:
     """Flip every scheduled article whose time has come to published, each exactly once.
 
     Each row is locked and its state checked again inside its own transaction, so two
@@ -225,7 +226,7 @@ def publish_due(*, now=None) -> list[int]:
 
 
 @transaction.atomic
-def article_unpublish(*, article_id: int, by) -> Article:
+def article_unpublish(*, article_id: int, by: User) -> Article:
     """Take a published article down; it is kept as archived."""
     article = Article.objects.select_for_update().get(pk=article_id)
     article = _transition(article, by=by, status=_check_transition("unpublish", article, by).target)

@@ -4,6 +4,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
@@ -11,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from core import roles
 from core.i18n import site_language
+from media.models import Image
 
 from ..models import (
     Article,
@@ -49,7 +51,7 @@ def _restorable(data: dict[str, Any], article: Article) -> tuple[dict[str, Any],
     image_model = Article._meta.get_field("lead_image").related_model
     gone: list[str] = []
 
-    def existing(model, ids) -> dict[int, Any]:
+    def existing(model: Any, ids: Iterable[int | None]) -> dict[int, Any]:
         return model._default_manager.in_bulk([i for i in ids if i is not None])
 
     out: dict[str, Any] = {
@@ -110,7 +112,7 @@ def _restorable(data: dict[str, Any], article: Article) -> tuple[dict[str, Any],
 
 
 @transaction.atomic
-def article_restore(*, article_id: int, number: int, by, expected_version: int | None = None) -> Article:
+def article_restore(*, article_id: int, number: int, by: User, expected_version: int | None = None) -> Article:
     """Make revision `number` the article's content again, as a new revision.
 
     The workflow state, times and corrections stay as they are: restoring brings back
@@ -171,7 +173,7 @@ def _write_relations(
             for index, b in enumerate(body)
         )
     if related is not None:
-        picks = []
+        picks: list[Article] = []
         for item in related:
             if item.pk == article.pk:
                 raise ValidationError({"related": [_("An article cannot be related to itself.")]})
@@ -208,14 +210,14 @@ def _save_with_id_slug(article: Article) -> None:
 @transaction.atomic
 def article_create(
     *,
-    by,
+    by: User,
     title: str,
     slug: str = "",
     summary: str = "",
-    section=None,
-    source=None,
+    section: Section | None = None,
+    source: Outlet | None = None,
     original_url: str = "",
-    lead_image=None,
+    lead_image: Image | None = None,
     lead_image_caption: str = "",
     search_boost: int = 0,
     tags: Iterable = (),
@@ -254,7 +256,7 @@ def article_create(
 def article_update(
     *,
     article_id: int,
-    by,
+    by: User,
     expected_version: int | None,
     data: dict[str, Any],
     action: str = Revision.Action.EDITED,
@@ -288,7 +290,7 @@ class _Unchanged(Exception):
     """Raised inside `article_update`'s savepoint to undo a save that changed nothing."""
 
 
-def _apply_update(article: Article, *, by, data: dict[str, Any]) -> dict[str, Any]:
+def _apply_update(article: Article, *, by: User, data: dict[str, Any]) -> dict[str, Any]:
     """Write `data` over the locked article and its relations; its snapshot afterwards."""
     old_title = article.title
     for field in ROW_FIELDS:
@@ -320,7 +322,7 @@ def _apply_update(article: Article, *, by, data: dict[str, Any]) -> dict[str, An
 
 
 @transaction.atomic
-def article_delete(*, article_id: int, by) -> None:
+def article_delete(*, article_id: int, by: User) -> None:
     article = Article.objects.select_for_update().get(pk=article_id)
     _ensure_can_edit(article, by)
     record_change(article, was_public=article.is_published, deleted=True)
@@ -328,7 +330,7 @@ def article_delete(*, article_id: int, by) -> None:
 
 
 @transaction.atomic
-def correction_add(*, article_id: int, by, text: str) -> Correction:
+def correction_add(*, article_id: int, by: User, text: str) -> Correction:
     article = Article.objects.select_for_update().get(pk=article_id)
     roles.require_editor(by, _("Only editors can add corrections."))
     if not article.is_published:

@@ -2,6 +2,7 @@
 
 import logging
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -18,7 +19,7 @@ class AgencyInUse(Exception):
 
 
 @transaction.atomic
-def agency_save(*, agency: Agency, by) -> Agency:
+def agency_save(*, agency: Agency, by: User) -> Agency:
     roles.require_photo_editor(by, _("Only photo editors and editors can change agencies."))
     agency.full_clean()
     agency.save()
@@ -27,7 +28,7 @@ def agency_save(*, agency: Agency, by) -> Agency:
 
 
 @transaction.atomic
-def agency_delete(*, agency: Agency, by) -> None:
+def agency_delete(*, agency: Agency, by: User) -> None:
     roles.require_photo_editor(by, _("Only photo editors and editors can change agencies."))
     count = agency.images.count()
     if count:

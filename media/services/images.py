@@ -3,10 +3,13 @@
 import hashlib
 import logging
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -57,12 +60,12 @@ EDITABLE = (
 )
 
 
-def _ensure_can_upload(by) -> None:
+def _ensure_can_upload(by: User) -> None:
     if not roles.is_staff_member(by):
         raise PermissionDenied(_("Only newsroom members can upload photos."))
 
 
-def image_read_upload(upload) -> tuple[bytes, imaging.Probe]:
+def image_read_upload(upload: UploadedFile) -> tuple[bytes, imaging.Probe]:
     """Read and check an uploaded file; refuses with ImageRejected (413, 415 or 400)."""
     size = getattr(upload, "size", None)
     if size is not None and size > settings.MEDIA_MAX_BYTES:
@@ -85,7 +88,7 @@ def _validate(image: Image) -> None:
     image.full_clean(exclude=["file", "sha256", "format", "width", "height", "bytes"])
 
 
-def image_create(*, data: bytes, probe: imaging.Probe, by, **fields: Any) -> tuple[Image, bool]:
+def image_create(*, data: bytes, probe: imaging.Probe, by: User, **fields: Any) -> tuple[Image, bool]:
     """Store a checked upload. The same bytes twice give the same image: (image, created)."""
     _ensure_can_upload(by)
     photographer = fields.pop("creator_author", None)
@@ -99,7 +102,7 @@ def image_create(*, data: bytes, probe: imaging.Probe, by, **fields: Any) -> tup
     # The file's own IPTC/XMP/EXIF credits fill what the uploader left blank.
     for name in ("creator", "credit_line", "copyright", "caption", "usage_terms"):
         if not fields.get(name) and probe.metadata.get(name):
-            fields[name] = probe.metadata[name][: Image._meta.get_field(name).max_length or 1000]
+            fields[name] = probe.metadata[name][: getattr(Image._meta.get_field(name), "max_length", None) or 1000]
     if not fields.get("license"):
         # An agency's photo takes the agency's licence unless the uploader chose one.
         agency = fields.get("agency")
@@ -139,7 +142,7 @@ def image_create(*, data: bytes, probe: imaging.Probe, by, **fields: Any) -> tup
 
 
 @transaction.atomic
-def image_update(*, image_id: int, by, data: dict[str, Any]) -> Image:
+def image_update(*, image_id: int, by: User, data: dict[str, Any]) -> Image:
     """Change credits, rights, captions or the focal point; crops follow a new focal point."""
     roles.require_photo_editor(by, _("Only photo editors and editors can change credits and rights."))
     image = Image.objects.select_for_update().get(pk=image_id)
@@ -166,7 +169,7 @@ def image_update(*, image_id: int, by, data: dict[str, Any]) -> Image:
 
 
 @transaction.atomic
-def image_delete(*, image_id: int, by) -> None:
+def image_delete(*, image_id: int, by: User) -> None:
     """Delete an unused image and its files; an image in use is refused with its uses."""
     roles.require_photo_editor(by, _("Only photo editors and editors can delete photos."))
     image = Image.objects.select_for_update().get(pk=image_id)
@@ -189,7 +192,7 @@ def images_sweep_expired(*, now: datetime | None = None) -> int:
             Rendition.objects.filter(pk__in=[r.pk for r in renditions]).delete()
             Image.objects.filter(pk=image.pk).update(renditions_ready=False)
             names = [r.file for r in renditions]
-            announce.run_after_commit(lambda names=names: delete_files(names))
+            announce.run_after_commit(partial(delete_files, names))
             record_image(image.pk, "rights_expired")
     if expired:
         logger.info("removed renditions of %d image(s) whose rights expired", len(expired))

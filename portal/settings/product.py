@@ -1,6 +1,8 @@
 """The product's own knobs: photos and renditions, the trending rail, the API's caches, articles,
 feeds and sitemaps, webhooks, the change stream and CDN purges; all from the environment."""
 
+from typing import TypedDict
+
 from .base import PUBLIC_BASE_URL, REDIS_URL, env
 
 # Photos: uploads above these are refused (413) before any pixel is decoded.
@@ -37,7 +39,17 @@ TRENDING_DEDUPE_SECONDS = env.int("TRENDING_DEDUPE_SECONDS", default=30 * 60)
 # never past its second; a publication clears it at once).
 TRENDING_INELIGIBLE_SECONDS = env.float("TRENDING_INELIGIBLE_SECONDS", default=5.0)
 TRENDING_MAX_BATCH = 100
-TRENDING_RAILS = {
+
+
+class RailConfig(TypedDict):
+    """A rail: how it ranks (`decayed` or `views_24h`), how old its articles may be, how long it is."""
+
+    kind: str
+    max_age_hours: int
+    size: int
+
+
+TRENDING_RAILS: dict[str, RailConfig] = {
     "now": {"kind": "decayed", "max_age_hours": 72, "size": 20},
     "today": {"kind": "views_24h", "max_age_hours": 72, "size": 20},
 }

@@ -1,14 +1,16 @@
 """What editors do to the rails: pins and exclusions, each followed by a refresh."""
 
 import logging
+from datetime import datetime
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from articles.models import Article
+from articles.models import Article, Section
 from core import announce, outbox, roles
 
 from ..models import Exclusion, Pin
@@ -23,7 +25,15 @@ def _refresh_soon() -> None:
 
 
 @transaction.atomic
-def pin_create(*, article: Article, rail: str, position: int, by, section=None, until=None) -> Pin:
+def pin_create(
+    *,
+    article: Article,
+    rail: str,
+    position: int,
+    by: User,
+    section: Section | None = None,
+    until: datetime | None = None,
+) -> Pin:
     """Hold `article` at `position`; a pin already there, or of the same article, is replaced."""
     roles.require_editor(by, _("Only editors can change the trending rails."))
     config = settings.TRENDING_RAILS.get(rail)
@@ -46,14 +56,14 @@ def pin_create(*, article: Article, rail: str, position: int, by, section=None, 
 
 
 @transaction.atomic
-def pin_delete(*, pin: Pin, by) -> None:
+def pin_delete(*, pin: Pin, by: User) -> None:
     roles.require_editor(by, _("Only editors can change the trending rails."))
     pin.delete()
     _refresh_soon()
 
 
 @transaction.atomic
-def exclusion_create(*, article: Article, by, until=None, reason: str = "") -> Exclusion:
+def exclusion_create(*, article: Article, by: User, until: datetime | None = None, reason: str = "") -> Exclusion:
     roles.require_editor(by, _("Only editors can change the trending rails."))
     if until is not None and until <= timezone.now():
         raise ValidationError({"until": [_("The end time must be in the future.")]})
@@ -68,7 +78,7 @@ def exclusion_create(*, article: Article, by, until=None, reason: str = "") -> E
 
 
 @transaction.atomic
-def exclusion_delete(*, exclusion: Exclusion, by) -> None:
+def exclusion_delete(*, exclusion: Exclusion, by: User) -> None:
     roles.require_editor(by, _("Only editors can change the trending rails."))
     exclusion.delete()
     _refresh_soon()

@@ -5,6 +5,7 @@ import logging
 from django.core.cache import cache
 
 from articles.models import Article
+from core.models import OutboxEvent
 
 from ..stores import StoreUnavailable, get_store
 
@@ -31,7 +32,7 @@ def eligibility_update(*, article_id: int) -> None:
         _forget_quietly(ELIGIBLE_SYNCED)
 
 
-def eligibility_consumer(event) -> None:
+def eligibility_consumer(event: OutboxEvent) -> None:
     """Outbox consumer: an article's publication, change or removal reaches the store."""
     if event.type.startswith("article.") and event.type != "article.edited":
         eligibility_update(article_id=int(event.data["id"]))

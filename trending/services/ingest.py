@@ -75,7 +75,8 @@ def events_record(
             continue
         article, kind = raw.get("article"), raw.get("type", "view")
         visitor = raw.get("visitor")
-        agent = raw.get("user_agent") if isinstance(raw.get("user_agent"), str) else user_agent
+        sent_agent = raw.get("user_agent")
+        agent: str = sent_agent if isinstance(sent_agent, str) else user_agent
         if (
             not isinstance(article, int)
             or isinstance(article, bool)

@@ -40,7 +40,7 @@ def _item(rank: int, article: Article, score: float, pinned: bool) -> dict:
             "id": article.pk,
             "slug": article.slug,
             "title": article.title,
-            "section": {"slug": article.section.slug, "name": article.section.name} if article.section_id else None,
+            "section": {"slug": article.section.slug, "name": article.section.name} if article.section else None,
             "published_at": timezone.localtime(article.published_at).isoformat(),
         },
         "short_title": cut(article.title, settings.TRENDING_TITLE_CHARS, marker=marker, by_width=by_width),
@@ -111,7 +111,9 @@ def _refresh(now: datetime) -> dict[str, int]:
     built = 0
     for rail, config, section, ranked, rail_pins in plans:
         young = {
-            aid: a for aid, a in articles.items() if a.published_at >= now - timedelta(hours=config["max_age_hours"])
+            aid: a
+            for aid, a in articles.items()
+            if a.published_at is not None and a.published_at >= now - timedelta(hours=config["max_age_hours"])
         }
         items = _rail_items(ranked, rail_pins, young, excluded, config["size"])
         slug = section.slug if section else ""
