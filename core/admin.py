@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import outbox
-from .models import ConsumerWork, OutboxEvent, PendingPurge
+from .models import ConsumerWork, OutboxEvent
 
 
 class StateFilter(admin.SimpleListFilter):
@@ -163,19 +163,3 @@ class ConsumerWorkAdmin(ReadOnly):
         if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
             back = reverse("admin:core_consumerwork_changelist")
         return HttpResponseRedirect(back)
-
-
-@admin.register(PendingPurge)
-class PendingPurgeAdmin(admin.ModelAdmin):
-    """What the CDN has yet to drop; a key failing again and again shows its error here."""
-
-    list_display = ["key", "queued_at", "attempts", "next_attempt_at", "last_error"]
-    search_fields = ["key", "last_error"]
-    readonly_fields = [f.name for f in PendingPurge._meta.fields]
-    list_per_page = 100
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

@@ -288,7 +288,7 @@ def lookup(request: HttpRequest, keys: Iterable[str], *, admit_after: int = 1) -
     age, remembered = _Local.entries.get_with_age(key)
     local = remembered[0] if remembered is not None else None
     # A CDN's fetch (RFC 8586 `CDN-Loop`) follows a purge: it asks the shared cache, which knows
-    # of the change, not this process's memory, which may not yet (see core.purge.settle_seconds).
+    # of the change, not this process's memory, which may not yet (see distribution.purge.queue.settle_seconds).
     # The age is since the copy was built or last confirmed by the shared cache; serving it from
     # here never resets it.
     trusted_local = min(settings.API_LOCAL_CACHE_SECONDS, settings.API_LOCAL_MAX_AGE)

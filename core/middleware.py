@@ -2,7 +2,6 @@
 database that is down."""
 
 import logging
-import re
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
@@ -205,30 +204,3 @@ def drop_broken_connection() -> None:
 
     if not connection.in_atomic_block:
         connection.close_if_unusable_or_obsolete()
-
-
-class UnlistedMaxAgeMiddleware:
-    """Under a CDN purged by URL, an answer the purge cannot name (search, a query string no list
-    of URLs holds) is kept by the CDN for `PURGE_UNLISTED_MAX_AGE` seconds at most, so no
-    change stays behind it longer than that."""
-
-    _MAX_AGE = re.compile(r"max-age=(\d+)")
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        response = self.get_response(request)
-        if "Surrogate-Control" not in response:
-            return response
-        from . import purge
-
-        cap = purge.backend().unlisted_max_age(request.path, dict(request.GET.lists()))
-        if cap is None:
-            return response
-        for header in ("Surrogate-Control", "CDN-Cache-Control"):
-            if header in response:
-                response[header] = self._MAX_AGE.sub(
-                    lambda found: f"max-age={min(int(found.group(1)), cap)}", response[header]
-                )
-        return response

@@ -46,26 +46,6 @@ class OutboxEvent(models.Model):
         return self.done_at is not None
 
 
-class PendingPurge(models.Model):
-    """A surrogate key waiting to be purged from the CDN: changes add keys (one row per key, so a
-    burst of edits purges each key once), a worker sends them in batches after a short window.
-    `queued_at` moves on every new change, so a key changed again while it was being sent stays."""
-
-    key = models.CharField(_("key"), max_length=500, unique=True)
-    queued_at = models.DateTimeField(_("queued at"), default=timezone.now)
-    attempts = models.PositiveIntegerField(_("attempts"), default=0)
-    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
-    last_error = models.CharField(_("last error"), max_length=500, blank=True)
-
-    class Meta:
-        ordering = ["next_attempt_at"]
-        verbose_name = _("pending CDN purge")
-        verbose_name_plural = _("pending CDN purges")
-
-    def __str__(self) -> str:
-        return self.key
-
-
 class ConsumerWork(models.Model):
     """One consumer's work on one event, from the event's commit until the consumer has done it.
 

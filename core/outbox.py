@@ -85,6 +85,20 @@ def register(name: str, handle: Handler, *, order: int = FIRST, **options) -> No
     _consumers[name] = Consumer(name, handle, order, **options)
 
 
+# Queues the relay loop also sends (the CDN purge queue): what sends the due items, and in how
+# many seconds the next one is due. Apps above register theirs in ready().
+_queues: dict[str, tuple[Callable[[], object], Callable[[], float]]] = {}
+
+
+def register_queue(name: str, send: Callable[[], object], due_in: Callable[[], float]) -> None:
+    """A queue the relay loop (`manage.py outbox_relay`) sends when due, beside the events."""
+    _queues[name] = (send, due_in)
+
+
+def queues() -> dict[str, tuple[Callable[[], object], Callable[[], float]]]:
+    return dict(_queues)
+
+
 def unregister(name: str) -> None:
     _consumers.pop(name, None)
 

@@ -14,11 +14,3 @@ def outbox_relay_task() -> int:
 @shared_task(ignore_result=True)
 def outbox_prune_task() -> int:
     return outbox.prune()
-
-
-@shared_task(ignore_result=True, time_limit=120, soft_time_limit=100)
-def purge_flush_task() -> int:
-    """Send queued CDN purges: after each change's short window, and by beat every 10 s (retries)."""
-    from . import purge
-
-    return purge.flush()

@@ -18,7 +18,7 @@ from core import roles
 
 from . import delivery as deliveries
 from . import services
-from .models import EVENT_TYPES, Attempt, Delivery, Endpoint
+from .models import EVENT_TYPES, Attempt, Delivery, Endpoint, PendingPurge
 
 
 class EndpointForm(forms.ModelForm):
@@ -32,12 +32,12 @@ class EndpointForm(forms.ModelForm):
         fields = ["url", "description", "events", "active"]
 
     def clean_url(self):
-        from . import webhooks
+        from . import outbound
 
         url = self.cleaned_data["url"]
         try:
-            webhooks.check_destination(url)
-        except webhooks.AddressRefused as error:
+            outbound.check_destination(url)
+        except outbound.AddressRefused as error:
             raise ValidationError(str(error)) from error
         return url
 
@@ -195,3 +195,19 @@ class DeliveryAdmin(_EditorsOnly, admin.ModelAdmin):
             for found in queryset:
                 deliveries.replay(found)
         self.message_user(request, _("%(count)d deliveries queued.") % {"count": queryset.count()}, messages.SUCCESS)
+
+
+@admin.register(PendingPurge)
+class PendingPurgeAdmin(admin.ModelAdmin):
+    """What the CDN has yet to drop; a key failing again and again shows its error here."""
+
+    list_display = ["key", "queued_at", "attempts", "next_attempt_at", "last_error"]
+    search_fields = ["key", "last_error"]
+    readonly_fields = [f.name for f in PendingPurge._meta.fields]
+    list_per_page = 100
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

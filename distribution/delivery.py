@@ -28,7 +28,7 @@ from core import announce, metrics
 from core.i18n import site_language
 from core.models import OutboxEvent
 
-from . import selectors, webhooks
+from . import outbound, selectors, webhooks
 from .models import EVENT_TYPES, Attempt, Delivery, Endpoint
 
 logger = logging.getLogger(__name__)
@@ -157,16 +157,16 @@ def _in_order(delivery: Delivery, now: datetime) -> bool:
     return True
 
 
-def _send(delivery: Delivery) -> tuple[webhooks.Result, datetime]:
+def _send(delivery: Delivery) -> tuple[outbound.Result, datetime]:
     started = timezone.now()
     body = bytes(delivery.payload)
     sent = webhooks.headers(
         delivery.endpoint.secrets_in_use(started), delivery.message_id, int(started.timestamp()), body
     )
-    return webhooks.post(delivery.endpoint.url, body, sent), started
+    return outbound.post(delivery.endpoint.url, body, sent), started
 
 
-def _next_wait(attempts: int, result: webhooks.Result) -> timedelta | None:
+def _next_wait(attempts: int, result: outbound.Result) -> timedelta | None:
     """How long until the next attempt, or None when that was the last."""
     if attempts >= attempts_allowed():
         return None
@@ -176,7 +176,7 @@ def _next_wait(attempts: int, result: webhooks.Result) -> timedelta | None:
     return timedelta(seconds=wait_for * random.uniform(0.8, 1.2))
 
 
-def record(delivery: Delivery, result: webhooks.Result, started: datetime) -> None:
+def record(delivery: Delivery, result: outbound.Result, started: datetime) -> None:
     """Write one attempt and what follows from it: done, the next try, or the endpoint flagged."""
     now = timezone.now()
     with transaction.atomic():

@@ -123,3 +123,24 @@ class Attempt(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.number} {self.response_code or self.error}"
+
+
+class PendingPurge(models.Model):
+    """A surrogate key waiting to be purged from the CDN: changes add keys (one row per key, so a
+    burst of edits purges each key once), a worker sends them in batches after a short window.
+    `queued_at` moves on every new change, so a key changed again while it was being sent stays."""
+
+    key = models.CharField(_("key"), max_length=500, unique=True)
+    queued_at = models.DateTimeField(_("queued at"), default=timezone.now)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+
+    class Meta:
+        db_table = "core_pendingpurge"  # made by core before the queue moved here (migration 0004)
+        ordering = ["next_attempt_at"]
+        verbose_name = _("pending CDN purge")
+        verbose_name_plural = _("pending CDN purges")
+
+    def __str__(self) -> str:
+        return self.key

@@ -39,13 +39,13 @@ def keys_consumer(event: OutboxEvent) -> None:
 def _clean(url: str, events: list[str]) -> None:
     from django.core.exceptions import ValidationError
 
-    from . import webhooks
+    from . import outbound
     from .models import EVENT_TYPES
 
     errors = {}
     try:
-        webhooks.check_destination(url)
-    except webhooks.AddressRefused as error:
+        outbound.check_destination(url)
+    except outbound.AddressRefused as error:
         errors["url"] = [str(error)]
     unknown = [e for e in events if e not in EVENT_TYPES]
     if unknown or not events:

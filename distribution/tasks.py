@@ -1,4 +1,4 @@
-"""Celery entry points of distribution: sending webhook deliveries."""
+"""Celery entry points of distribution: webhook deliveries, WebSub pings, CDN purges."""
 
 from celery import shared_task
 
@@ -17,3 +17,11 @@ def websub_ping_task(urls: list[str]) -> int:
     from . import websub
 
     return websub.ping(urls)
+
+
+@shared_task(ignore_result=True, time_limit=120, soft_time_limit=100)
+def purge_flush_task() -> int:
+    """Send queued CDN purges: after each change's short window, and by beat every 10 s (retries)."""
+    from .purge import queue
+
+    return queue.flush()

@@ -16,7 +16,7 @@ from django.conf import settings
 from articles.models import Article
 from core import announce
 
-from . import webhooks
+from . import outbound
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ def ping(urls: list[str]) -> int:
     accepted = 0
     for url in urls:
         body = urlencode({"hub.mode": "publish", "hub.url": url}).encode()
-        result = webhooks.post(
+        result = outbound.post(
             settings.WEBSUB_HUB_URL,
             body,
             {"content-type": "application/x-www-form-urlencoded", "user-agent": "Portal-WebSub/1"},

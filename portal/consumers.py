@@ -13,7 +13,7 @@ event's keys are purged, they retry until they succeed and are never quarantined
 
 from django.conf import settings
 
-from core import api_cache, outbox, purge, replicas
+from core import api_cache, outbox, replicas
 
 FIRST, PURGE = outbox.FIRST, outbox.PURGE
 
@@ -30,6 +30,7 @@ def declare() -> None:
     """Register the chain below: a consumer's place in it is its order within an event."""
     from articles import documents
     from distribution import delivery, services, websub
+    from distribution.purge import queue as purge_queue
     from search import services as search
     from trending import retraction as rail
     from trending import services as trending
@@ -90,5 +91,9 @@ def declare() -> None:
         **purges,
     )
     outbox.register(
-        "cdn-purge", purge.purge_consumer, order=PURGE, reacts_to="every event's keys: the CDN purges them", **purges
+        "cdn-purge",
+        purge_queue.purge_consumer,
+        order=PURGE,
+        reacts_to="every event's keys: the CDN purges them",
+        **purges,
     )

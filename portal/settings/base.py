@@ -79,8 +79,8 @@ MIDDLEWARE = [
     # Every request gets an id (X-Request-ID) that its log lines carry.
     "core.logs.RequestIdMiddleware",
     "core.middleware.TrustedProxyMiddleware",
-    # Under a CDN purged by URL, what it cannot purge is kept briefly (core.purge).
-    "core.middleware.UnlistedMaxAgeMiddleware",
+    # Under a CDN purged by URL, what it cannot purge is kept briefly (distribution.purge).
+    "distribution.middleware.UnlistedMaxAgeMiddleware",
     "core.middleware.LanguageMiddleware",
     "core.middleware.RejectNulMiddleware",
     "core.middleware.ApiJsonErrorsMiddleware",
@@ -249,7 +249,7 @@ CELERY_TASK_ROUTES = {
     "trending.tasks.eligibility_update_task": {"queue": "rail"},
     # The change stream and what carries it out: CDN purges, webhooks, WebSub pings.
     "core.tasks.outbox_relay_task": {"queue": "outbox"},
-    "core.tasks.purge_flush_task": {"queue": "outbox"},
+    "distribution.tasks.purge_flush_task": {"queue": "outbox"},
     "distribution.tasks.webhooks_deliver_task": {"queue": "outbox"},
     "distribution.tasks.websub_ping_task": {"queue": "outbox"},
     # Photo work: seconds of CPU each.

@@ -149,12 +149,12 @@ OUTBOX_POLL_SECONDS = env.float("OUTBOX_POLL_SECONDS", default=0.25)
 # The relay loop leaves an event this long to the process that saved it (its own relay runs
 # right after its commit), then takes it: a crash or a failed relay costs no more than this.
 OUTBOX_RELAY_GRACE_SECONDS = env.float("OUTBOX_RELAY_GRACE_SECONDS", default=1.0)
-# Where CDN purges go (core.purge): a no-op until a CDN backend is configured.
-PURGE_BACKEND = env.str("PURGE_BACKEND", default="core.purge.NoPurge")
+# Where CDN purges go (distribution.purge): a no-op until a CDN backend is configured.
+PURGE_BACKEND = env.str("PURGE_BACKEND", default="distribution.purge.NoPurge")
 # How long a CDN that Portal purges may keep a public answer (Surrogate-Control and
 # CDN-Cache-Control; Cache-Control keeps API_CDN_MAX_AGE for browsers). 0 sends neither: the
 # default without a purge backend, as nothing would tell the CDN of a change.
-CDN_MAX_AGE = env.int("CDN_MAX_AGE", default=0 if PURGE_BACKEND == "core.purge.NoPurge" else 86_400)
+CDN_MAX_AGE = env.int("CDN_MAX_AGE", default=0 if PURGE_BACKEND.endswith(".NoPurge") else 86_400)
 # Purges wait this long in the queue, so a burst of changes purges each key once.
 PURGE_WINDOW_SECONDS = env.float("PURGE_WINDOW_SECONDS", default=0.3)
 # A purge the CDN refused is sent again after 1, 2, 4... seconds, at most this many apart.

@@ -5,8 +5,8 @@ that moves nothing between list pages leaves the other list pages cached (issue 
 import pytest
 
 from articles import services as article_services
-from core import purge
 from core.models import OutboxEvent
+from distribution.purge import queue as purge
 from media import services as media_services
 from media.models import Agency
 from tests.articles.factories import AuthorFactory, OutletFactory, SectionFactory

@@ -10,8 +10,9 @@ from django.test import Client
 from django.utils import timezone
 
 from articles import services as article_services
-from core import outbox, purge
+from core import outbox
 from core.models import ConsumerWork, OutboxEvent
+from distribution.purge import queue as purge
 from tests.articles.factories import AuthorFactory, SectionFactory, TagFactory
 from tests.processes import killed_midway
 

@@ -9,8 +9,8 @@ import pytest
 from django.utils import timezone
 
 from articles import services as article_services
-from core import purge
-from core.models import PendingPurge
+from distribution.models import PendingPurge
+from distribution.purge import queue as purge
 from tests.distribution import receiver as receiver_module
 
 pytestmark = pytest.mark.django_db
@@ -152,3 +152,12 @@ def test_a_key_changed_again_while_being_sent_stays_queued(settings, cdn):
     finally:
         type(backend).purge = original
     assert PendingPurge.objects.filter(key="article-9").exists()
+
+
+def test_a_backend_named_where_it_was_before_the_move_still_loads(settings):
+    settings.PURGE_BACKEND = "core.purge.NoPurge"  # the name before the queue moved to distribution
+    purge._backend.cache_clear()
+    try:
+        assert type(purge.backend()).__module__ == "distribution.purge.backends.base"
+    finally:
+        purge._backend.cache_clear()

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from articles import services as article_services
 from articles.models import Author, Section, Tag
-from core import purge
-from core.models import PendingPurge
+from distribution.models import PendingPurge
+from distribution.purge import queue as purge
 from tests.distribution import cloud_cdn
 from tests.distribution import receiver as receiver_module
 from tests.distribution.test_purge import flush, use

@@ -11,7 +11,7 @@ from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
 from articles import services as article_services
-from distribution import delivery, webhooks
+from distribution import delivery, outbound
 from distribution.models import Attempt, Delivery, Endpoint
 from tests.distribution import receiver as receiver_module
 from tests.processes import killed_midway
@@ -116,14 +116,14 @@ def test_public_addresses_in_every_form_are_accepted(editor_api, settings, host)
 def test_a_stored_endpoint_that_is_not_global_is_refused_again_at_send(settings, host):
     settings.WEBHOOKS_ALLOW_PRIVATE = False
     started = time.monotonic()
-    result = webhooks.post(f"http://{host}/latest/meta-data/", b"{}", {})
+    result = outbound.post(f"http://{host}/latest/meta-data/", b"{}", {})
     assert result.code is None and result.error.startswith("refused")
     assert time.monotonic() - started < 1  # refused before any connection was tried
 
 
 def test_a_name_resolving_to_a_private_address_is_not_posted_to(settings, receiver):
     settings.WEBHOOKS_ALLOW_PRIVATE = False
-    result = webhooks.post(f"http://localhost:{receiver.base.rsplit(':', 1)[1]}/hook", b"{}", {})
+    result = outbound.post(f"http://localhost:{receiver.base.rsplit(':', 1)[1]}/hook", b"{}", {})
     assert result.code is None and result.error.startswith("refused")
     assert receiver.requests == []
 
@@ -299,12 +299,12 @@ def test_replay_since_sends_again_and_delivers_what_was_missed(editor_api, recei
 CHILD = """
 import django
 django.setup()
-from distribution import delivery, webhooks
-posting = webhooks.post
+from distribution import delivery, outbound
+posting = outbound.post
 def post(url, body, headers):
     print("inside", flush=True)
     return posting(url, body, headers)
-webhooks.post = post
+outbound.post = post
 delivery.deliver_due(seconds=30)
 """
 

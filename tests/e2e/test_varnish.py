@@ -42,7 +42,7 @@ SETTLE = """
 import time
 from django.db.models import Q
 from django.utils import timezone
-from core.models import PendingPurge
+from distribution.models import PendingPurge
 from media.models import Image
 deadline = time.monotonic() + 90
 usable = Q(rights_expire_at__isnull=True) | Q(rights_expire_at__gt=timezone.now())

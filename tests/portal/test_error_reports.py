@@ -116,7 +116,7 @@ def test_no_session_key_sql_value_token_or_query_reaches_the_error_server(error_
 
 @pytest.mark.django_db
 def test_requests_we_send_carry_no_sentry_trace_headers(error_server):
-    from distribution import webhooks
+    from distribution import outbound
     from tests.distribution import receiver as receiver_module
 
     dsn, _ = error_server
@@ -124,7 +124,7 @@ def test_requests_we_send_carry_no_sentry_trace_headers(error_server):
     found, server = receiver_module.start()
     try:
         with sentry_sdk.start_transaction(name="a task sending a webhook", sampled=True):
-            result = webhooks.post(found.base + "/hook", b"{}", {}, allow_private=True)
+            result = outbound.post(found.base + "/hook", b"{}", {}, allow_private=True)
     finally:
         server.shutdown()
 

@@ -11,7 +11,7 @@ EXPECTED = {
     "trending.tasks.trending_refresh_task": "rail",
     "trending.tasks.view_counts_flush_task": "rail",
     "core.tasks.outbox_relay_task": "outbox",
-    "core.tasks.purge_flush_task": "outbox",
+    "distribution.tasks.purge_flush_task": "outbox",
     "distribution.tasks.webhooks_deliver_task": "outbox",
     "media.tasks.renditions_generate_task": "renditions",
     "articles.tasks.revisions_prune_task": "maintenance",

@@ -14,10 +14,8 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import DatabaseError, close_old_connections
-from django.utils import timezone
 
-from core import outbox, purge
-from core.models import PendingPurge
+from core import outbox
 
 logger = logging.getLogger("core.outbox")
 
@@ -46,9 +44,11 @@ class Command(BaseCommand):
                 # what it left (a crash, a retry) once it has had that moment.
                 grace = settings.OUTBOX_RELAY_GRACE_SECONDS if settings.OUTBOX_RELAY_ON_COMMIT else 0.0
                 outbox.relay_all(seconds=5, grace=grace)
-                if PendingPurge.objects.filter(next_attempt_at__lte=timezone.now()).exists():
-                    purge.flush()
-                wait = min(outbox.next_due_in(at_most=settings.OUTBOX_POLL_SECONDS), purge.next_due_in())
+                wait = outbox.next_due_in(at_most=settings.OUTBOX_POLL_SECONDS)
+                for send, due_in in outbox.queues().values():  # the CDN purges (distribution)
+                    if due_in() <= 0:
+                        send()
+                    wait = min(wait, due_in())
             except DatabaseError:  # a database blip: the loop outlives it
                 logger.warning("outbox relay: database unavailable; trying again", exc_info=True)
                 close_old_connections()

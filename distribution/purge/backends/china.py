@@ -26,9 +26,8 @@ from urllib.parse import quote, urlencode, urlsplit
 import orjson
 from django.conf import settings
 
-from core.purge import PurgeFailed
-
-from .. import webhooks
+from ... import outbound
+from .base import PurgeFailed
 from .urls import UrlPurge
 
 
@@ -40,7 +39,7 @@ def _chunks(items: list[str], size: int) -> list[list[str]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-def _answer(result: webhooks.Result, what: str) -> dict:
+def _answer(result: outbound.Result, what: str) -> dict:
     """The JSON a cloud API answered, or PurgeFailed (to be retried) with what it said."""
     try:
         answer = orjson.loads(result.body or b"{}")
@@ -88,7 +87,7 @@ class Aliyun(UrlPurge):
         params["Signature"] = aliyun_signature(params, settings.ALIYUN_ACCESS_KEY_SECRET)
         body = urlencode(params, quote_via=quote).encode()
         headers = {"content-type": "application/x-www-form-urlencoded", "accept": "application/json"}
-        result = webhooks.send("POST", settings.ALIYUN_CDN_API_URL, body, headers, allow_private=True)
+        result = outbound.send("POST", settings.ALIYUN_CDN_API_URL, body, headers, allow_private=True)
         answer = _answer(result, "Alibaba Cloud CDN")
         if not answer.get("RefreshTaskId"):
             raise PurgeFailed(f"Alibaba Cloud CDN: no refresh task in {answer}")
@@ -152,7 +151,7 @@ class Tencent(UrlPurge):
             "x-tc-timestamp": str(timestamp),
             "x-tc-version": "2018-06-06",
         }
-        answer = _answer(webhooks.send("POST", url, body, headers, allow_private=True), f"Tencent Cloud CDN {action}")
+        answer = _answer(outbound.send("POST", url, body, headers, allow_private=True), f"Tencent Cloud CDN {action}")
         error = (answer.get("Response") or {}).get("Error")
         if error:  # the API answers 200 with the error inside
             throttled = error.get("Code", "").startswith("RequestLimitExceeded")

@@ -20,9 +20,8 @@ from urllib.parse import quote
 
 from django.conf import settings
 
-from core.purge import PurgeBackend
-
-from .. import webhooks
+from ... import outbound
+from .base import PurgeBackend
 from .tags import _checked
 
 FORMATS = ("rss", "atom", "json")
@@ -140,5 +139,5 @@ class Urls(UrlPurge):
         paths, folders = self.split(keys)
         for base in settings.PURGE_VARNISH_URLS:
             for path in [*paths, *folders]:
-                result = webhooks.send("PURGE", base.rstrip("/") + path, b"", {}, allow_private=True)
+                result = outbound.send("PURGE", base.rstrip("/") + path, b"", {}, allow_private=True)
                 _checked(result, f"PURGE {path}")

@@ -16,12 +16,11 @@ import orjson
 from django.conf import settings
 from django.core.cache import cache
 
-from core.purge import PurgeBackend, PurgeFailed
+from ... import outbound
+from .base import PurgeBackend, PurgeFailed
 
-from .. import webhooks
 
-
-def _checked(result: webhooks.Result, what: str) -> None:
+def _checked(result: outbound.Result, what: str) -> None:
     if not result.ok:
         raise PurgeFailed(f"{what}: {result.code or result.error}", retry_after=result.retry_after)
 
@@ -33,7 +32,7 @@ class Varnish(PurgeBackend):
     def purge(self, keys: list[str]) -> None:
         header = "xkey-softpurge" if settings.PURGE_SOFT else "xkey-purge"
         for server in settings.PURGE_VARNISH_URLS:
-            result = webhooks.send("PURGE", server.rstrip("/") + "/", b"", {header: " ".join(keys)}, allow_private=True)
+            result = outbound.send("PURGE", server.rstrip("/") + "/", b"", {header: " ".join(keys)}, allow_private=True)
             _checked(result, f"Varnish {server}")
 
 
@@ -50,7 +49,7 @@ class Fastly(PurgeBackend):
             headers["fastly-soft-purge"] = "1"
         url = f"{settings.FASTLY_API_URL.rstrip('/')}/service/{settings.FASTLY_SERVICE_ID}/purge"
         body = orjson.dumps({"surrogate_keys": keys})
-        _checked(webhooks.send("POST", url, body, headers, allow_private=True), "Fastly")
+        _checked(outbound.send("POST", url, body, headers, allow_private=True), "Fastly")
 
 
 class Cloudflare(PurgeBackend):
@@ -59,7 +58,7 @@ class Cloudflare(PurgeBackend):
     def purge(self, keys: list[str]) -> None:
         headers = {"authorization": f"Bearer {settings.CLOUDFLARE_API_TOKEN}", "content-type": "application/json"}
         url = f"{settings.CLOUDFLARE_API_URL.rstrip('/')}/client/v4/zones/{settings.CLOUDFLARE_ZONE_ID}/purge_cache"
-        result = webhooks.send("POST", url, orjson.dumps({"tags": keys}), headers, allow_private=True)
+        result = outbound.send("POST", url, orjson.dumps({"tags": keys}), headers, allow_private=True)
         _checked(result, "Cloudflare")
         try:
             answer = orjson.loads(result.body or b"{}")

@@ -1,7 +1,9 @@
-"""Purging shared caches (a CDN) by surrogate key; the backend is chosen by `PURGE_BACKEND`."""
+"""The CDN purge queue: every change's keys, queued in its own transaction (a save never waits
+for a CDN), sent by a worker after `settle_seconds()`, each key once however many changes named it
+meanwhile, in the backend's batches, retried with back-off until the CDN takes them. The backend
+is chosen by `PURGE_BACKEND`."""
 
 import logging
-from abc import ABC, abstractmethod
 from datetime import timedelta
 from functools import lru_cache
 
@@ -9,60 +11,23 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from . import metrics
-from .announce import enqueue_after_commit
+from core import metrics
+from core.announce import enqueue_after_commit
+from core.locks import held
+
+from ..models import PendingPurge
+from .backends.base import PurgeBackend, PurgeFailed
 
 logger = logging.getLogger(__name__)
 
-
-class PurgeFailed(Exception):
-    """The CDN refused or did not answer; `retry_after` seconds when it said (429, 503)."""
-
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-
-
-class PurgeBackend(ABC):
-    """Receives the surrogate keys of committed changes (`article-42 list section-3`), at most
-    `batch_size` at a time; raises PurgeFailed to have them sent again later."""
-
-    batch_size = 256
-    queued = True  # False: called at once in the relay (nothing leaves the process)
-    marks_fetches = False  # the CDN sends `CDN-Loop` (RFC 8586) with every fetch from Portal
-
-    @abstractmethod
-    def purge(self, keys: list[str]) -> None: ...
-
-    def calls_allowed(self) -> int | None:
-        """How many calls may be made now (a rate limit), or None for no limit."""
-        return None
-
-    def expand(self, event) -> list[str]:
-        """What to queue for an event: its surrogate keys; a backend that purges by URL names
-        the URLs instead (`distribution.purge.urls`)."""
-        return list(event.keys)
-
-    def unlisted_max_age(self, path: str, query: dict[str, list[str]]) -> int | None:
-        """The longest a shared cache may keep an answer this backend cannot purge (None: it
-        can purge every answer, as purging by key does)."""
-        return None
-
-
-class NoPurge(PurgeBackend):
-    """No CDN in front: nothing to purge. Records what it was given, for tests and the shell."""
-
-    queued = False
-
-    def __init__(self) -> None:
-        self.purged: list[list[str]] = []
-
-    def purge(self, keys: list[str]) -> None:
-        self.purged = [*self.purged[-99:], list(keys)]
+# Backends were named under core.purge before the queue moved here; such a setting still works.
+_MOVED = "core.purge."
 
 
 @lru_cache(maxsize=4)
 def _backend(path: str) -> PurgeBackend:
+    if path.startswith(_MOVED):
+        path = "distribution.purge." + path.removeprefix(_MOVED)
     return import_string(path)()
 
 
@@ -93,8 +58,6 @@ def purge_consumer(event) -> None:
     if not chosen.queued:
         chosen.purge(items)
         return
-    from .models import PendingPurge
-
     now = timezone.now()
     PendingPurge.objects.bulk_create(
         [PendingPurge(key=item, queued_at=now, next_attempt_at=now) for item in items],
@@ -102,7 +65,7 @@ def purge_consumer(event) -> None:
         unique_fields=["key"],
         update_fields=["queued_at"],
     )
-    from .tasks import purge_flush_task
+    from ..tasks import purge_flush_task
 
     enqueue_after_commit(purge_flush_task, countdown=settle_seconds(), otherwise="the sweep will send it")
 
@@ -117,8 +80,6 @@ def _backoff(attempts: int, retry_after: float | None) -> timedelta:
 
 def next_due_in() -> float:
     """Seconds until the next queued purge may be sent (its window passed, its retry due)."""
-    from .models import PendingPurge
-
     now = timezone.now()
     window = timedelta(seconds=settle_seconds())
     row = PendingPurge.objects.order_by("next_attempt_at").values_list("queued_at", "next_attempt_at").first()
@@ -131,9 +92,6 @@ def next_due_in() -> float:
 def flush() -> int:
     """Send every due key, in the backend's batches; returns how many were purged. One flush at a
     time (a lock), so a key is never sent twice at once; a failed batch is retried with backoff."""
-    from .locks import held
-    from .models import PendingPurge
-
     chosen = backend()
     sent = 0
     with held("cdn-purge-flush") as mine:
