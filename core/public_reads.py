@@ -16,11 +16,12 @@ request goes the whole way as any other, so every error keeps its one shape.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 
 from django.conf import settings
 from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, ResolverMatch, resolve
 from rest_framework.exceptions import APIException
 
 from . import api_cache, replicas
@@ -30,6 +31,17 @@ def allowed_methods(actions: dict[str, str], names: Iterable[str]) -> str:
     """The `Allow` header DRF gives a viewset bound to `actions` (GET brings HEAD; OPTIONS always)."""
     bound = set(actions) | ({"head"} if "get" in actions else set()) | {"options"}
     return ", ".join(name.upper() for name in names if name in bound)
+
+
+@lru_cache(maxsize=4096)
+def _resolved(urlconf: str, path: str) -> ResolverMatch | None:
+    """The URL map's match for `path` (None: no view), remembered: a public read's path is
+    resolved once a process, not on every request. The map is fixed while a process runs (a
+    test changing ROOT_URLCONF gets another key)."""
+    try:
+        return resolve(path, urlconf)
+    except Resolver404:
+        return None
 
 
 def short_answer(
@@ -53,9 +65,8 @@ class PublicReadsMiddleware:
     def __call__(self, request: HttpRequest):
         if request.method not in ("GET", "HEAD") or not settings.PUBLIC_READS_SHORT_PATH:
             return self.get_response(request)
-        try:
-            match = resolve(request.path_info)
-        except Resolver404:
+        match = _resolved(settings.ROOT_URLCONF, request.path_info)
+        if match is None:
             return self.get_response(request)
         view = getattr(match.func, "cls", None)
         action = (getattr(match.func, "actions", None) or {}).get("get")
