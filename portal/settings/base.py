@@ -150,8 +150,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
         "transaction_mode": "IMMEDIATE",
     }
-else:
-    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
+# Persistent connections, SQLite's too: opening one (and its PRAGMAs) cost more than a public read.
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
+if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
     # On: a persistent connection is checked (`SELECT 1`) before a request's first ORM query, so
     # a database that restarted costs no reader a 503 (the hot public reads check by reading:
     # core.sql). Off saves that round trip, and each web process then answers one 503

@@ -61,4 +61,7 @@ def test_empty_corrections_are_400(editor_api, editor, body):
 def test_writers_cannot_add_corrections(writer_api, writer, editor):
     article = services.article_create(by=writer, title="写手的稿")
     services.article_publish(article_id=article.pk, by=editor)
+    version = Article.objects.get(pk=article.pk).version
     assert writer_api.post(f"{URL}{article.pk}/corrections/", {"text": "更正"}, format="json").status_code == 403
+    assert not article.corrections.exists()  # nothing was recorded
+    assert Article.objects.get(pk=article.pk).version == version

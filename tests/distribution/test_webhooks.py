@@ -134,6 +134,7 @@ def test_only_editors_manage_webhooks(api, writer_api, editor_api, receiver):
     assert (
         writer_api.post(URL, {"url": receiver.base, "events": ["article.published"]}, format="json").status_code == 403
     )
+    assert not Endpoint.objects.exists()  # the refusal made nothing
     assert editor_api.get(f"{URL}abc/").status_code == 404
     assert editor_api.get(f"{URL}99999999999999999999/").status_code == 404
     assert editor_api.get(f"{URL}123/deliveries/").status_code == 404

@@ -185,6 +185,7 @@ def test_writers_may_upload_but_only_photo_editors_change_rights(writer_api, pho
 
     assert refused.status_code == 403
     assert allowed.status_code == 200
+    assert not Image.objects.filter(copyright="mine").exists()  # the refusal changed nothing
     assert allowed.json()["copyright"] == "© 澎湃影像"
     assert Image.objects.get().focal_x == 0.2
 

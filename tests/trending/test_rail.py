@@ -273,6 +273,7 @@ def test_editors_pin_and_exclude_through_the_api(editor_api, writer_api, newsroo
         ).status_code
         == 403
     )
+    assert list(Pin.objects.values_list("article_id", flat=True)) == [newsroom[2].pk]  # the refusal changed nothing
     assert editor_api.delete(f"/api/v1/editor/trending/pins/{pin.json()['id']}/").status_code == 204
     assert not Pin.objects.exists() and Exclusion.objects.count() == 1
 
