@@ -86,8 +86,8 @@ class Filters:
 def public_conditions(filters: Filters, now: datetime) -> tuple[list[str], list]:
     t = tables()
     adapt = connection.ops.adapt_datetimefield_value
-    public, params = public_sql("a", now)
-    where = [public]
+    where: list[str] = []
+    params: list = []
     if filters.section:
         where.append(f"a.section_id IN (SELECT s.id FROM {t['section']} s WHERE s.slug = %s)")
         params.append(filters.section)
@@ -117,7 +117,11 @@ def public_conditions(filters: Filters, now: datetime) -> tuple[list[str], list]
         sql, q_params = matching(filters.q)
         where.append(f"a.id IN ({sql})")
         params.extend(q_params)
-    return where, params
+    # The rule for public last: SQLite bounds its index range by the first condition on
+    # `published_at` it meets, and "published by now" would make it walk every newer article
+    # to reach a page deep in the archive (0.9 ms instead of 0.04 at 20,000 articles).
+    public, public_params = public_sql("a", now)
+    return [*where, public], [*params, *public_params]
 
 
 def _position(value: str) -> datetime:
@@ -145,9 +149,9 @@ class PublicList:
     def page(self, *, position: str | None, after: bool, ascending: bool, offset: int, limit: int) -> list[dict]:
         t = tables()
         where, params = public_conditions(self.filters, self.now)
-        if position is not None:
-            where.append("a.published_at > %s" if after else "a.published_at < %s")
-            params.append(connection.ops.adapt_datetimefield_value(_position(position)))
+        if position is not None:  # first, as the bound of the index range (see public_conditions)
+            where.insert(0, "a.published_at > %s" if after else "a.published_at < %s")
+            params.insert(0, connection.ops.adapt_datetimefield_value(_position(position)))
         direction = "ASC" if ascending else "DESC"
         scheduled_sql, scheduled_params = next_scheduled_sql(self.now)
         # The next scheduled publication rides along (computed once by the database): a page
