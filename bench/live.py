@@ -146,10 +146,7 @@ def report(figures: dict[str, float], backend: str) -> None:
         f"  live detail (uniform over all {n:,}): {figures['detail_rps']:,.0f} req/s"
         f" = {figures['detail']:.2f} x trivial"
     )
-    print(
-        f"  live list page (random positions): {figures['list_rps']:,.0f} req/s"
-        f" = {figures['list']:.2f} x trivial"
-    )
+    print(f"  live list page (random positions): {figures['list_rps']:,.0f} req/s = {figures['list']:.2f} x trivial")
     print(
         f"  response cache off: detail {figures['detail_uncached']:.2f} x, list"
         f" {figures['list_uncached']:.2f} x of trivial"
