@@ -95,10 +95,10 @@ def child_load(count: int) -> dict:
     # A live site has every public article's stored document, and a result page prints them.
     # Rendering 100,000 takes most of an hour here, so the documents of every article the
     # measured pages show are rendered: what those pages read is then as on a live site.
-    from articles import documents, listing
+    from articles import documents
     from search import query
 
-    where, params = listing.public_conditions(listing.Filters(), timezone.now())
+    where, params = documents.public_conditions(documents.Filters(), timezone.now())
     shown: set[int] = set()
     for word in gold_queries(articles(min(count, 5000))):
         hits = get_backend().search(query.parse(word), where=where, params=params, offset=0, limit=21)
@@ -126,7 +126,7 @@ def child_quality(count: int) -> dict:
     from django.db import connection
     from django.utils import timezone
 
-    from articles import listing
+    from articles import documents
     from search import query, text
     from search.backends import Backend, get_backend
 
@@ -137,7 +137,7 @@ def child_quality(count: int) -> dict:
         pk: text.normalize(a["title"] + "\n" + a["summary"] + "\n" + "\n".join(a["body"])) for pk, a in by_id.items()
     }
     backend = get_backend()
-    where, params = listing.public_conditions(listing.Filters(), timezone.now())
+    where, params = documents.public_conditions(documents.Filters(), timezone.now())
 
     def matched(parsed) -> set[int]:
         sql, sql_params = backend.match(parsed)

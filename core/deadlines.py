@@ -12,6 +12,7 @@ import socket
 import threading
 import time
 
+import psycopg
 from django.conf import settings
 
 logger = logging.getLogger(__name__)
@@ -72,7 +73,10 @@ def replica_statement(execute, sql, params, many, context):
     """Django's execute wrapper on replica connections: each statement under the watchdog."""
     wrapper = context["connection"]
     raw = wrapper.connection
-    fd = raw.pgconn.socket if raw is not None else -1
+    try:
+        fd = raw.pgconn.socket if raw is not None else -1
+    except psycopg.Error:  # the connection is lost: the statement fails as a database error, below
+        fd = -1
     if fd < 0:
         return execute(sql, params, many, context)
     seconds = settings.DATABASE_REPLICA_TIMEOUT + Watchdog.GRACE

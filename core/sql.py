@@ -34,10 +34,12 @@ def fetch_all(sql: str, params: list) -> list[tuple]:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
-    # Replicas have their own check and fail over to the primary (core.replicas).
+    # Replicas keep Django's check and fail over to the primary (core.replicas); the primary's
+    # kept connection is checked by the read itself, below.
     kept = connection.alias == DEFAULT_DB_ALIAS and connection.connection is not None
     kept = kept and not connection.in_atomic_block
-    connection.health_check_done = True  # checked by the read itself, below
+    if connection.alias == DEFAULT_DB_ALIAS:
+        connection.health_check_done = True
     try:
         return _fetch_binary(connection, sql, params)
     except (OperationalError, InterfaceError):

@@ -244,10 +244,10 @@ RENDER_THEN_DIE = """
 import time
 import django
 django.setup()
-from articles import documents
+from articles.documents import stream
 from core import outbox
 
-rendered = documents.document_render
+rendered = stream.document_render
 
 def render_then_stall(**kwargs):
     document = rendered(**kwargs)  # written, inside the relay's transaction, not yet committed
@@ -255,7 +255,7 @@ def render_then_stall(**kwargs):
     time.sleep(120)
     return document
 
-documents.document_render = render_then_stall
+stream.document_render = render_then_stall
 outbox.relay_all()
 """
 
