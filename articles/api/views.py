@@ -28,6 +28,9 @@ from ..documents.representation import (
 )
 from ..models import Article, Section, Tag
 
+# Query parameters that put a list page deep in the archive.
+_DEEP = ("cursor", "published_before", "published_after")
+
 PAGE_SIZE_PARAMETER = OpenApiParameter("page_size", OpenApiTypes.INT, description="1 to 100, default 20")
 
 
@@ -65,9 +68,17 @@ class ArticleViewSet(PublicMixin, viewsets.GenericViewSet):
         return [f"article-{pk}"] if pk is not None else ["list"]
 
     def cache_admit_after(self, pk: str | None = None, **kwargs) -> int:
-        # Details are read across the whole archive, most of them once in a while: one query
-        # each. List pages are few and hot (the front page, sections) and cost more: cached at once.
-        return settings.API_CACHE_ADMIT_AFTER if pk is not None else 1
+        return self._admit_after(self.request, detail=pk is not None)
+
+    @staticmethod
+    def _admit_after(request: HttpRequest, *, detail: bool) -> int:
+        """Details, and list pages deep in the archive (a cursor or a time), are read across a long
+        tail, most of them once in a while: one query each until a process has seen them
+        API_CACHE_ADMIT_AFTER times. First pages (the front page, sections) are few and hot and
+        cost more: cached at once."""
+        if detail or any(name in request.GET for name in _DEEP):
+            return settings.API_CACHE_ADMIT_AFTER
+        return 1
 
     @staticmethod
     def _list_answer(request: Request, paginator: ArticlePagination) -> Answer:
@@ -121,7 +132,12 @@ class ArticleViewSet(PublicMixin, viewsets.GenericViewSet):
 
     @classmethod
     def fast_list(cls, request: HttpRequest) -> HttpResponse | None:
-        return short_answer(request, ["list"], lambda: cls._list_answer(Request(request), cls.pagination_class()))
+        return short_answer(
+            request,
+            ["list"],
+            lambda: cls._list_answer(Request(request), cls.pagination_class()),
+            admit_after=cls._admit_after(request, detail=False),
+        )
 
     @classmethod
     def fast_retrieve(cls, request: HttpRequest, pk: str) -> HttpResponse | None:
@@ -132,7 +148,7 @@ class ArticleViewSet(PublicMixin, viewsets.GenericViewSet):
             request,
             [f"article-{article_id}"],
             lambda: cls._detail_answer(article_id),
-            admit_after=settings.API_CACHE_ADMIT_AFTER,
+            admit_after=cls._admit_after(request, detail=True),
         )
 
 
