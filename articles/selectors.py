@@ -222,6 +222,12 @@ def others_editing(*, article_id: int, user: User, now: datetime | None = None) 
 TEXT_BLOCKS = (Block.Type.PARAGRAPH, Block.Type.HEADING, Block.Type.QUOTE)
 
 
+def every_id_sql() -> str:
+    """SQL selecting the id of every article, any status: a derived index (search's) drops
+    its entries of the rest, without knowing the article table."""
+    return f"SELECT id FROM {Article._meta.db_table}"
+
+
 def plain_bodies(article_ids: list[int]) -> dict[int, str]:
     """The searchable body text of each article: its text blocks, in order, as plain text."""
     texts: dict[int, list[str]] = {}

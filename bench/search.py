@@ -98,10 +98,10 @@ def child_load(count: int) -> dict:
     from articles import documents
     from search import query
 
-    where, params = documents.public_conditions(documents.Filters(), timezone.now())
+    public = documents.public_rows(documents.Filters(), timezone.now())
     shown: set[int] = set()
     for word in gold_queries(articles(min(count, 5000))):
-        hits = get_backend().search(query.parse(word), where=where, params=params, offset=0, limit=21)
+        hits = get_backend().search(query.parse(word), public=public, offset=0, limit=21)
         shown.update(h.article_id for h in hits)
     documents.documents_rebuild(article_ids=sorted(shown))
     return {"build_s": build, "size": get_backend().size(), "documents": len(shown)}
@@ -137,7 +137,7 @@ def child_quality(count: int) -> dict:
         pk: text.normalize(a["title"] + "\n" + a["summary"] + "\n" + "\n".join(a["body"])) for pk, a in by_id.items()
     }
     backend = get_backend()
-    where, params = documents.public_conditions(documents.Filters(), timezone.now())
+    public = documents.public_rows(documents.Filters(), timezone.now())
 
     def matched(parsed) -> set[int]:
         sql, sql_params = backend.match(parsed)
@@ -157,7 +157,7 @@ def child_quality(count: int) -> dict:
         truth_total += len(truth)
         if truth - got:
             misses.append(word)
-        top = [h.article_id for h in backend.search(parsed, where=where, params=params, offset=0, limit=10)]
+        top = [h.article_id for h in backend.search(parsed, public=public, offset=0, limit=10)]
         precise += sum(1 for pk in top if word in by_id[pk]["gold"])
         shown += len(top)
         # The best any ranking could do: as many gold-word articles as exist, up to the page.
@@ -176,17 +176,13 @@ def child_quality(count: int) -> dict:
     for word, _note in labelled():
         parsed = query.parse(word)
         grades = graded(word)
-        ours.append(
-            _ndcg(
-                [h.article_id for h in backend.search(parsed, where=where, params=params, offset=0, limit=10)], grades
-            )
-        )
+        ours.append(_ndcg([h.article_id for h in backend.search(parsed, public=public, offset=0, limit=10)], grades))
         Backend.TITLE = Backend.SUMMARY = Backend.BODY = 1.0
         Backend.WORDS = 0.0
         try:
             plain.append(
                 _ndcg(
-                    [h.article_id for h in backend.search(parsed, where=where, params=params, offset=0, limit=10)],
+                    [h.article_id for h in backend.search(parsed, public=public, offset=0, limit=10)],
                     grades,
                 )
             )

@@ -27,8 +27,8 @@ class Page:
     more: bool
 
 
-def _public(filters: documents.Filters, now: datetime) -> tuple[list[str], list]:
-    return documents.public_conditions(replace(filters, q="", slug=""), now)
+def _public(filters: documents.Filters, now: datetime) -> documents.PublicRows:
+    return documents.public_rows(replace(filters, q="", slug=""), now)
 
 
 def highlights(rows: list[dict], needles: list[str]) -> dict[int, dict]:
@@ -49,9 +49,9 @@ def search_page(*, raw: str, filters: documents.Filters, offset: int, limit: int
     """One page of public results, best first (raises QueryError for a query with nothing to find)."""
     parsed = query.parse(raw)
     now = now or timezone.now()
-    where, params = _public(filters, now)
+    public = _public(filters, now)
     narrowed = any((filters.section, filters.tag, filters.author, filters.published_after, filters.published_before))
-    hits = get_backend().search(parsed, where=where, params=params, offset=offset, limit=limit + 1, narrowed=narrowed)
+    hits = get_backend().search(parsed, public=public, offset=offset, limit=limit + 1, narrowed=narrowed)
     more = len(hits) > limit
     hits = hits[:limit]
     ids = [h.article_id for h in hits]
@@ -76,8 +76,8 @@ def suggest(*, raw: str, now: datetime | None = None) -> list[dict]:
     normalized = text.normalize(raw)
     letters = "".join(normalized.split())
     pinyin = letters if letters.isascii() and letters.isalpha() else ""
-    where, params = _public(documents.Filters(), now or timezone.now())
-    ids = get_backend().suggest(parsed, pinyin=pinyin, where=where, params=params, limit=SUGGESTIONS)
+    public = _public(documents.Filters(), now or timezone.now())
+    ids = get_backend().suggest(parsed, pinyin=pinyin, public=public, limit=SUGGESTIONS)
     found = {a.pk: a for a in Article.objects.filter(pk__in=ids).only("id", "title", "slug")}
     return [{"id": i, "title": found[i].title, "slug": found[i].slug} for i in ids if i in found]
 

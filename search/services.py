@@ -71,5 +71,5 @@ def rebuild(*, batch: int = 500, progress: Callable[[int, int], None] | None = N
         if progress:
             progress(done, total)
     with transaction.atomic():
-        backend.prune_missing(Article._meta.db_table)
+        backend.prune_missing(selectors.every_id_sql())
     return done

@@ -8,12 +8,21 @@ sitemaps. Other apps never read the article tables by SQL.
 - `render`: render and store one article's document (`document_render`).
 - `stream`: the change stream's consumer; stale marking; `documents_rebuild`.
 - `reads`: `detail_read`, `stored_items` + `items` for lists and search results, `newest`.
-- `listing`: the public list's filters, conditions and keyset pages; `next_scheduled_at`.
+- `listing`: the public list's filters, conditions and keyset pages; `next_scheduled_at`;
+  `public_rows`, what readers may see for another app's query over article ids (search).
 - `sitemaps`: the published set by address, a sitemap page at a time.
 - `representation`: the public serializers documents are rendered with.
 """
 
-from .listing import Filters, PublicList, next_scheduled_at, public_conditions, unknown_slug
+from .listing import (
+    Filters,
+    PublicList,
+    PublicRows,
+    next_scheduled_at,
+    public_conditions,
+    public_rows,
+    unknown_slug,
+)
 from .reads import Entry, detail_read, items, newest, stored_items
 from .render import document_render, join
 from .sitemaps import NEWS_HOURS, news, public_count_before, sitemap_page, sitemap_pages
@@ -24,6 +33,7 @@ __all__ = [
     "Entry",
     "Filters",
     "PublicList",
+    "PublicRows",
     "detail_read",
     "document_render",
     "documents_consumer",
@@ -37,6 +47,7 @@ __all__ = [
     "next_scheduled_at",
     "public_conditions",
     "public_count_before",
+    "public_rows",
     "sitemap_page",
     "sitemap_pages",
     "stored_items",

@@ -124,6 +124,31 @@ def public_conditions(filters: Filters, now: datetime) -> tuple[list[str], list]
     return [*where, public], [*params, *public_params]
 
 
+@dataclass(frozen=True)
+class PublicRows:
+    """What readers may see, for another app's query over article ids (search ranks its matches
+    with it) without its knowing the article tables: `join(ids)` joins the article each id names,
+    as `a`; `where` and `params` keep what readers may see (and the reader's filters); `boost` is
+    the editor's search boost (0-3) and `newest` the order newest first."""
+
+    where: list[str]
+    params: list
+    boost: str = "a.search_boost"
+    newest: str = "a.published_at DESC, a.id DESC"
+
+    def join(self, ids: str) -> str:
+        return f"JOIN {tables()['article']} a ON a.id = {ids}"
+
+    @property
+    def condition(self) -> str:
+        return " AND ".join(self.where)
+
+
+def public_rows(filters: Filters, now: datetime) -> PublicRows:
+    where, params = public_conditions(filters, now)
+    return PublicRows(where, params)
+
+
 def _position(value: str) -> datetime:
     """A cursor's position, read as the ORM reads a `published_at` lookup value; a string that
     is no time raises Django's ValidationError (the pagination answers 400)."""

@@ -10,10 +10,14 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from functools import cache
+from typing import TYPE_CHECKING
 
 from django.db import connection
 
 from ..query import Query
+
+if TYPE_CHECKING:
+    from articles.documents import PublicRows
 
 
 @dataclass(frozen=True)
@@ -58,23 +62,21 @@ class Backend(ABC):
         """Remove these articles' entries."""
 
     @abstractmethod
-    def prune_missing(self, articles_table: str) -> None:
-        """Drop entries whose article no longer exists."""
+    def prune_missing(self, existing: str) -> None:
+        """Drop entries whose article no longer exists (`existing`: SQL selecting the ids that do)."""
 
     @abstractmethod
     def match(self, query: Query) -> tuple[str, list]:
         """SQL selecting the matching article ids, any status, and its parameters."""
 
     @abstractmethod
-    def search(
-        self, query: Query, *, where: list[str], params: list, offset: int, limit: int, narrowed: bool = False
-    ) -> list[Hit]:
-        """Best first; `where` are conditions on the article table aliased `a`: only whether
-        readers may see it, or also a reader's filters (`narrowed`: a section, tag, author or
+    def search(self, query: Query, *, public: PublicRows, offset: int, limit: int, narrowed: bool = False) -> list[Hit]:
+        """Best first, among `public` (the documents' rows readers may see): only whether readers
+        may see an article, or also a reader's filters (`narrowed`: a section, tag, author or
         dates), which the window of ranked matches must then be counted within."""
 
     @abstractmethod
-    def suggest(self, query: Query, *, pinyin: str, where: list[str], params: list, limit: int) -> list[int]:
+    def suggest(self, query: Query, *, pinyin: str, public: PublicRows, limit: int) -> list[int]:
         """Article ids whose titles complete the query (or whose title words' pinyin starts
         with `pinyin`), newest (highest id) first."""
 

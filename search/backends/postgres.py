@@ -12,6 +12,8 @@ its vectors too live out of line, so the rows its indexes lead to are as narrow.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import connection, transaction
 
 from core.replicas import reader
@@ -19,6 +21,9 @@ from core.replicas import reader
 from .. import text
 from ..query import Query, Term
 from . import Backend, Entry, Hit, words_of
+
+if TYPE_CHECKING:
+    from articles.documents import PublicRows
 
 TABLE = "search_entry"  # what ranking and suggestions read
 DOCS = "search_doc"  # the whole text, matched through its GIN index only
@@ -171,12 +176,12 @@ class PostgresBackend(Backend):
             for table in (DOCS, TABLE):
                 cursor.execute(f"DELETE FROM {table} WHERE article_id = ANY(%s)", [list(article_ids)])
 
-    def prune_missing(self, articles_table: str) -> None:
+    def prune_missing(self, existing: str) -> None:
         with connection.cursor() as cursor:
             for table in (DOCS, TABLE):
+                # An anti-join (NOT IN over a million ids would not fit a hash and run row by row).
                 cursor.execute(
-                    f"DELETE FROM {table} e WHERE NOT EXISTS"
-                    f" (SELECT 1 FROM {articles_table} a WHERE a.id = e.article_id)"
+                    f"DELETE FROM {table} e WHERE NOT EXISTS (SELECT 1 FROM ({existing}) x WHERE x.id = e.article_id)"
                 )
             # A bulk rebuild leaves its entries in the indexes' pending lists, which every search
             # would read through: merge them now.
@@ -202,12 +207,7 @@ class PostgresBackend(Backend):
         newest = self._newest(cursor)
         return _buckets(newest, self.RECENT, BUCKET, "~") if newest > self.RECENT else ""
 
-    def search(
-        self, query: Query, *, where: list[str], params: list, offset: int, limit: int, narrowed: bool = False
-    ) -> list[Hit]:
-        from articles.models import Article
-
-        articles = Article._meta.db_table
+    def search(self, query: Query, *, public: PublicRows, offset: int, limit: int, narrowed: bool = False) -> list[Hit]:
         found = tsquery(query)
         # Only matches in the title or summary have a rank of their own (the rest rank by the
         # word tier, then the newest first): those are found through the head's index, and only
@@ -233,10 +233,10 @@ class PostgresBackend(Backend):
         # in the article table cost more than ranking it.
         if narrowed:
             recent = (
-                f"SELECT h.article_id FROM hits h JOIN {articles} a ON a.id = h.article_id"
-                f" WHERE {' AND '.join(where)} ORDER BY h.article_id DESC LIMIT %s"
+                f"SELECT h.article_id FROM hits h {public.join('h.article_id')}"
+                f" WHERE {public.condition} ORDER BY h.article_id DESC LIMIT %s"
             )
-            recent_params = [*params, self.WINDOW]
+            recent_params = [*public.params, self.WINDOW]
         else:
             recent, recent_params = "SELECT article_id FROM hits ORDER BY article_id DESC LIMIT %s", [self.WINDOW]
 
@@ -250,12 +250,14 @@ class PostgresBackend(Backend):
             sql = (
                 f"WITH hits AS MATERIALIZED (SELECT article_id FROM {DOCS} WHERE {matching}),"
                 f" recent AS MATERIALIZED ({recent}){extra}"
-                f" SELECT r.article_id, {rank} * (1 + {self.BOOST} * a.search_boost) AS score"
-                f" FROM recent r JOIN {articles} a ON a.id = r.article_id"
-                f" WHERE {' AND '.join(where)} AND (SELECT COUNT(*) FROM recent) >= %s"
-                " ORDER BY score DESC, a.published_at DESC, a.id DESC LIMIT %s OFFSET %s"
+                f" SELECT r.article_id, {rank} * (1 + {self.BOOST} * {public.boost}) AS score"
+                f" FROM recent r {public.join('r.article_id')}"
+                f" WHERE {public.condition} AND (SELECT COUNT(*) FROM recent) >= %s"
+                f" ORDER BY score DESC, {public.newest} LIMIT %s OFFSET %s"
             )
-            values = [*matching_params, *recent_params, *extra_params, *rank_params, *params, enough, limit, offset]
+            values = [
+                *matching_params, *recent_params, *extra_params, *rank_params, *public.params, enough, limit, offset
+            ]  # fmt: skip
             cursor.execute(sql, values)
             return cursor.fetchall()
 
@@ -273,9 +275,7 @@ class PostgresBackend(Backend):
                 rows = run(cursor, "", 0)  # a rarer word: across the whole archive
             return [Hit(row[0], float(row[1])) for row in rows]
 
-    def suggest(self, query: Query, *, pinyin: str, where: list[str], params: list, limit: int) -> list[int]:
-        from articles.models import Article
-
+    def suggest(self, query: Query, *, pinyin: str, public: PublicRows, limit: int) -> list[int]:
         titled = " & ".join(_lexeme(f"^{t.tokens[0]}") if _single(t) else _phrase(t, "A") for t in query.terms)
         if query.excluded:
             titled = f"({titled}) & !({' | '.join(_phrase(t, 'A') for t in query.excluded)})"
@@ -289,7 +289,6 @@ class PostgresBackend(Backend):
                 values.append(f"{_lexeme(pinyin)}:*{recent}")
             return found, values
 
-        public = " AND ".join(where)
         reading = reader()
         with transaction.atomic(using=reading.alias), reading.cursor() as cursor:
             # A handful of titles is looked up in the article table one by one: the planner, not
@@ -307,9 +306,9 @@ class PostgresBackend(Backend):
                 found, values = matching(look_in)
                 cursor.execute(
                     f"WITH hits AS MATERIALIZED (SELECT e.article_id FROM {TABLE} e WHERE {found})"
-                    f" SELECT h.article_id FROM hits h JOIN {Article._meta.db_table} a ON a.id = h.article_id"
-                    f" WHERE {public} ORDER BY h.article_id DESC LIMIT %s",
-                    [*values, *params, limit],
+                    f" SELECT h.article_id FROM hits h {public.join('h.article_id')}"
+                    f" WHERE {public.condition} ORDER BY h.article_id DESC LIMIT %s",
+                    [*values, *public.params, limit],
                 )
                 ids = [row[0] for row in cursor.fetchall()]
                 if len(ids) >= limit:

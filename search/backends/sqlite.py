@@ -8,10 +8,15 @@ typed. `bm25()` with column weights ranks.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import connection
 
 from ..query import Query, Term
 from . import Backend, Entry, Hit
+
+if TYPE_CHECKING:
+    from articles.documents import PublicRows
 
 TABLE = "search_fts"
 COLUMNS = ("title", "summary", "body", "words", "pinyin")
@@ -67,25 +72,24 @@ class SqliteBackend(Backend):
         with connection.cursor() as cursor:
             cursor.executemany(f"DELETE FROM {TABLE} WHERE rowid = %s", [[i] for i in article_ids])
 
-    def prune_missing(self, articles_table: str) -> None:
+    def prune_missing(self, existing: str) -> None:
         with connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {TABLE} WHERE rowid NOT IN (SELECT id FROM {articles_table})")
+            cursor.execute(f"DELETE FROM {TABLE} WHERE rowid NOT IN ({existing})")
 
     def match(self, query: Query) -> tuple[str, list]:
         return f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s", [expression(query)]
 
-    def _window_start(self, match: str, where: list[str], params: list, narrowed: bool) -> int | None:
+    def _window_start(self, match: str, public: PublicRows, narrowed: bool) -> int | None:
         """The id of the WINDOW-th newest match (None: fewer match). FTS5 walks its lists newest
         first and stops there, so this costs WINDOW rows at most. Unless a reader's filters
         narrow the search, drafts are counted in the window: nearly every match is public,
         and looking each one up in the article table cost more than ranking them."""
-        from articles.models import Article
-
         if narrowed:
             sql = (
-                f"SELECT f.rowid FROM {TABLE} f JOIN {Article._meta.db_table} a ON a.id = f.rowid"
-                f" WHERE {TABLE} MATCH %s AND {' AND '.join(where)} ORDER BY f.rowid DESC LIMIT 1 OFFSET %s"
+                f"SELECT f.rowid FROM {TABLE} f {public.join('f.rowid')}"
+                f" WHERE {TABLE} MATCH %s AND {public.condition} ORDER BY f.rowid DESC LIMIT 1 OFFSET %s"
             )
+            params = public.params
         else:
             sql, params = f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s ORDER BY rowid DESC LIMIT 1 OFFSET %s", []
         with connection.cursor() as cursor:
@@ -93,40 +97,34 @@ class SqliteBackend(Backend):
             row = cursor.fetchone()
         return row[0] if row else None
 
-    def search(
-        self, query: Query, *, where: list[str], params: list, offset: int, limit: int, narrowed: bool = False
-    ) -> list[Hit]:
-        from articles.models import Article
-
+    def search(self, query: Query, *, public: PublicRows, offset: int, limit: int, narrowed: bool = False) -> list[Hit]:
         match = expression(query)
-        start = self._window_start(match, where, params, narrowed)
+        start = self._window_start(match, public, narrowed)
         window, window_params = ("AND f.rowid >= %s", [start]) if start is not None else ("", [])
         weights = ", ".join(str(w) for w in (self.TITLE, self.SUMMARY, self.BODY, self.WORDS, 0.0))
         sql = (
-            f"SELECT f.rowid, bm25({TABLE}, {weights}) * (1 + {self.BOOST} * a.search_boost) AS score"
-            f" FROM {TABLE} f JOIN {Article._meta.db_table} a ON a.id = f.rowid"
-            f" WHERE {TABLE} MATCH %s {window} AND {' AND '.join(where)}"
-            " ORDER BY score, a.published_at DESC, a.id DESC LIMIT %s OFFSET %s"
+            f"SELECT f.rowid, bm25({TABLE}, {weights}) * (1 + {self.BOOST} * {public.boost}) AS score"
+            f" FROM {TABLE} f {public.join('f.rowid')}"
+            f" WHERE {TABLE} MATCH %s {window} AND {public.condition}"
+            f" ORDER BY score, {public.newest} LIMIT %s OFFSET %s"
         )
         with connection.cursor() as cursor:
-            cursor.execute(sql, [match, *window_params, *params, limit, offset])
+            cursor.execute(sql, [match, *window_params, *public.params, limit, offset])
             return [Hit(row[0], -row[1]) for row in cursor.fetchall()]
 
-    def suggest(self, query: Query, *, pinyin: str, where: list[str], params: list, limit: int) -> list[int]:
-        from articles.models import Article
-
+    def suggest(self, query: Query, *, pinyin: str, public: PublicRows, limit: int) -> list[int]:
         found = expression(query, columns="title")
         if pinyin:
             found = f"({found}) OR pinyin : {_quote([pinyin])} *"
         sql = (
-            f"SELECT f.rowid FROM {TABLE} f JOIN {Article._meta.db_table} a ON a.id = f.rowid"
-            f" WHERE {TABLE} MATCH %s AND {' AND '.join(where)}"
+            f"SELECT f.rowid FROM {TABLE} f {public.join('f.rowid')}"
+            f" WHERE {TABLE} MATCH %s AND {public.condition}"
             # Newest first by id: FTS5 walks its lists from the end and stops at the tenth public
             # title, however common the first characters typed.
             " ORDER BY f.rowid DESC LIMIT %s"
         )
         with connection.cursor() as cursor:
-            cursor.execute(sql, [found, *params, limit])
+            cursor.execute(sql, [found, *public.params, limit])
             return [row[0] for row in cursor.fetchall()]
 
     def size(self) -> int:

@@ -5,6 +5,7 @@ domain modules only: never its `api` or `admin` (they are that app's own faces) 
 starts with an underscore; and an app's domain never imports its own `api`."""
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -151,3 +152,52 @@ def test_no_migration_depends_on_an_app_above_it():
         if _upward(app, parent_app)
     ]
     assert wrong == []
+
+
+def _tables_named(path: Path, tables: dict[str, str]) -> list[tuple[int, str, str]]:
+    """(line, owning app, what) for each table of `tables` (name → owning app) a file names in
+    its SQL: in a string, or as `Model._meta.db_table` of a model imported from another module."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    owners = {name: module.split(".")[0] for _, module, names in _imports(path) for name in names}
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            found += [(node.lineno, app, t) for t, app in tables.items() if re.search(rf"\b{t}\b", node.value)]
+        elif (
+            isinstance(node, ast.Attribute)
+            and node.attr == "db_table"
+            and isinstance(node.value, ast.Attribute)
+            and isinstance(node.value.value, ast.Name)
+            and node.value.value.id in owners
+        ):
+            model = node.value.value.id
+            found.append((node.lineno, owners[model], f"{model}._meta.db_table"))
+    return sorted(found)
+
+
+def test_no_app_reads_another_apps_tables_by_sql(db):
+    """An app asks the owner (its selectors, or `articles.documents` for what readers may see)
+    instead of writing SQL against another app's tables, so that a table can change with its app."""
+    from django.apps import apps
+
+    tables = {m._meta.db_table: m._meta.app_label for m in apps.get_models() if m._meta.app_label in LEVEL}
+    wrong = [
+        f"{path.relative_to(ROOT)}:{line} names {what} of {owner}"
+        for app in LEVEL
+        for path in sorted((ROOT / app).rglob("*.py"))
+        if "migrations" not in path.parts
+        for line, owner, what in _tables_named(path, tables)
+        if owner in LEVEL and owner != app
+    ]
+    assert wrong == []
+
+
+def test_the_sql_check_sees_a_table_in_a_string_and_through_meta(tmp_path):
+    sample = tmp_path / "backend.py"
+    sample.write_text(
+        "from articles.models import Article\n"
+        "SQL = 'SELECT id FROM articles_article WHERE x'\n"
+        "def f():\n    return f'JOIN {Article._meta.db_table} a'\n"
+    )
+    found = _tables_named(sample, {"articles_article": "articles", "search_entry": "search"})
+    assert found == [(2, "articles", "articles_article"), (4, "articles", "Article._meta.db_table")]
