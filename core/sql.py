@@ -83,7 +83,7 @@ def aware(value) -> datetime | None:
     """A timestamp as the database driver returns it (SQLite: text; PostgreSQL: aware)."""
     if value is None:
         return None
-    if value.__class__ is datetime and value.tzinfo is not None:
-        return value  # PostgreSQL's, as it comes
+    if value.__class__ is datetime:  # read for every row of a list page: the shortest way first
+        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
     parsed = value if isinstance(value, datetime) else parse_datetime(value)
     return parsed if parsed is None or timezone.is_aware(parsed) else timezone.make_aware(parsed, UTC)
