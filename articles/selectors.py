@@ -16,7 +16,18 @@ from core.sql import fetch_all
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
-from .models import Article, Author, Block, Byline, EditSession, RelatedPick, Revision, StatusChange, public_articles
+from .models import (
+    Article,
+    Author,
+    Block,
+    Byline,
+    DocumentLink,
+    EditSession,
+    RelatedPick,
+    Revision,
+    StatusChange,
+    public_articles,
+)
 from .text import html_to_text
 
 
@@ -40,6 +51,12 @@ def article_detail_queryset(queryset: QuerySet[Article]) -> QuerySet[Article]:
     )
 
 
+# Related articles by tag: the newest (limit x RELATED_PER_TAG) public articles of each of the
+# article's first RELATED_TAGS_LOOKED_AT tags are the candidates ranked by shared tags.
+RELATED_PER_TAG = 4
+RELATED_TAGS_LOOKED_AT = 10
+
+
 def article_related(*, article: Article, limit: int | None = None) -> list[Article]:
     """Editor's picks first, then most shared tags, then same section, newest first.
 
@@ -60,15 +77,19 @@ def article_related(*, article: Article, limit: int | None = None) -> list[Artic
     picked = RelatedPick.objects.filter(from_article_id=article.pk).order_by("position", "id")
     ids = set(picked.values_list("to_article_id", flat=True)[:limit])
     if tag_ids:
-        window_start = timezone.now() - timedelta(days=settings.ARTICLE_RELATED_WINDOW_DAYS)
-        by_tags = (
-            public.filter(tags__in=tag_ids, published_at__gte=window_start)
-            .values("pk")
-            .annotate(shared=Count("pk"), same_section=same_section_rank)
-            .order_by("-shared", "-same_section", "-published_at", "-pk")
-            .values("pk")[:limit]
-        )
-        ids |= {row["pk"] for row in by_tags}
+        # The newest public articles carrying each tag, through the documents' links (key, time):
+        # a few rows per tag however large the archive (grouping every article of the window
+        # that shares a tag took 100-550 ms at 100,000 articles). Ranked with the rest below.
+        now = timezone.now()
+        window_start = now - timedelta(days=settings.ARTICLE_RELATED_WINDOW_DAYS)
+        for tag_id in tag_ids[:RELATED_TAGS_LOOKED_AT]:
+            newest = (
+                DocumentLink.objects.filter(key=f"tag-{tag_id}", published_at__gte=window_start, published_at__lte=now)
+                .exclude(article_id=article.pk)
+                .order_by("-published_at")
+                .values_list("article_id", flat=True)
+            )
+            ids |= set(newest[: limit * RELATED_PER_TAG])
     if article.section_id:
         same_section = public.filter(section_id=article.section_id).order_by("-published_at", "-pk")
         ids |= set(same_section.values_list("pk", flat=True)[:limit])

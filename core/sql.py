@@ -6,7 +6,7 @@ import logging
 from datetime import UTC, datetime
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connection
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -87,3 +87,11 @@ def aware(value) -> datetime | None:
         return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
     parsed = value if isinstance(value, datetime) else parse_datetime(value)
     return parsed if parsed is None or timezone.is_aware(parsed) else timezone.make_aware(parsed, UTC)
+
+
+def analyze(models: list) -> None:
+    """Refresh the planner's statistics of these models' tables after a bulk write, as
+    autovacuum would later (a plan made on the empty table's statistics can scan the new rows)."""
+    with connection.cursor() as cursor:
+        for model in models:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")

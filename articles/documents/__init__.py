@@ -6,7 +6,8 @@ Every public read goes through here: the API's detail and list, search results, 
 sitemaps. Other apps never read the article tables by SQL.
 
 - `render`: render and store one article's document (`document_render`).
-- `stream`: the change stream's consumer; stale marking; `documents_rebuild`.
+- `stream`: the change stream's consumer; stale marking.
+- `rebuild`: `documents_rebuild`, in bulk (several processes, resumable).
 - `reads`: `detail_read`, `stored_items` + `items` for lists and search results, `newest`.
 - `listing`: the public list's filters, conditions and keyset pages; `next_scheduled_at`;
   `public_rows`, what readers may see for another app's query over article ids (search).
@@ -24,16 +25,19 @@ from .listing import (
     unknown_slug,
 )
 from .reads import Entry, detail_read, items, newest, stored_items
+from .rebuild import Interrupted, default_processes, documents_rebuild
 from .render import document_render, join
 from .sitemaps import NEWS_HOURS, news, public_count_before, sitemap_page, sitemap_pages
-from .stream import documents_consumer, documents_drop_related, documents_mark_stale, documents_rebuild
+from .stream import documents_consumer, documents_drop_related, documents_mark_stale
 
 __all__ = [
     "NEWS_HOURS",
     "Entry",
     "Filters",
+    "Interrupted",
     "PublicList",
     "PublicRows",
+    "default_processes",
     "detail_read",
     "document_render",
     "documents_consumer",

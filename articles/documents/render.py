@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from datetime import datetime, timedelta
+from typing import cast
 
 import orjson
 from django.conf import settings
@@ -18,7 +19,7 @@ from core.errors import ServiceUnavailable
 from media.models import Image
 
 from .. import selectors
-from ..models import PUBLIC_STATUSES, Article, Block, Document
+from ..models import PUBLIC_STATUSES, Article, Block, Document, DocumentLink
 from .representation import ArticleDetailSerializer, ArticleListItemSerializer
 
 logger = logging.getLogger(__name__)
@@ -79,7 +80,8 @@ def _item_keys(article: Article) -> list[str]:
 def _keys(article: Article, related: list[Article]) -> list[str]:
     """Everything a detail shows, so that a change to any of it reaches the answer: the item's
     keys, tags, the source outlet and the bylines' outlets, every photo of the body, and the
-    related articles' sections and photos (a related article going away is handled by `_linking`)."""
+    related articles' sections and photos (the documents linking an article are found by its
+    `related-{id}` link)."""
     keys = _item_keys(article)
     keys += [f"tag-{tag.pk}" for tag in article.tags.all()]
     if article.source_id:
@@ -97,7 +99,7 @@ def _keys(article: Article, related: list[Article]) -> list[str]:
 
 
 def _spaced(keys: list[str]) -> str:
-    """' a b c ': a key is found with LIKE '% key %', never as part of a longer one."""
+    """' a b c ': the keys as stored (the answer's Surrogate-Key; found through `DocumentLink`)."""
     return f" {' '.join(keys)} " if keys else ""
 
 
@@ -128,7 +130,9 @@ def document_render(*, article_id: int, now: datetime | None = None, reader: boo
         )
     ).first()
     if article is None:
-        Document.objects.filter(article_id=article_id).delete()
+        with transaction.atomic():
+            Document.objects.filter(article_id=article_id).delete()
+            DocumentLink.objects.filter(article_id=article_id).delete()
         return None
     related = selectors.article_related(article=article)
     article.view_count = SENTINEL
@@ -136,12 +140,13 @@ def document_render(*, article_id: int, now: datetime | None = None, reader: boo
     item = orjson.dumps(ArticleListItemSerializer(article).data)
     detail_head, detail_tail = split(detail)
     item_head, item_tail = split(item)
+    keys = _spaced(_keys(article, related))
     fields = {
         "detail_head": detail_head,
         "detail_tail": detail_tail,
         "item_head": item_head,
         "item_tail": item_tail,
-        "keys": _spaced(_keys(article, related)),
+        "keys": keys,
         "item_keys": _spaced(_item_keys(article)),
         "list_signature": _list_signature(article),
         "related_ids": " " + " ".join(str(r.pk) for r in related) + " " if related else "",
@@ -149,32 +154,61 @@ def document_render(*, article_id: int, now: datetime | None = None, reader: boo
         "rendered_at": now,
         "valid_until": _valid_until(article, related, now),
     }
+    links = _links(article, keys, related)
+    published_at = cast(datetime, article.published_at)  # never None here (see the query)
     if reader:
-        return _store_for_reader(article.pk, fields)
+        return _store_for_reader(article.pk, fields, links, published_at)
     try:
-        with transaction.atomic():
-            document, _ = Document.objects.update_or_create(article_id=article.pk, defaults=fields)
+        return _store(article.pk, fields, links, published_at)
     except IntegrityError:  # another process created it meanwhile: the unique key guards the race
-        Document.objects.filter(article_id=article.pk).update(**fields)
-        document = Document.objects.get(article_id=article.pk)
-    return document
+        return _store(article.pk, fields, links, published_at)
 
 
-def _store_for_reader(article_id: int, fields: dict) -> Document:
+def _links(article: Article, keys: str, related: list[Article]) -> list[str]:
+    """What the document shows that a change elsewhere reaches (its keys but its own article's)
+    and the articles it links to as related (`related-{id}`): its rows in `DocumentLink`."""
+    own = f"article-{article.pk}"
+    shown = [key for key in keys.split() if key != own]
+    return list(dict.fromkeys([*shown, *(f"related-{r.pk}" for r in related)]))
+
+
+def _store(article_id: int, fields: dict, links: list[str], published_at: datetime) -> Document:
+    """Store the document and, when what it shows changed, its links, in one transaction."""
+    with transaction.atomic():
+        before = (
+            Document.objects.select_for_update()
+            .filter(article_id=article_id)
+            .values_list("keys", "related_ids", "list_signature")
+            .first()
+        )
+        if before is None:
+            Document.objects.create(article_id=article_id, **fields)
+        else:
+            Document.objects.filter(article_id=article_id).update(**fields)
+        if before != (fields["keys"], fields["related_ids"], fields["list_signature"]):
+            store_links(article_id, links, published_at)
+    return Document(article_id=article_id, **fields)
+
+
+def store_links(article_id: int, links: list[str], published_at: datetime) -> None:
+    DocumentLink.objects.filter(article_id=article_id).delete()
+    DocumentLink.objects.bulk_create(
+        [DocumentLink(article_id=article_id, key=key, published_at=published_at) for key in links]
+    )
+
+
+def _store_for_reader(article_id: int, fields: dict, links: list[str], published_at: datetime) -> Document:
     """Store what a read rendered, unless that would wait: an editor saving the article holds
     its row (the document's key checks it), and a reader must not queue behind that. The
     reader gets the bytes either way; the change stream stores the editor's version anyway."""
-    document = Document(article_id=article_id, **fields)
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 cursor.execute("SET LOCAL lock_timeout = '100ms'")
-            updated = Document.objects.filter(article_id=article_id).update(**fields)
-            if not updated:
-                document.save(force_insert=True)
+            _store(article_id, fields, links, published_at)
     except (IntegrityError, OperationalError) as error:  # taken meanwhile, or a lock we will not wait for
         logger.info("served the document of article %s without storing it: %s", article_id, error)
-    return document
+    return Document(article_id=article_id, **fields)
 
 
 def render_for_reader(article_id: int, now: datetime) -> Document | None:

@@ -5,37 +5,34 @@ event every answer the change reaches, for the purge consumers after it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 import orjson
-from django.db.models import Q
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from core.models import OutboxEvent
 
-from ..models import PUBLIC_STATUSES, Article, Document
+from ..models import Document, DocumentLink
 from .render import SENTINEL, document_render, join, split
 
 
-def documents_mark_stale(*, article_ids: Iterable[int] | None = None, condition: Q | None = None) -> list[int]:
-    """Make documents render anew on their next read (what many articles embed changed);
-    returns the ids of the articles whose documents these are."""
+def documents_mark_stale(*, article_ids: Iterable[int] | None = None, showing: str | None = None) -> list[int]:
+    """Make documents render anew on their next read (what many articles embed changed): these
+    articles', or those showing a key (`section-3`, or `related-12` for the documents linking
+    article 12), found through their links. Returns the ids of the articles whose documents these are."""
     documents = Document.objects.all()
     if article_ids is not None:
         documents = documents.filter(article_id__in=article_ids)
-    if condition is not None:
-        documents = documents.filter(condition)
+    if showing is not None:
+        documents = documents.filter(article_id__in=_showing(showing))
     ids = list(documents.values_list("article_id", flat=True))
     Document.objects.filter(article_id__in=ids).update(valid_until=timezone.now())
     return ids
 
 
-def _linking(article_id: int) -> Q:
-    return Q(related_ids__contains=f" {article_id} ")
-
-
-def _showing(key: str) -> Q:
-    return Q(keys__contains=f" {key} ")
+def _showing(key: str) -> QuerySet:
+    return DocumentLink.objects.filter(key=key).values("article_id")
 
 
 def documents_drop_related(*, article_id: int) -> list[int]:
@@ -43,7 +40,8 @@ def documents_drop_related(*, article_id: int) -> list[int]:
     returns the ids of those articles. The stored bytes are patched, not rendered again (a
     retraction does not wait for a render of each); the next render fills the place it left."""
     patched = []
-    for row in Document.objects.filter(_linking(article_id)).only(
+    linking = f"related-{article_id}"
+    for row in Document.objects.filter(article_id__in=_showing(linking)).only(
         "article_id", "detail_head", "detail_tail", "related_ids"
     ):
         detail = orjson.loads(join(row.detail_head, SENTINEL, row.detail_tail))
@@ -54,6 +52,7 @@ def documents_drop_related(*, article_id: int) -> list[int]:
             detail_head=head, detail_tail=tail, related_ids=related_ids if related_ids.strip() else ""
         )
         patched.append(row.article_id)
+    DocumentLink.objects.filter(key=linking, article_id__in=patched).delete()
     return patched
 
 
@@ -92,26 +91,9 @@ def documents_consumer(event: OutboxEvent) -> None:
             keys |= {f"article-{other}" for other in documents_drop_related(article_id=article_id)}
         elif moved or action in ("unpublished", "deleted", "published"):
             # A new one may be related: those documents render again on their next read.
-            keys |= {f"article-{other}" for other in documents_mark_stale(condition=_linking(article_id))}
+            keys |= {f"article-{other}" for other in documents_mark_stale(showing=f"related-{article_id}")}
     else:
         for key in event.keys:
             if key.startswith(f"{kind}-"):
-                documents_mark_stale(condition=_showing(key))
+                documents_mark_stale(showing=key)
     event.keys = sorted(keys)
-
-
-def documents_rebuild(
-    *, article_ids: Iterable[int] | None = None, progress: Callable[[int, int], None] | None = None
-) -> int:
-    """Render every public or scheduled article's document (upgrades, bulk imports), in id order."""
-    rows = Article.objects.filter(status__in=PUBLIC_STATUSES)
-    if article_ids is not None:
-        rows = rows.filter(pk__in=article_ids)
-    ids = list(rows.order_by("pk").values_list("pk", flat=True))
-    done = 0
-    for article_id in ids:
-        if document_render(article_id=article_id) is not None:
-            done += 1
-        if progress:
-            progress(done, len(ids))
-    return done

@@ -19,7 +19,7 @@ from .article import (
     public_sql,
 )
 from .history import EditSession, Revision
-from .publishing import Document, PreviewLink
+from .publishing import Document, DocumentLink, PreviewLink
 from .taxonomy import Author, Outlet, Photographer, Section, Tag
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "Byline",
     "Correction",
     "Document",
+    "DocumentLink",
     "EditSession",
     "Outlet",
     "Photographer",

@@ -42,6 +42,32 @@ class Document(models.Model):
         return f"document of {self.article_id}"
 
 
+class DocumentLink(models.Model):
+    """One thing a public article's stored document shows, by its surrogate key (`tag-5`,
+    `section-3`, `author-7`, `image-9` ...) or a related article it links to (`related-12`),
+    with the time the article was published.
+
+    The documents' index, so that nothing scans every document as the archive grows: a change to
+    what many documents show finds exactly those (by key), and an article's related articles come
+    from the newest public articles carrying each of its tags (by key, then time). Written when
+    the document is rendered (a bulk rebuild writes the tags' first, so that every article's
+    related come from the whole archive whatever the order of rendering), gone when the article
+    stops being public.
+    """
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="document_links")
+    key = models.CharField(max_length=64)
+    published_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("document link")
+        verbose_name_plural = _("document links")
+        indexes = [models.Index(fields=["key", "-published_at"], name="document_link_key_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.article_id} shows {self.key}"
+
+
 class PreviewLink(models.Model):
     """A link that shows one article as a page to whoever holds it (a reviewer outside the
     newsroom, the legal desk), whatever its status, until it expires or is revoked.

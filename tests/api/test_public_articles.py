@@ -168,6 +168,7 @@ def test_detail_has_contract_fields_blocks_bylines_source_and_related(api, edito
     Correction.objects.create(article=article, text="更正：日期有误。")
     sibling = ArticleFactory()
     sibling.tags.set([tag])
+    documents.documents_rebuild()  # made by factories: their documents, as the change stream would
 
     data = api.get(f"/api/v1/articles/{article.pk}/").json()
 

@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
-from articles import services
+from articles import documents, services
 from articles.models import PreviewLink
 from articles.services import BlockInput, BylineInput
 from tests.media.factories import make_image
@@ -50,6 +50,7 @@ def test_a_draft_previews_like_the_seed_page(editor_api, editor, photo_editor):
     article = _draft(editor, photo_editor)
     related = ArticleFactory(title="阿塞拜疆总统会见普京")
     related.tags.add(article.tags.first())
+    documents.documents_rebuild()  # made by a factory: its document, as the change stream would
     cache.set(
         snapshot_key("now", ""),
         {"items": [{"rank": 1, "short_title": "热门第一条", "short_summary": "热门摘要"}]},
