@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from django.conf import settings
@@ -92,6 +93,10 @@ def aware(value) -> datetime | None:
 def analyze(models: list) -> None:
     """Refresh the planner's statistics of these models' tables after a bulk write, as
     autovacuum would later (a plan made on the empty table's statistics can scan the new rows)."""
+    analyze_tables([model._meta.db_table for model in models])
+
+
+def analyze_tables(tables: Iterable[str]) -> None:
     with connection.cursor() as cursor:
-        for model in models:
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+        for table in tables:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")

@@ -72,4 +72,5 @@ def rebuild(*, batch: int = 500, progress: Callable[[int, int], None] | None = N
             progress(done, total)
     with transaction.atomic():
         backend.prune_missing(selectors.every_id_sql())
+    backend.analyze()  # the planner's statistics of what was filled, as autovacuum would later
     return done

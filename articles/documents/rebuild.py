@@ -113,14 +113,16 @@ def documents_rebuild(
     stopped by SIGINT or SIGTERM, once the batches under way are done."""
     started = timezone.now()
     condition = pending(article_ids=article_ids, rendered_before=rendered_before or started)
-    total = Article.objects.filter(condition).count()
     processes = processes or default_processes()
-    if total:
-        tag_links_first(condition)
-    if progress:
-        progress(0, total)
+    if connection.vendor != "postgresql":
+        processes = 1  # SQLite takes one writer at a time: more would wait on each other's locks
     stop = _Stop()
     with stop.catching():
+        total = Article.objects.filter(condition).count()
+        if total:
+            tag_links_first(condition)
+        if progress:
+            progress(0, total)
         if processes <= 1 or total <= batch:
             rendered = looked_at = 0
             for ids in batches(condition, batch):

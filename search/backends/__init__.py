@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 
 from django.db import connection
 
+from core.sql import analyze_tables
+
 from ..query import Query
 
 if TYPE_CHECKING:
@@ -83,6 +85,12 @@ class Backend(ABC):
     def size(self) -> int:
         """Bytes the index takes on disk (for the benchmark), or 0 when unknown."""
         return 0
+
+    TABLES: tuple[str, ...] = ()
+
+    def analyze(self) -> None:
+        """Refresh the planner's statistics of the index's tables (after a rebuild)."""
+        analyze_tables(self.TABLES)
 
 
 def words_of(query: Query) -> list[str]:

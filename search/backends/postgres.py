@@ -135,6 +135,8 @@ def _settings(cursor, **settings: str) -> None:
 
 
 class PostgresBackend(Backend):
+    TABLES = (DOCS, TABLE)
+
     def _weights(self) -> str:
         """ts_rank's weights for D, C, B, A: body, -, summary, title."""
         body, summary = self.BODY / self.TITLE, self.SUMMARY / self.TITLE

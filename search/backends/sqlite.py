@@ -48,6 +48,8 @@ def expression(query: Query, columns: str = "{title summary body}") -> str:
 
 
 class SqliteBackend(Backend):
+    TABLES = (TABLE,)
+
     def index(self, entries: list[Entry]) -> None:
         if not entries:
             return

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from articles import documents
 from articles.models import Article
 from core import api_cache
+from core.progress import Progress
 from search import services as search_services
 
 from ... import demo
@@ -40,8 +41,13 @@ class Command(BaseCommand):
         else:
             made = demo.load(articles=articles)
             made += demo.demo_workflow()
-            rendered = documents.documents_rebuild()  # bulk-made articles skip the change stream
-            indexed = search_services.rebuild()
+            # Bulk-made articles skip the change stream: their documents and search entries now.
+            progress = Progress(self.stdout, "documents rendered")
+            rendered = documents.documents_rebuild(progress=progress)
+            progress.finish()
+            progress = Progress(self.stdout, "articles indexed")
+            indexed = search_services.rebuild(progress=progress)
+            progress.finish()
             api_cache.invalidate()
             self.stdout.write(
                 self.style.SUCCESS(f"Loaded {made} demo articles ({rendered} documents rendered, {indexed} indexed).")
