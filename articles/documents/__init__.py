@@ -11,7 +11,7 @@ sitemaps. Other apps never read the article tables by SQL.
 - `reads`: `detail_read`, `stored_items` + `items` for lists and search results, `newest`.
 - `listing`: the public list's filters, conditions and keyset pages; `next_scheduled_at`;
   `public_rows`, what readers may see for another app's query over article ids (search).
-- `sitemaps`: the published set by address, a sitemap page at a time.
+- `sitemaps`: the published set by address: sitemap pages by id range, counted by the change stream.
 - `representation`: the public serializers documents are rendered with.
 """
 
@@ -27,7 +27,15 @@ from .listing import (
 from .reads import Entry, detail_read, items, newest, stored_items
 from .rebuild import Interrupted, default_processes, documents_rebuild
 from .render import document_render, join
-from .sitemaps import NEWS_HOURS, news, public_count_before, sitemap_page, sitemap_pages
+from .sitemaps import (
+    NEWS_HOURS,
+    news,
+    sitemap_page,
+    sitemap_page_of,
+    sitemap_pages,
+    sitemap_refresh,
+    sitemap_sweep,
+)
 from .stream import documents_consumer, documents_drop_related, documents_mark_stale
 
 __all__ = [
@@ -50,10 +58,12 @@ __all__ = [
     "newest",
     "next_scheduled_at",
     "public_conditions",
-    "public_count_before",
     "public_rows",
     "sitemap_page",
+    "sitemap_page_of",
     "sitemap_pages",
+    "sitemap_refresh",
+    "sitemap_sweep",
     "stored_items",
     "unknown_slug",
 ]

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from datetime import datetime
 
+from django.conf import settings
 from django.db import connection, connections
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
@@ -26,6 +27,7 @@ from core.sql import analyze
 
 from ..models import PUBLIC_STATUSES, Article, Document, DocumentLink
 from .render import document_render
+from .sitemaps import sitemap_sweep
 
 logger = logging.getLogger(__name__)
 
@@ -136,6 +138,8 @@ def documents_rebuild(
             rendered = _in_processes(condition, batch, processes, total, progress, stop, started)
     if total:
         analyze([Document, DocumentLink])
+    if article_ids is None:
+        sitemap_sweep(size=settings.SITEMAP_PAGE_SIZE)  # bulk-made articles had no events to count them
     return rendered
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import orjson
+from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -15,6 +16,7 @@ from core.models import OutboxEvent
 
 from ..models import Document, DocumentLink
 from .render import SENTINEL, document_render, join, split
+from .sitemaps import sitemap_refresh
 
 
 def documents_mark_stale(*, article_ids: Iterable[int] | None = None, showing: str | None = None) -> list[int]:
@@ -74,6 +76,7 @@ def documents_consumer(event: OutboxEvent) -> None:
         article_id = int(data_id)
         before = Document.objects.filter(article_id=article_id).values_list("list_signature", flat=True).first()
         document = document_render(article_id=article_id)
+        sitemap_refresh([article_id], size=settings.SITEMAP_PAGE_SIZE)
         # Going out or coming in is read from the documents too, not only from the event's name:
         # when a later event superseded the one that published it, this run brings both.
         moved = (before is None) != (document is None)

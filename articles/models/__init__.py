@@ -19,7 +19,7 @@ from .article import (
     public_sql,
 )
 from .history import EditSession, Revision
-from .publishing import Document, DocumentLink, PreviewLink
+from .publishing import Document, DocumentLink, PreviewLink, SitemapPage
 from .taxonomy import Author, Outlet, Photographer, Section, Tag
 
 __all__ = [
@@ -36,6 +36,7 @@ __all__ = [
     "Photographer",
     "PreviewLink",
     "RelatedPick",
+    "SitemapPage",
     "Revision",
     "Section",
     "StatusChange",

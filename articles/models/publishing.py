@@ -68,6 +68,30 @@ class DocumentLink(models.Model):
         return f"{self.article_id} shows {self.key}"
 
 
+class SitemapPage(models.Model):
+    """An article sitemap page: the public articles whose ids fall in `number`'s range of `size`
+    ids, how many there are and their latest change.
+
+    Kept by the change stream (an article's event recounts its page, at most `size` rows through
+    the primary key), so that the sitemap index reads a row per page instead of numbering the
+    whole archive, and a page is an id range: an article keeps its page for good. Rows of another
+    page size (SITEMAP_PAGE_SIZE changed) are counted anew on the next read of the index.
+    """
+
+    size = models.PositiveIntegerField()
+    number = models.PositiveBigIntegerField()  # ids from (number - 1) x size to number x size - 1
+    count = models.PositiveIntegerField(default=0)
+    latest = models.DateTimeField(null=True)
+
+    class Meta:
+        verbose_name = _("sitemap page")
+        verbose_name_plural = _("sitemap pages")
+        constraints = [models.UniqueConstraint(fields=["size", "number"], name="sitemap_page_unique")]
+
+    def __str__(self) -> str:
+        return f"sitemap page {self.number} of {self.size}"
+
+
 class PreviewLink(models.Model):
     """A link that shows one article as a page to whoever holds it (a reviewer outside the
     newsroom, the legal desk), whatever its status, until it expires or is revoked.

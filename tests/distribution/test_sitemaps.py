@@ -43,38 +43,74 @@ def published_hours_ago(article, hours: float) -> None:
     Article.objects.filter(pk=article.pk).update(published_at=moment, first_published_at=moment)
 
 
+def page_of(article, size: int = 2) -> int:
+    return article.pk // size + 1
+
+
 def test_the_index_lists_every_article_page_and_the_news_sitemap(api, write, settings):
     settings.SITEMAP_PAGE_SIZE = 2
-    for i in range(5):
-        write(f"第{i}篇")
+    made = [write(f"第{i}篇") for i in range(5)]
     index = valid(api.get("/sitemap.xml"), "siteindex.xsd")
+    pages = sorted({page_of(a) for a in made})
     assert locs(index) == [
-        "http://testserver/sitemaps/articles-1.xml",
-        "http://testserver/sitemaps/articles-2.xml",
-        "http://testserver/sitemaps/articles-3.xml",
+        *(f"http://testserver/sitemaps/articles-{n}.xml" for n in pages),
         "http://testserver/sitemaps/news.xml",
     ]
     assert all(m.text for m in index.iterfind(".//s:lastmod", NS))
 
 
-def test_article_sitemaps_page_in_id_order_with_lastmod(api, write, settings):
+def test_article_sitemaps_are_id_ranges_with_lastmod_and_an_article_keeps_its_page(api, write, settings):
     settings.SITEMAP_PAGE_SIZE = 2
     made = [write(f"第{i}篇") for i in range(3)]
     write("草稿", publish=False)
-    first = valid(api.get("/sitemaps/articles-1.xml"), "sitemap.xsd")
-    assert locs(first) == [f"https://www.example.cn/a/{a.pk}/{a.slug}" for a in made[:2]]
-    lastmod = first.findtext(".//s:lastmod", namespaces=NS)
-    assert lastmod.endswith("+08:00")
-    second = valid(api.get("/sitemaps/articles-2.xml"), "sitemap.xsd")
-    assert locs(second) == [f"https://www.example.cn/a/{made[2].pk}/{made[2].slug}"]
+    for number in sorted({page_of(a) for a in made}):
+        page = valid(api.get(f"/sitemaps/articles-{number}.xml"), "sitemap.xsd")
+        assert locs(page) == [f"https://www.example.cn/a/{a.pk}/{a.slug}" for a in made if page_of(a) == number]
+        assert page.findtext(".//s:lastmod", namespaces=NS).endswith("+08:00")
+    first = made[0]
+    before = locs(valid(api.get(f"/sitemaps/articles-{page_of(first)}.xml"), "sitemap.xsd"))
+    write("后来的一篇")  # a new article fills a later range: no page before it moves
+    assert locs(valid(api.get(f"/sitemaps/articles-{page_of(first)}.xml"), "sitemap.xsd")) == before
     for missing in (
-        "/sitemaps/articles-3.xml",
+        f"/sitemaps/articles-{page_of(made[-1]) + 5}.xml",
         "/sitemaps/articles-0.xml",
         "/sitemaps/news-0.xml",
         "/sitemaps/news-2.xml",
     ):
         answer = api.get(missing)
         assert answer.status_code == 404 and answer.json()["detail"]
+
+
+def test_the_index_reads_its_stored_pages_and_the_change_stream_keeps_them(api, write, editor, relayed, settings):
+    """The index is a row a page (no numbering of the archive), counted again by an article's
+    event; another page size is counted anew on the next read."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from articles.models import SitemapPage
+
+    settings.SITEMAP_PAGE_SIZE = 2
+    made = [write(f"第{i}篇") for i in range(4)]
+    assert set(SitemapPage.objects.filter(size=2, count__gt=0).values_list("number", flat=True)) == {
+        page_of(a) for a in made
+    }
+    with CaptureQueriesContext(connection) as queries:
+        api.get("/sitemap.xml")
+    sql = [q["sql"] or "" for q in queries.captured_queries]
+    assert sql and not any("ROW_NUMBER" in s or "OFFSET" in s for s in sql)
+
+    last = made[-1]
+    relayed(article_services.article_unpublish, article_id=last.pk, by=editor)
+    alone = all(page_of(a) != page_of(last) for a in made[:-1])
+    stored = SitemapPage.objects.get(size=2, number=page_of(last))
+    assert stored.count == (0 if alone else 1)
+
+    settings.SITEMAP_PAGE_SIZE = 1000
+    index = valid(api.get("/sitemap.xml"), "siteindex.xsd")
+    assert [u for u in locs(index) if "articles-" in u] == [
+        f"http://testserver/sitemaps/articles-{n}.xml" for n in sorted({a.pk // 1000 + 1 for a in made[:-1]})
+    ]
+    assert not SitemapPage.objects.filter(size=2).exists()
 
 
 def test_news_sitemap_holds_the_last_48_hours_only(api, write):
@@ -121,7 +157,7 @@ def test_an_edit_reaches_the_sitemaps_and_an_old_article_leaves_the_news_at_48_h
     assert api.get("/sitemaps/news.xml", HTTP_IF_NONE_MATCH=answer["ETag"]).status_code == 304
     relayed(article_services.article_unpublish, article_id=article.pk, by=editor)
     assert locs(valid(api.get("/sitemaps/news.xml"), "sitemap.xsd")) == []
-    assert api.get("/sitemaps/articles-1.xml").status_code == 404
+    assert api.get(f"/sitemaps/articles-{page_of(article, 10_000)}.xml").status_code == 404
 
 
 def test_news_answer_expires_when_its_oldest_article_turns_48_hours_old(api, write):

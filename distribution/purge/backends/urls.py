@@ -61,13 +61,10 @@ def _listed_in(article_id: int, event) -> dict[str, set[str]]:
 
 
 def _sitemap_pages(article_id: int) -> list[str]:
-    """The article sitemap page that held the article, and every later one."""
-    from articles.documents import public_count_before
+    """The article sitemap page holding the article (pages are id ranges: no other one moves)."""
+    from articles.documents import sitemap_page_of
 
-    size = settings.SITEMAP_PAGE_SIZE
-    first = public_count_before(article_id) // size + 1
-    last = max(first, -(-public_count_before(None) // size))
-    return [f"/sitemaps/articles-{n}.xml" for n in range(first, last + 1)]
+    return [f"/sitemaps/articles-{sitemap_page_of(article_id, size=settings.SITEMAP_PAGE_SIZE)}.xml"]
 
 
 def _article(article_id: int, event) -> list[str]:
