@@ -188,6 +188,9 @@ def demo_accounts() -> list[tuple[str, str | None, str]]:
     return made
 
 
+PER_DAY = 300  # articles a day at a national site
+
+
 @transaction.atomic
 def load(*, articles: int = 64, seed: int = 2024) -> int:
     """Create taxonomy and `articles` articles; returns how many were made.
@@ -217,6 +220,9 @@ def load(*, articles: int = 64, seed: int = 2024) -> int:
     photos = demo_photos(by=photographer) if photographer is not None else []
 
     now = timezone.now()
+    # Spread over six days, or over as many days as a national site needs for this many at 300
+    # a day: an archive's dates, not a hundred thousand articles in one week.
+    span = max(6 * 24 * 60, articles * 24 * 60 // PER_DAY)
     taken = set(Article.objects.values_list("slug", flat=True))
     rows, bodies = [], []
     for index in range(articles):
@@ -228,7 +234,7 @@ def load(*, articles: int = 64, seed: int = 2024) -> int:
             number += 1
         taken.add(slug)
         body = _body(rng, photos)
-        published_at = now - timedelta(minutes=rng.randint(5, 6 * 24 * 60))
+        published_at = now - timedelta(minutes=rng.randint(5, span))
         draft = index % 16 == 15  # a few drafts so the desk has work in progress
         source = rng.choice(list(outlets.values()))
         rows.append(
