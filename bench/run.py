@@ -5,7 +5,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import api_reads, distribution, observability, renditions, retraction, search, trending  # noqa: E402
+from bench import (  # noqa: E402
+    api_reads,
+    archive,
+    distribution,
+    observability,
+    renditions,
+    retraction,
+    search,
+    trending,
+)
 
 
 def main() -> int:
@@ -67,6 +76,8 @@ def main() -> int:
         failures.append("hot list with metrics and tracing below 0.9 x without")
     if results["replica"] is None:
         failures.append("replica-routed read not measured (no PostgreSQL server programs)")
+    if archive.SIZE:
+        failures += archive.missed(archive.main())
     for failure in failures:
         print(f"MISSED TARGET: {failure}")
     return 1 if failures else 0
