@@ -161,6 +161,11 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
 # The hot public reads (core.sql) are prepared statements on PostgreSQL; turn off behind a pooler
 # that cannot keep them (PgBouncer before 1.21 in transaction mode).
 DATABASE_PREPARED_READS = env.bool("DATABASE_PREPARED_READS", default=True)
+if DATABASE_PREPARED_READS and DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+    # Prepared reads run on the plan made once a connection (core.sql._plan_mode); set when the
+    # connection opens, as a round trip after would cost. Only prepared statements use it.
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = f"{_options.get('options', '')} -c plan_cache_mode=force_generic_plan".strip()
 # Read replicas (PostgreSQL hot standbys), comma-separated: public reads go to one that keeps
 # up (core.replicas); writes, editors, workers and migrations use the primary.
 # A replica that does not answer a statement within this long (seconds) is cut off and the read

@@ -92,3 +92,26 @@ def test_the_hot_reads_are_prepared_statements_unless_turned_off(postgresql, api
 
     assert (any("d.detail_head" in s for s in statements)) is prepared
     assert not any("articles_revision" in s or "auth_user" in s for s in statements)  # the ORM's never are
+
+
+def _plans(fragment: str) -> tuple[int, int]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT generic_plans, custom_plans, statement FROM pg_prepared_statements")
+        rows = [(generic, custom) for generic, custom, statement in cursor.fetchall() if fragment in statement]
+    assert rows, f"no prepared statement holds {fragment!r}"
+    return sum(r[0] for r in rows), sum(r[1] for r in rows)
+
+
+def test_list_pages_run_on_the_plan_made_once_and_searches_on_plans_for_their_words(postgresql, api, editor, settings):
+    settings.API_CACHE_SECONDS = 0
+    _published(editor)
+    connection.close()  # statements and plans are per connection
+    for hour in range(8):  # PostgreSQL plans a statement anew for at least its first five runs
+        page = api.get(f"/api/v1/articles/?published_before=2030-01-01T{hour:02d}:00:00Z")
+        assert page.status_code == 200 and len(page.json()["results"]) == 1
+        assert api.get("/api/v1/articles/?q=断线").status_code == 200
+
+    generic, custom = _plans("a.published_at < $3 AND a.status IN")
+    assert (generic, custom) == (8, 0)  # each page ran on the one plan: none was planned again
+    generic, custom = _plans("search")
+    assert custom >= 5  # with words the planner looks at them (a common word, a rare one)
