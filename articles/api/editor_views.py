@@ -133,7 +133,7 @@ class EditorArticleViewSet(
             "from_article_id", "to_article_id"
         ):
             picks.setdefault(from_id, []).append(to_id)
-        related = {a.pk: selectors.article_related(article=a) for a in articles} if with_related else {}
+        related = selectors.articles_related(articles) if with_related else {}
         return {"request": self.request, "picks": picks, "related": related}
 
     def _answer(self, article_id: int, *, status_code: int = status.HTTP_200_OK) -> Response:

@@ -5,7 +5,8 @@ with the public representation, whenever it or what it embeds changes, and store
 Every public read goes through here: the API's detail and list, search results, feeds and
 sitemaps. Other apps never read the article tables by SQL.
 
-- `render`: render and store one article's document (`document_render`).
+- `render`: render and store one article's document (`document_render`), or a batch's at once
+  (`documents_render`).
 - `stream`: the change stream's consumer; stale marking.
 - `rebuild`: `documents_rebuild`, in bulk (several processes, resumable).
 - `reads`: `detail_read`, `stored_items` + `items` for lists and search results, `newest`.
@@ -26,7 +27,7 @@ from .listing import (
 )
 from .reads import Entry, detail_read, items, newest, stored_items
 from .rebuild import Interrupted, default_processes, documents_rebuild
-from .render import document_render, join
+from .render import document_render, documents_render, join
 from .sitemaps import (
     NEWS_HOURS,
     news,
@@ -48,6 +49,7 @@ __all__ = [
     "default_processes",
     "detail_read",
     "document_render",
+    "documents_render",
     "documents_consumer",
     "documents_drop_related",
     "documents_mark_stale",

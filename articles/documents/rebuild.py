@@ -26,7 +26,7 @@ from django.utils import timezone
 from core.sql import analyze
 
 from ..models import PUBLIC_STATUSES, Article, Document, DocumentLink
-from .render import document_render
+from .render import documents_render
 from .sitemaps import sitemap_sweep
 
 logger = logging.getLogger(__name__)
@@ -94,12 +94,8 @@ def tag_links_first(condition: Q, size: int = 2000) -> int:
 
 
 def render_batch(article_ids: list[int]) -> int:
-    """Render these articles' documents; how many are public (have one now)."""
-    done = 0
-    for article_id in article_ids:
-        if document_render(article_id=article_id) is not None:
-            done += 1
-    return done
+    """Render these articles' documents together; how many are public (have one now)."""
+    return sum(document is not None for document in documents_render(article_ids).values())
 
 
 def documents_rebuild(

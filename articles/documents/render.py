@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
 
@@ -20,7 +21,7 @@ from media.models import Image
 
 from .. import selectors
 from ..models import PUBLIC_STATUSES, Article, Block, Document, DocumentLink
-from .representation import ArticleDetailSerializer, ArticleListItemSerializer
+from .representation import detail_representation, item_representation
 
 logger = logging.getLogger(__name__)
 
@@ -121,47 +122,59 @@ def _list_signature(article: Article) -> str:
 def document_render(*, article_id: int, now: datetime | None = None, reader: bool = False) -> Document | None:
     """Render and store one article's document; None (and no document) when it is not public
     or scheduled. Idempotent: rendering twice stores the same bytes."""
+    return documents_render([article_id], now=now, reader=reader)[article_id]
+
+
+def documents_render(
+    article_ids: list[int], *, now: datetime | None = None, reader: bool = False
+) -> dict[int, Document | None]:
+    """Render and store these articles' documents in one go: the same queries for one article or
+    a batch of hundreds (the articles with everything they show, their related articles), then
+    one write. An article that is not public or scheduled has its document removed (None).
+
+    `reader`: the render serves a reader's request, who must not wait on an editor's save
+    holding a row (the bytes are answered either way; the change stream stores the editor's).
+    """
     now = now or timezone.now()
-    article = selectors.article_detail_queryset(
-        Article.objects.filter(
-            pk=article_id,
-            status__in=PUBLIC_STATUSES,
-            published_at__isnull=False,
+    articles = list(
+        selectors.article_detail_queryset(
+            Article.objects.filter(pk__in=article_ids, status__in=PUBLIC_STATUSES, published_at__isnull=False)
         )
-    ).first()
-    if article is None:
-        with transaction.atomic():
-            Document.objects.filter(article_id=article_id).delete()
-            DocumentLink.objects.filter(article_id=article_id).delete()
-        return None
-    related = selectors.article_related(article=article)
-    article.view_count = SENTINEL
-    detail = orjson.dumps(ArticleDetailSerializer(article, context={"related": {article.pk: related}}).data)
-    item = orjson.dumps(ArticleListItemSerializer(article).data)
-    detail_head, detail_tail = split(detail)
-    item_head, item_tail = split(item)
-    keys = _spaced(_keys(article, related))
-    fields = {
-        "detail_head": detail_head,
-        "detail_tail": detail_tail,
-        "item_head": item_head,
-        "item_tail": item_tail,
-        "keys": keys,
-        "item_keys": _spaced(_item_keys(article)),
-        "list_signature": _list_signature(article),
-        "related_ids": " " + " ".join(str(r.pk) for r in related) + " " if related else "",
-        "version": article.version,
-        "rendered_at": now,
-        "valid_until": _valid_until(article, related, now),
-    }
-    links = _links(article, keys, related)
-    published_at = cast(datetime, article.published_at)  # never None here (see the query)
+    )
+    related_of = selectors.articles_related(articles, now=now)
+    rendered: dict[int, Document | None] = dict.fromkeys(article_ids)
+    writes = []
+    for article in articles:
+        related = related_of[article.pk]
+        article.view_count = SENTINEL
+        detail_head, detail_tail = split(orjson.dumps(detail_representation(article, related)))
+        item_head, item_tail = split(orjson.dumps(item_representation(article)))
+        keys = _spaced(_keys(article, related))
+        fields = {
+            "detail_head": detail_head,
+            "detail_tail": detail_tail,
+            "item_head": item_head,
+            "item_tail": item_tail,
+            "keys": keys,
+            "item_keys": _spaced(_item_keys(article)),
+            "list_signature": _list_signature(article),
+            "related_ids": " " + " ".join(str(r.pk) for r in related) + " " if related else "",
+            "version": article.version,
+            "rendered_at": now,
+            "valid_until": _valid_until(article, related, now),
+        }
+        published_at = cast(datetime, article.published_at)  # never None here (see the query)
+        writes.append(_Write(article.pk, fields, _links(article, keys, related), published_at))
+        rendered[article.pk] = Document(article_id=article.pk, **fields)
+    gone = [article_id for article_id, document in rendered.items() if document is None]
     if reader:
-        return _store_for_reader(article.pk, fields, links, published_at)
-    try:
-        return _store(article.pk, fields, links, published_at)
-    except IntegrityError:  # another process created it meanwhile: the unique key guards the race
-        return _store(article.pk, fields, links, published_at)
+        _store_for_reader(writes, gone)
+    else:
+        try:
+            _store(writes, gone)
+        except IntegrityError:  # another process created one meanwhile: the unique key guards the race
+            _store(writes, gone)
+    return rendered
 
 
 def _links(article: Article, keys: str, related: list[Article]) -> list[str]:
@@ -172,32 +185,54 @@ def _links(article: Article, keys: str, related: list[Article]) -> list[str]:
     return list(dict.fromkeys([*shown, *(f"related-{r.pk}" for r in related)]))
 
 
-def _store(article_id: int, fields: dict, links: list[str], published_at: datetime) -> Document:
-    """Store the document and, when what it shows changed, its links, in one transaction."""
+@dataclass
+class _Write:
+    article_id: int
+    fields: dict
+    links: list[str]
+    published_at: datetime
+
+
+_LINKED = ("keys", "related_ids", "list_signature")  # what the links are made from
+
+
+def _store(writes: list[_Write], gone: list[int]) -> None:
+    """Store the documents and, where what they show changed, their links; remove the documents
+    of articles no longer public. One transaction; the rows are locked in id order, so two
+    writers of overlapping batches wait for each other rather than deadlock."""
+    ids = sorted(write.article_id for write in writes)
     with transaction.atomic():
-        before = (
-            Document.objects.select_for_update()
-            .filter(article_id=article_id)
-            .values_list("keys", "related_ids", "list_signature")
-            .first()
+        if gone:
+            Document.objects.filter(article_id__in=gone).delete()
+            DocumentLink.objects.filter(article_id__in=gone).delete()
+        if not writes:
+            return
+        before = {
+            row[0]: row[1:]
+            for row in Document.objects.select_for_update()
+            .filter(article_id__in=ids)
+            .order_by("article_id")
+            .values_list("article_id", *_LINKED)
+        }
+        Document.objects.bulk_create(
+            [Document(article_id=w.article_id, **w.fields) for w in writes],
+            update_conflicts=True,
+            unique_fields=["article"],
+            update_fields=list(writes[0].fields),
         )
-        if before is None:
-            Document.objects.create(article_id=article_id, **fields)
-        else:
-            Document.objects.filter(article_id=article_id).update(**fields)
-        if before != (fields["keys"], fields["related_ids"], fields["list_signature"]):
-            store_links(article_id, links, published_at)
-    return Document(article_id=article_id, **fields)
+        relinked = [w for w in writes if before.get(w.article_id) != tuple(w.fields[name] for name in _LINKED)]
+        if relinked:
+            DocumentLink.objects.filter(article_id__in=[w.article_id for w in relinked]).delete()
+            DocumentLink.objects.bulk_create(
+                [
+                    DocumentLink(article_id=w.article_id, key=key, published_at=w.published_at)
+                    for w in relinked
+                    for key in w.links
+                ]
+            )
 
 
-def store_links(article_id: int, links: list[str], published_at: datetime) -> None:
-    DocumentLink.objects.filter(article_id=article_id).delete()
-    DocumentLink.objects.bulk_create(
-        [DocumentLink(article_id=article_id, key=key, published_at=published_at) for key in links]
-    )
-
-
-def _store_for_reader(article_id: int, fields: dict, links: list[str], published_at: datetime) -> Document:
+def _store_for_reader(writes: list[_Write], gone: list[int]) -> None:
     """Store what a read rendered, unless that would wait: an editor saving the article holds
     its row (the document's key checks it), and a reader must not queue behind that. The
     reader gets the bytes either way; the change stream stores the editor's version anyway."""
@@ -205,10 +240,9 @@ def _store_for_reader(article_id: int, fields: dict, links: list[str], published
         with transaction.atomic(), connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 cursor.execute("SET LOCAL lock_timeout = '100ms'")
-            _store(article_id, fields, links, published_at)
+            _store(writes, gone)
     except (IntegrityError, OperationalError) as error:  # taken meanwhile, or a lock we will not wait for
-        logger.info("served the document of article %s without storing it: %s", article_id, error)
-    return Document(article_id=article_id, **fields)
+        logger.info("served documents %s without storing them: %s", [w.article_id for w in writes], error)
 
 
 def render_for_reader(article_id: int, now: datetime) -> Document | None:

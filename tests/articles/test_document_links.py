@@ -104,8 +104,9 @@ def test_related_by_tag_reads_a_few_rows_per_tag_and_takes_the_newest():
     assert second_run == [both, *newest[:5]]  # two shared tags first, then the newest
     assert len(large.captured_queries) == len(small.captured_queries)
     # Shared tags are counted for the candidates only, by id (not for every article of the window).
-    grouped = [q["sql"] for q in large.captured_queries if "GROUP BY" in q["sql"]]
-    assert grouped and all('"articles_article"."id" IN (' in sql for sql in grouped)
+    counted = [q["sql"] for q in large.captured_queries if '"articles_article_tags"."tag_id" IN (' in q["sql"]]
+    assert counted and all('"articles_article_tags"."article_id" IN (' in sql for sql in counted)
+    assert not any("GROUP BY" in q["sql"] for q in large.captured_queries)
 
 
 def test_a_bulk_rebuild_gives_the_first_rendered_documents_the_whole_archives_related():
