@@ -17,3 +17,11 @@ def revisions_prune_task() -> int:
     from .retention import revisions_prune
 
     return revisions_prune().deleted
+
+
+@shared_task(ignore_result=True, time_limit=300)
+def documents_refresh_task() -> int:
+    """Render the due documents anew (every minute by beat, and after a change marks some)."""
+    from .documents.refresh import documents_refresh
+
+    return documents_refresh()

@@ -42,8 +42,8 @@ def declare() -> None:
         (
             "documents",
             documents.documents_consumer,
-            "article events (renders the document); authors, sections, tags,"
-            " outlets, photos, agencies (marks the documents showing them stale)",
+            "article events (renders the document); authors, sections, tags, outlets, agencies"
+            " (the workers render the documents showing them anew); photos (rendered on the next read)",
             {},
         ),
         (

@@ -9,11 +9,14 @@ sitemaps. Other apps never read the article tables by SQL.
   (`documents_render`).
 - `stream`: the change stream's consumer; stale marking.
 - `rebuild`: `documents_rebuild`, in bulk (several processes, resumable).
+- `refresh`: documents rendered anew by the workers when due or marked (`documents_refresh`,
+  `mark_due`), never by a reader.
 - `reads`: `detail_read`, `stored_items` + `items` for lists and search results, `newest`.
 - `listing`: the public list's filters, conditions and keyset pages; `next_scheduled_at`;
   `public_rows`, what readers may see for another app's query over article ids (search).
 - `sitemaps`: the published set by address: sitemap pages by id range, counted by the change stream.
-- `representation`: the public serializers documents are rendered with.
+- `representation`: the public serializers (the contract) and the plain functions documents are
+  rendered with (held to the serializers by a test).
 """
 
 from .listing import (
@@ -27,6 +30,7 @@ from .listing import (
 )
 from .reads import Entry, detail_read, items, newest, stored_items
 from .rebuild import Interrupted, default_processes, documents_rebuild
+from .refresh import documents_refresh, mark_due
 from .render import document_render, documents_render, join
 from .sitemaps import (
     NEWS_HOURS,
@@ -54,6 +58,8 @@ __all__ = [
     "documents_drop_related",
     "documents_mark_stale",
     "documents_rebuild",
+    "documents_refresh",
+    "mark_due",
     "items",
     "join",
     "news",

@@ -1,7 +1,7 @@
 """The documents' consumer on the change stream: each article event renders that article's
-document; a change to what many articles embed (an author, a section, a photo) marks the
-documents showing it stale, and the read path renders them once, on the spot. It names on the
-event every answer the change reaches, for the purge consumers after it."""
+document; a change to what many articles embed has the documents showing it rendered anew (by
+the workers, or for a photo on the next read). It names on the event every answer the change
+reaches, for the purge consumers after it."""
 
 from __future__ import annotations
 
@@ -15,14 +15,16 @@ from django.utils import timezone
 from core.models import OutboxEvent
 
 from ..models import Document, DocumentLink
+from .refresh import mark_due
 from .render import SENTINEL, document_render, join, split
 from .sitemaps import sitemap_refresh
 
 
 def documents_mark_stale(*, article_ids: Iterable[int] | None = None, showing: str | None = None) -> list[int]:
-    """Make documents render anew on their next read (what many articles embed changed): these
-    articles', or those showing a key (`section-3`, or `related-12` for the documents linking
-    article 12), found through their links. Returns the ids of the articles whose documents these are."""
+    """Make documents render anew on their next read, as their bytes may now be wrong (a photo
+    they show may no longer be usable): these articles', or those showing a key (`image-3`),
+    found through their links. Returns the ids of the articles whose documents these are.
+    What only dates them (a name changed) is `refresh.mark_due`'s: the workers render them."""
     documents = Document.objects.all()
     if article_ids is not None:
         documents = documents.filter(article_id__in=article_ids)
@@ -63,9 +65,10 @@ def documents_consumer(event: OutboxEvent) -> None:
     every answer the change reaches (the purge consumers after this one act on those keys).
 
     An article's event re-renders it; `list` is added when the change moves it between list
-    pages or filters. An article going out or coming in also changes the related links of
-    the articles that list it. Anything else (an author, a section, a photo) makes every
-    document showing it render anew: answers carry its key already.
+    pages or filters. An article going out is taken out of the related links of the documents
+    listing it at once; any other change of it has those documents rendered anew by the workers.
+    A photo's change makes every document showing it render on its next read (answers carry its
+    key already); a name's (an author, a section) has them rendered anew by the workers.
     """
     kind, _, action = event.type.partition(".")
     if event.type == "article.edited":
@@ -92,11 +95,22 @@ def documents_consumer(event: OutboxEvent) -> None:
             # A reader never gets a link to an article that is gone: taken out of the stored
             # details that list it, here, so no reader's request has to render them.
             keys |= {f"article-{other}" for other in documents_drop_related(article_id=article_id)}
-        elif moved or action in ("unpublished", "deleted", "published"):
-            # A new one may be related: those documents render again on their next read.
-            keys |= {f"article-{other}" for other in documents_mark_stale(showing=f"related-{article_id}")}
+        elif document is not None:
+            # The documents listing it as related show its title, section and photo: rendered anew
+            # by the workers (readers keep the stored bytes meanwhile; the refresh purges them).
+            mark_due(_showing(f"related-{article_id}").values_list("article_id", flat=True))
     else:
         for key in event.keys:
-            if key.startswith(f"{kind}-"):
-                documents_mark_stale(showing=key)
+            if not key.startswith(f"{kind}-"):
+                continue
+            if kind in _WRONG_AT_ONCE:
+                documents_mark_stale(showing=key)  # rendered on the next read; answers carry the key
+            else:
+                mark_due(_showing(key).values_list("article_id", flat=True))
     event.keys = sorted(keys)
+
+
+# What may make a document wrong, not only dated: a photo whose rights were cut short must not be
+# shown for another second. Everything else (names of authors, sections, outlets, agencies) is
+# rendered anew by the workers.
+_WRONG_AT_ONCE = {"image"}

@@ -13,9 +13,11 @@ class Document(models.Model):
 
     The detail and the list item are kept as JSON bytes cut around the view count (which
     changes every minute without an edit, and is spliced in at read time), so a read is one
-    indexed query and no serializer. `valid_until` is the first moment the bytes may be
-    wrong without any edit (a photo's rights ending, the hourly refresh of related
-    articles): the read path renders anew past it.
+    indexed query and no serializer. `valid_until` is the first moment the bytes are wrong
+    without any edit (a photo's rights ending, a scheduled article going out): the read path
+    renders anew past it. `refresh_at` is when its related articles are looked at again, by
+    the workers (`documents.refresh`), never by a reader: soon for a new article, rarely for
+    an old one, at once for one showing something that changed (an author, a section).
     """
 
     # The columns a list page reads come first and the detail's bytes (kilobytes) last: SQLite
@@ -33,8 +35,10 @@ class Document(models.Model):
     keys = models.TextField(default="")  # surrogate keys of the detail, space-separated
     detail_head = models.BinaryField()
     detail_tail = models.BinaryField()
+    refresh_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        indexes = [models.Index(fields=["refresh_at"], name="document_refresh_at")]
         verbose_name = _("published document")
         verbose_name_plural = _("published documents")
 

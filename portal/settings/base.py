@@ -263,6 +263,7 @@ CELERY_TASK_ROUTES = {
     "media.tasks.renditions_sweep_missing_task": {"queue": "renditions"},
     # Bulk maintenance: sweeps and prunes that may take minutes.
     "articles.tasks.revisions_prune_task": {"queue": "maintenance"},
+    "articles.tasks.documents_refresh_task": {"queue": "maintenance"},
     "core.tasks.outbox_prune_task": {"queue": "maintenance"},
     "media.tasks.images_sweep_expired_task": {"queue": "maintenance"},
     "trending.tasks.trending_maintain_task": {"queue": "maintenance"},

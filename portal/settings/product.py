@@ -87,8 +87,12 @@ PUBLIC_READS_SHORT_PATH = env.bool("PUBLIC_READS_SHORT_PATH", default=True)
 API_CACHE_SIGHTINGS = env.int("API_CACHE_SIGHTINGS", default=20_000)
 # Cache-Control max-age for browsers and a CDN in front: how stale a reader may be.
 API_CDN_MAX_AGE = env.int("API_CDN_MAX_AGE", default=5)
-# A stored document is rendered anew at least this often (its related articles age).
+# How often the workers render a new article's document anew (its related articles age): this
+# often in its first two days, 24 times less often to a month, 168 times less often after.
+# Readers never wait for it (articles.documents.refresh).
 DOCUMENT_REFRESH_SECONDS = env.int("DOCUMENT_REFRESH_SECONDS", default=3600)
+# One refresh run renders due documents for at most this long (a batch is never cut).
+DOCUMENT_REFRESH_RUN_SECONDS = env.float("DOCUMENT_REFRESH_RUN_SECONDS", default=50.0)
 # The header carrying surrogate keys on public answers (Fastly: Surrogate-Key, Cloudflare: Cache-Tag,
 # Varnish xkey: xkey).
 PUBLIC_CACHE_KEY_HEADER = env.str("PUBLIC_CACHE_KEY_HEADER", default="Surrogate-Key")

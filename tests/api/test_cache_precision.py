@@ -4,6 +4,7 @@ that moves nothing between list pages leaves the other list pages cached (issue 
 
 import pytest
 
+from articles import documents
 from articles import services as article_services
 from core.models import OutboxEvent
 from distribution.purge import queue as purge
@@ -65,6 +66,7 @@ def test_a_renamed_agency_reaches_the_credits_that_name_it(api, photo_editor, pu
 
     agency.name = "澎湃新闻图片"
     relayed(media_services.agency_save, agency=agency, by=photo_editor)
+    relayed(documents.documents_refresh)  # the workers render the documents naming it anew
 
     assert api.get(f"/api/v1/articles/{article.pk}/").json()["lead_image"]["credit"]["agency"] == "澎湃新闻图片"
     assert api.get("/api/v1/articles/").json()["results"][0]["lead_image"]["credit"]["agency"] == "澎湃新闻图片"
@@ -79,6 +81,7 @@ def test_a_renamed_author_and_outlet_reach_cached_answers(api, editor, published
     author.name, outlet.name = "林小舟", "观察者"
     relayed(article_services.taxonomy_save, instance=author, by=editor)
     relayed(article_services.taxonomy_save, instance=outlet, by=editor)
+    relayed(documents.documents_refresh)  # the workers render the documents naming them anew
 
     detail = api.get(f"/api/v1/articles/{article.pk}/").json()
     assert (detail["bylines"][0]["author"]["name"], detail["source"]["name"]) == ("林小舟", "观察者")

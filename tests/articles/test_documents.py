@@ -4,11 +4,13 @@ with surrogate keys and precise invalidation (issue 9)."""
 import orjson
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from articles import documents, selectors
 from articles import services as article_services
 from articles.documents.representation import ArticleDetailSerializer, ArticleListItemSerializer
 from articles.models import Document
+from core.models import OutboxEvent
 from tests.articles.factories import AuthorFactory, SectionFactory, TagFactory
 from trending import services as trending_services
 
@@ -137,9 +139,19 @@ def test_renaming_an_author_reaches_every_document_that_prints_them(
 
     with django_capture_on_commit_callbacks(execute=True):
         article_services.taxonomy_save(instance=author, by=editor)
+    stored = Document.objects.get(article=article)
+
+    # Readers keep the stored bytes (no render on their time) until the workers render it anew.
+    assert api.get(f"/api/v1/articles/{article.pk}/").json()["bylines"][0]["author"]["name"] == "林晓舟"
+    assert Document.objects.get(article=article).rendered_at == stored.rendered_at
+    assert stored.refresh_at <= timezone.now()  # due, first in line
+    with django_capture_on_commit_callbacks(execute=True):
+        assert documents.refresh.documents_refresh() == 1
 
     assert api.get(f"/api/v1/articles/{article.pk}/").json()["bylines"][0]["author"]["name"] == "林小舟"
     assert api.get("/api/v1/articles/").json()["results"][0]["authors"][0]["name"] == "林小舟"
+    refreshed = OutboxEvent.objects.filter(type="documents.refreshed").get()
+    assert refreshed.keys == [f"article-{article.pk}"]  # the answers showing it are purged
 
 
 def test_a_document_that_fails_to_render_leaves_the_last_good_one_and_the_event_retried(

@@ -7,6 +7,7 @@ from xml.etree import ElementTree
 import pytest
 from django.utils import timezone
 
+from articles import documents
 from articles import services as article_services
 from articles.models import Author, Outlet, Section, Tag
 from tests.media.factories import make_image
@@ -185,6 +186,7 @@ def test_a_renamed_author_reaches_the_feed(api, story, editor, relayed):
     author = Author.objects.get(slug="he-yi-ming")
     author.name = "何一明"
     relayed(article_services.taxonomy_save, instance=author, by=editor)
+    relayed(documents.documents_refresh)  # the workers render the documents naming them anew
     assert "何一明" in api.get("/feeds/rss/").content.decode()
 
 
