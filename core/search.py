@@ -1,7 +1,8 @@
 """Where apps below `search` reach the search backend: the search app registers it in `ready()`.
 
-The article list's `q`, the editor list's `q` and the admin's search box ask `matching(q)` for a
-subquery of article ids; they never import the search app (it stands above them).
+The public article list's `q` asks `matching(q)` for a subquery of article ids; the desk (the
+admin's search box, the editor list's `q`) asks `newest(q, limit)` for the newest matches. They
+never import the search app (it stands above them).
 """
 
 from __future__ import annotations
@@ -18,6 +19,10 @@ class Matcher(Protocol):
         """SQL selecting the ids of articles (any status) matching `raw`, and its parameters;
         raises QueryError for a query with nothing to look for."""
 
+    def newest(self, raw: str, limit: int) -> list[int]:
+        """The ids of the newest `limit` articles (any status) matching `raw`, newest first;
+        raises QueryError as `matching` does."""
+
 
 _matcher: Matcher | None = None
 
@@ -27,7 +32,17 @@ def register(matcher: Matcher) -> None:
     _matcher = matcher
 
 
-def matching(raw: str) -> tuple[str, list]:
+def _registered() -> Matcher:
     if _matcher is None:
         raise RuntimeError("no search backend is registered (is the search app installed?)")
-    return _matcher.matching(raw)
+    return _matcher
+
+
+def matching(raw: str) -> tuple[str, list]:
+    return _registered().matching(raw)
+
+
+def newest(raw: str, limit: int) -> list[int]:
+    """The desk's search (the admin's box, the editor API's `q`): the newest `limit` matches,
+    which a desk sorts and filters further; bounded however large the archive."""
+    return _registered().newest(raw, limit)

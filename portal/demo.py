@@ -6,6 +6,7 @@ quotes); it reads like news but describes nothing real.
 """
 
 import random
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
@@ -191,30 +192,39 @@ def demo_accounts() -> list[tuple[str, str | None, str]]:
 PER_DAY = 300  # articles a day at a national site
 
 
-@transaction.atomic
-def load(*, articles: int = 64, seed: int = 2024) -> int:
+# Articles made and written a chunk at a time: a million never sit in memory at once.
+CHUNK = 2000
+
+
+def load(*, articles: int = 64, seed: int = 2024, progress: Callable[[int, int], None] | None = None) -> int:
     """Create taxonomy and `articles` articles; returns how many were made.
 
-    Rows are bulk-inserted for speed (thousands for benchmarks); derived fields
-    come from the same pure functions the services use.
+    Rows are bulk-inserted for speed (thousands for benchmarks), a chunk at a time, each chunk in
+    a transaction of its own; derived fields come from the same pure functions the services use.
+    `progress(done, total)` after each chunk.
     """
     rng = random.Random(seed)
-    sections = [
-        Section.objects.get_or_create(slug=slug, defaults={"name": name, "order": i})[0]
-        for i, (name, slug) in enumerate(SECTIONS)
-    ]
-    outlets = {
-        name: Outlet.objects.get_or_create(slug=slug, defaults={"name": name, "url": url})[0]
-        for name, slug, url in OUTLETS
-    }
-    authors = [
-        Author.objects.get_or_create(
-            slug=slug_from_title(name),
-            defaults={"name": name, "affiliation": outlets[outlet], "bio": f"{outlet}记者，关注{rng.choice(TOPICS)}。"},
-        )[0]
-        for name, outlet in AUTHORS
-    ]
-    tags = [Tag.objects.get_or_create(slug=slug_from_title(name), defaults={"name": name})[0] for name in TAGS]
+    with transaction.atomic():
+        sections = [
+            Section.objects.get_or_create(slug=slug, defaults={"name": name, "order": i})[0]
+            for i, (name, slug) in enumerate(SECTIONS)
+        ]
+        outlets = {
+            name: Outlet.objects.get_or_create(slug=slug, defaults={"name": name, "url": url})[0]
+            for name, slug, url in OUTLETS
+        }
+        authors = [
+            Author.objects.get_or_create(
+                slug=slug_from_title(name),
+                defaults={
+                    "name": name,
+                    "affiliation": outlets[outlet],
+                    "bio": f"{outlet}记者，关注{rng.choice(TOPICS)}。",
+                },
+            )[0]
+            for name, outlet in AUTHORS
+        ]
+        tags = [Tag.objects.get_or_create(slug=slug_from_title(name), defaults={"name": name})[0] for name in TAGS]
     editor = get_user_model().objects.filter(username="editor").first()
     photographer = get_user_model().objects.filter(username="photo").first() or editor
     photos = demo_photos(by=photographer) if photographer is not None else []
@@ -224,8 +234,19 @@ def load(*, articles: int = 64, seed: int = 2024) -> int:
     # a day: an archive's dates, not a hundred thousand articles in one week.
     span = max(6 * 24 * 60, articles * 24 * 60 // PER_DAY)
     taken = set(Article.objects.values_list("slug", flat=True))
+    made = 0
+    for start in range(0, articles, CHUNK):
+        indexes = range(start, min(start + CHUNK, articles))
+        with transaction.atomic():
+            made += _load_chunk(indexes, rng, taken, span, now, sections, outlets, authors, tags, editor, photos)
+        if progress is not None:
+            progress(made, articles)
+    return made
+
+
+def _load_chunk(indexes, rng, taken, span, now, sections, outlets, authors, tags, editor, photos) -> int:
     rows, bodies = [], []
-    for index in range(articles):
+    for index in indexes:
         title = _title(rng)
         slug = base = slug_from_title(title)
         number = 2

@@ -88,6 +88,9 @@ class Matcher:
     def matching(self, raw: str) -> tuple[str, list]:
         return get_backend().match(query.parse(raw))
 
+    def newest(self, raw: str, limit: int) -> list[int]:
+        return get_backend().newest(query.parse(raw), limit)
+
 
 def index_size() -> int:
     return get_backend().size()

@@ -87,6 +87,10 @@ PUBLIC_READS_SHORT_PATH = env.bool("PUBLIC_READS_SHORT_PATH", default=True)
 API_CACHE_SIGHTINGS = env.int("API_CACHE_SIGHTINGS", default=20_000)
 # Cache-Control max-age for browsers and a CDN in front: how stale a reader may be.
 API_CDN_MAX_AGE = env.int("API_CDN_MAX_AGE", default=5)
+# The desk's lists (admin, editor API) count rows up to this many and offer the pages up to it; a
+# desk search looks at the newest DESK_SEARCH_LIMIT matches of its words. Neither grows with the archive.
+DESK_COUNT_LIMIT = env.int("DESK_COUNT_LIMIT", default=10_000)
+DESK_SEARCH_LIMIT = env.int("DESK_SEARCH_LIMIT", default=1_000)
 # How often the workers render a new article's document anew (its related articles age): this
 # often in its first two days, 24 times less often to a month, 168 times less often after.
 # Readers never wait for it (articles.documents.refresh).

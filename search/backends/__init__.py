@@ -72,6 +72,12 @@ class Backend(ABC):
         """SQL selecting the matching article ids, any status, and its parameters."""
 
     @abstractmethod
+    def newest(self, query: Query, limit: int) -> list[int]:
+        """The ids of the newest `limit` matching articles, any status, newest first: what the desk
+        searches (the admin's box, the editor API's `q`), read from the index alone whatever the
+        archive's size or the word's commonness."""
+
+    @abstractmethod
     def search(self, query: Query, *, public: PublicRows, offset: int, limit: int, narrowed: bool = False) -> list[Hit]:
         """Best first, among `public` (the documents' rows readers may see): only whether readers
         may see an article, or also a reader's filters (`narrowed`: a section, tag, author or

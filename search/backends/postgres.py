@@ -209,6 +209,24 @@ class PostgresBackend(Backend):
         newest = self._newest(cursor)
         return _buckets(newest, self.RECENT, BUCKET, "~") if newest > self.RECENT else ""
 
+    def newest(self, query: Query, limit: int) -> list[int]:
+        with transaction.atomic(), connection.cursor() as cursor:
+            _settings(cursor, enable_seqscan="off", jit="off")  # the index only (see `search`)
+            # In the newest buckets first, where a common word has `limit` matches; a rarer one is
+            # then looked up across the archive, where it has few.
+            buckets = self._recent(cursor)
+            for look_in in [buckets, ""] if buckets else [""]:
+                where, params = condition(query, look_in)
+                cursor.execute(
+                    f"WITH hits AS MATERIALIZED (SELECT article_id FROM {DOCS} WHERE {where})"
+                    " SELECT article_id FROM hits ORDER BY article_id DESC LIMIT %s",
+                    [*params, limit],
+                )
+                ids = [row[0] for row in cursor.fetchall()]
+                if len(ids) >= limit:
+                    break
+            return ids
+
     def search(self, query: Query, *, public: PublicRows, offset: int, limit: int, narrowed: bool = False) -> list[Hit]:
         found = tsquery(query)
         # Only matches in the title or summary have a rank of their own (the rest rank by the

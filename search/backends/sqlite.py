@@ -81,6 +81,15 @@ class SqliteBackend(Backend):
     def match(self, query: Query) -> tuple[str, list]:
         return f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s", [expression(query)]
 
+    def newest(self, query: Query, limit: int) -> list[int]:
+        # FTS5 walks its lists newest first and stops after `limit`.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s ORDER BY rowid DESC LIMIT %s",
+                [expression(query), limit],
+            )
+            return [row[0] for row in cursor.fetchall()]
+
     def _window_start(self, match: str, public: PublicRows, narrowed: bool) -> int | None:
         """The id of the WINDOW-th newest match (None: fewer match). FTS5 walks its lists newest
         first and stops there, so this costs WINDOW rows at most. Unless a reader's filters

@@ -39,7 +39,9 @@ class Command(BaseCommand):
         if Article.objects.exists() and not force:
             self.stdout.write("Demo content is already there (use --force to add more).")
         else:
-            made = demo.load(articles=articles)
+            progress = Progress(self.stdout, "articles made")
+            made = demo.load(articles=articles, progress=progress)
+            progress.finish()
             made += demo.demo_workflow()
             # Bulk-made articles skip the change stream: their documents and search entries now.
             progress = Progress(self.stdout, "documents rendered")
