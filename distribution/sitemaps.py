@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from io import StringIO
+from xml.sax.saxutils import escape
 
 from django.conf import settings
 from django.utils import timezone
@@ -52,17 +53,20 @@ def index(entries: list[tuple[str, datetime | None]]) -> bytes:
 
 
 def articles(rows: list[tuple[int, str, datetime]]) -> bytes:
-    def write(h):
-        h.startElement("urlset", {"xmlns": SITEMAP})
-        for article_id, slug, updated in rows:
-            h.startElement("url", {})
-            h.addQuickElement("loc", selectors.article_url(article_id, slug))
-            if updated is not None:
-                h.addQuickElement("lastmod", _w3c(updated))
-            h.endElement("url")
-        h.endElement("urlset")
-
-    return _document(write)
+    """An article sitemap page, written out directly: a page is thousands of URLs, and the XML
+    generator's calls for each element were most of its time. The same bytes as the generator
+    writes (the declaration, `&`, `<` and `>` escaped in text)."""
+    zone = timezone.get_current_timezone()
+    parts = ['<?xml version="1.0" encoding="utf-8"?>\n', f'<urlset xmlns="{SITEMAP}">']
+    for article_id, slug, updated in rows:
+        loc = escape(selectors.article_url(article_id, slug))
+        if updated is None:
+            parts.append(f"<url><loc>{loc}</loc></url>")
+        else:
+            lastmod = updated.astimezone(zone).isoformat(timespec="seconds")
+            parts.append(f"<url><loc>{loc}</loc><lastmod>{lastmod}</lastmod></url>")
+    parts.append("</urlset>")
+    return "".join(parts).encode()
 
 
 def news(rows: list[tuple[int, str, str, datetime]]) -> bytes:

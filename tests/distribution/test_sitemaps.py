@@ -141,7 +141,9 @@ def test_more_than_a_page_of_news_is_an_index_of_files(api, write, monkeypatch):
     assert [u for u in locs(valid(api.get("/sitemap.xml"), "siteindex.xsd")) if "news" in u] == locs(index)
 
 
-def test_an_edit_reaches_the_sitemaps_and_an_old_article_leaves_the_news_at_48_hours(api, write, editor, relayed):
+def test_an_edit_reaches_the_sitemaps_and_an_old_article_leaves_the_news_at_48_hours(
+    api, write, editor, relayed, settings
+):
     article = write("初稿标题")
     assert "初稿标题" in api.get("/sitemaps/news.xml").content.decode()  # cached now
     relayed(
@@ -157,7 +159,7 @@ def test_an_edit_reaches_the_sitemaps_and_an_old_article_leaves_the_news_at_48_h
     assert api.get("/sitemaps/news.xml", HTTP_IF_NONE_MATCH=answer["ETag"]).status_code == 304
     relayed(article_services.article_unpublish, article_id=article.pk, by=editor)
     assert locs(valid(api.get("/sitemaps/news.xml"), "sitemap.xsd")) == []
-    assert api.get(f"/sitemaps/articles-{page_of(article, 10_000)}.xml").status_code == 404
+    assert api.get(f"/sitemaps/articles-{page_of(article, settings.SITEMAP_PAGE_SIZE)}.xml").status_code == 404
 
 
 def test_news_answer_expires_when_its_oldest_article_turns_48_hours_old(api, write):
@@ -177,3 +179,31 @@ def test_a_title_with_markup_characters_stays_valid_xml(api, write):
     write("A&B <公司> “季度”财报")
     document = valid(api.get("/sitemaps/news.xml"), "sitemap.xsd")
     assert document.findtext(".//news:title", namespaces=NS) == "A&B <公司> “季度”财报"
+
+
+def test_a_page_written_out_directly_is_what_the_xml_generator_writes(settings):
+    """The article pages skip the XML generator for speed; it stays the reference."""
+    from io import StringIO
+
+    from django.utils.xmlutils import SimplerXMLGenerator
+
+    from distribution import sitemaps
+    from distribution.selectors import article_url
+
+    settings.FRONTEND_ARTICLE_URL = "https://www.example.cn/a/{id}/{slug}?from=sitemap&x=<1>"
+    moment = timezone.now().replace(microsecond=123456)
+    rows = [(1, "pu-jing-di-da", moment), (2, "a&b<c>", None), (3, "俄罗斯-总统", moment - timedelta(days=400))]
+    out = StringIO()
+    h = SimplerXMLGenerator(out, "utf-8", short_empty_elements=True)
+    h.startDocument()
+    h.startElement("urlset", {"xmlns": sitemaps.SITEMAP})
+    for article_id, slug, updated in rows:
+        h.startElement("url", {})
+        h.addQuickElement("loc", article_url(article_id, slug))
+        if updated is not None:
+            h.addQuickElement("lastmod", timezone.localtime(updated).isoformat(timespec="seconds"))
+        h.endElement("url")
+    h.endElement("urlset")
+    h.endDocument()
+
+    assert sitemaps.articles(rows) == out.getvalue().encode()
