@@ -220,6 +220,17 @@ def _text(value: object) -> str | None:
 
 
 def _item_fields(article: Article, renditions: list[str] | None) -> dict:
+    fields = _related_fields(article, renditions)
+    return {
+        **{name: fields[name] for name in ("id", "slug", "title", "summary", "section")},
+        "authors": [_ref(author) for author in authors_of(article)],
+        "published_at": fields["published_at"],
+        "lead_image": fields["lead_image"],
+        "view_count": article.view_count,
+    }
+
+
+def _related_fields(article: Article, renditions: list[str] | None) -> dict:
     lead_image = None
     if article.lead_image_id:
         lead_image = image_public(article.lead_image, caption=article.lead_image_caption, renditions=renditions or None)
@@ -229,10 +240,8 @@ def _item_fields(article: Article, renditions: list[str] | None) -> dict:
         "title": _text(article.title),
         "summary": _text(article.display_summary),
         "section": _ref(article.section) if article.section_id else None,
-        "authors": [_ref(author) for author in authors_of(article)],
         "published_at": _moment(article.published_at),
         "lead_image": lead_image,
-        "view_count": article.view_count,
     }
 
 
@@ -243,20 +252,7 @@ def item_representation(article: Article) -> dict:
 
 def related_representation(article: Article) -> dict:
     """`RelatedArticleSerializer(article).data`."""
-    lead_image = None
-    if article.lead_image_id:
-        lead_image = image_public(
-            article.lead_image, caption=article.lead_image_caption, renditions=settings.LIST_IMAGE_RENDITIONS or None
-        )
-    return {
-        "id": article.pk,
-        "slug": _text(article.slug),
-        "title": _text(article.title),
-        "summary": _text(article.display_summary),
-        "section": _ref(article.section) if article.section_id else None,
-        "published_at": _moment(article.published_at),
-        "lead_image": lead_image,
-    }
+    return _related_fields(article, settings.LIST_IMAGE_RENDITIONS)
 
 
 def detail_representation(article: Article, related: list[Article]) -> dict:
